@@ -1,0 +1,283 @@
+"""Settings: ``bridge.toml`` plus ``BRIDGE_<SECTION>__<KEY>`` environment overrides.
+
+This is the only module that reads the environment (S2.4). ``load_config()`` returns a
+frozen ``Settings`` that the CLI hands down explicitly. Every key of SPEC §5 is here
+with its documented default; keys the spec leaves open are documented in the README.
+Unknown keys are refused, so a typo is an error naming the key rather than a silently
+ignored setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bridge.errors import ConfigError
+
+__all__ = [
+    "CsvOptions",
+    "CsvSettings",
+    "FoldersSettings",
+    "LedgerSettings",
+    "MagentoSettings",
+    "OrdersSettings",
+    "RuntimeSettings",
+    "Settings",
+    "SftpSettings",
+    "ShipmentsSettings",
+    "load_config",
+]
+
+Kind = Literal["products", "stock", "shipments"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MagentoSettings(_Section):
+    """How to reach Magento's REST API."""
+
+    base_url: str = "http://127.0.0.1:8080"
+    token: SecretStr = SecretStr("")
+    consumer_key: SecretStr = SecretStr("")
+    consumer_secret: SecretStr = SecretStr("")
+    access_token: SecretStr = SecretStr("")
+    access_token_secret: SecretStr = SecretStr("")
+    timeout_seconds: float = Field(default=30, gt=0)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    website_ids: list[int] = Field(default_factory=lambda: [1])
+    attribute_set_id: int = 4
+    ean_attribute: str = "ean"
+    inventory: Literal["msi", "legacy"] = "msi"
+    source_code: str = "default"
+    batch_size: int = Field(default=20, ge=1, le=5000)
+    max_retries: int = Field(default=5, ge=0)
+    backoff_initial_seconds: float = Field(default=0.5, ge=0)
+    backoff_max_seconds: float = Field(default=30, ge=0)
+
+    @property
+    def uses_oauth(self) -> bool:
+        """True when the four OAuth 1.0a keys are set (they win over ``token``)."""
+        return all(
+            s.get_secret_value()
+            for s in (
+                self.consumer_key,
+                self.consumer_secret,
+                self.access_token,
+                self.access_token_secret,
+            )
+        )
+
+
+class CsvOptions(_Section):
+    """How CSV files of one kind are decoded."""
+
+    encoding: str = "utf-8"
+    decimal_separator: Literal[".", ","] = "."
+
+
+class CsvSettings(CsvOptions):
+    """CSV defaults plus optional per-kind overrides (``[folders.csv.stock]``)."""
+
+    products: CsvOptions | None = None
+    stock: CsvOptions | None = None
+    shipments: CsvOptions | None = None
+
+    def for_kind(self, kind: str) -> CsvOptions:
+        """Return the options that apply to ``kind`` (override, else the defaults)."""
+        override = getattr(self, kind, None)
+        if isinstance(override, CsvOptions):
+            return override
+        return CsvOptions(encoding=self.encoding, decimal_separator=self.decimal_separator)
+
+
+class FoldersSettings(_Section):
+    """Where the inboxes, outbox, archive, failed files and ledger live."""
+
+    root: Path = Path()
+    stable_seconds: float = Field(default=2, ge=0)
+    done_suffix: str = ""
+    scan_seconds: float = Field(default=5, gt=0)
+    max_file_mb: int = Field(default=1024, ge=1)
+    csv: CsvSettings = Field(default_factory=CsvSettings)
+
+
+class LedgerSettings(_Section):
+    """Where the ledger is stored."""
+
+    url: str = "sqlite:///var/bridge.db"
+
+
+class OrdersSettings(_Section):
+    """The Magento → ERP order export."""
+
+    format: Literal["xml", "csv"] = "xml"
+    states: list[str] = Field(default_factory=lambda: ["new", "processing"])
+    min_age_seconds: float = Field(default=0, ge=0)
+    poll_seconds: float = Field(default=60, gt=0)
+    invoice_fee: str = "derived"
+    overlap_seconds: float = Field(default=300, ge=0)
+    page_size: int = Field(default=100, ge=1, le=300)
+    start_at: str = ""
+
+
+class ShipmentsSettings(_Section):
+    """The ERP → Magento shipment and invoice flow."""
+
+    notify_customer: bool = True
+    capture: bool = True
+    amount_tolerance: Decimal = Decimal("0.01")
+
+
+class SftpSettings(_Section):
+    """The ERP's SFTP server; ``host = ""`` means local folders only."""
+
+    host: str = ""
+    port: int = 22
+    username: str = ""
+    key_file: str = ""
+    key_passphrase: SecretStr = SecretStr("")
+    password: SecretStr = SecretStr("")
+    known_hosts: str = "~/.ssh/known_hosts"
+    inbox: str = "/inbox"
+    outbox: str = "/outbox"
+    archive: str = "/archive"
+    poll_seconds: float = Field(default=30, gt=0)
+    timeout_seconds: float = Field(default=30, gt=0)
+    allow_legacy_algorithms: bool = False
+    delete_after_archive: bool = False
+
+
+class RuntimeSettings(_Section):
+    """Retry policy of the service loop (S4.5, S4.6)."""
+
+    max_pending_age_seconds: float = Field(default=86400, gt=0)
+    max_record_attempts: int = Field(default=5, ge=1)
+    backoff_max_seconds: float = Field(default=300, gt=0)
+
+
+class Settings(BaseSettings):
+    """Every setting of the bridge; see SPEC §5 and the README."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BRIDGE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    magento: MagentoSettings = Field(default_factory=MagentoSettings)
+    folders: FoldersSettings = Field(default_factory=FoldersSettings)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    orders: OrdersSettings = Field(default_factory=OrdersSettings)
+    shipments: ShipmentsSettings = Field(default_factory=ShipmentsSettings)
+    sftp: SftpSettings = Field(default_factory=SftpSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+
+    @property
+    def root(self) -> Path:
+        """The folder root, absolute."""
+        return self.folders.root.expanduser().resolve()
+
+    @property
+    def ledger_url(self) -> str:
+        """The ledger URL with a relative SQLite path resolved under the root."""
+        url = self.ledger.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/"):
+            rel = url[len(prefix) :]
+            if rel and rel != ":memory:":
+                return prefix + str(self.root / rel)
+        return url
+
+
+def _settings_class(toml_file: Path | None) -> type[Settings]:
+    """Build a Settings subclass whose sources are env > TOML file > defaults."""
+
+    class _FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if toml_file is not None:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file))
+            return tuple(sources)
+
+    return _FileSettings
+
+
+def _describe(exc: ValidationError, origin: str) -> ConfigError:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return ConfigError(f"{origin}: {key}: {msg}{more}", key=key)
+
+
+def load_config(path: Path | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
+    """Load settings from ``path`` (if it exists) and the environment.
+
+    Args:
+        path: The TOML file; a missing default file is fine, a missing explicit one
+            is not (the caller decides by passing ``None`` for "no file").
+        overrides: Values that win over everything (used by tests and ``init``).
+
+    Returns:
+        The frozen settings.
+
+    Raises:
+        ConfigError: One line naming the file, the key and what is wrong.
+    """
+    origin = str(path) if path is not None else "environment"
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found", key=None)
+        try:
+            with path.open("rb") as fh:
+                tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    cls = _settings_class(path)
+    try:
+        settings = cls(**(overrides or {}))
+    except ValidationError as exc:
+        env_keys = [k for k in os.environ if k.startswith("BRIDGE_")]
+        where = origin if not env_keys else f"{origin} (+ environment)"
+        raise _describe(exc, where) from exc
+    _check_invoice_fee(settings, origin)
+    return settings
+
+
+def _check_invoice_fee(settings: Settings, origin: str) -> None:
+    mode = settings.orders.invoice_fee
+    if mode in ("derived", "none"):
+        return
+    if mode.startswith("extension_attribute:") and mode.split(":", 1)[1]:
+        return
+    raise ConfigError(
+        f"{origin}: orders.invoice_fee: expected 'derived', 'none' or "
+        f"'extension_attribute:<code>', got {mode!r}",
+        key="orders.invoice_fee",
+    )

@@ -1,0 +1,112 @@
+"""What the pipeline hands a flow and what a flow hands back.
+
+The runtime claims a file, validates it completely (formats), and only then calls
+``flow.apply(ctx, records)`` with a fresh streaming iterator over the validated records.
+A flow applies what it can, rejects single records with a reason, and raises
+``TransientError`` to leave the whole file pending (it is resumed later: the flow's own
+ledger state makes a re-run skip what was already applied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+from bridge.models.erp import Kind, ParsedRecord
+
+__all__ = [
+    "ApplyFlow",
+    "FileContext",
+    "FlowResult",
+    "Outcome",
+    "RecordNote",
+]
+
+Outcome = Literal["applied", "unchanged", "rejected", "stale", "duplicate", "warning"]
+
+
+@dataclass(frozen=True)
+class RecordNote:
+    """One per-record outcome worth keeping (not every unchanged row is kept)."""
+
+    record: ParsedRecord
+    outcome: Outcome
+    message: str = ""
+
+
+@dataclass
+class FlowResult:
+    """What a flow did with one file.
+
+    Attributes:
+        applied: Records that changed something in Magento.
+        unchanged: Records whose data Magento already had (no call made).
+        stale: Stock records older than what was already applied.
+        rejected: Records refused, each with its reason (go to the rejects file).
+        notes: Per-record outcomes for the ledger and report (applied, duplicate,
+            warning ...); ``rejected`` entries are added to the ledger as well.
+        warnings: File-level remarks for the report (e.g. amount mismatches).
+    """
+
+    applied: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    rejected: list[RecordNote] = field(default_factory=list)
+    notes: list[RecordNote] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def reject(self, record: ParsedRecord, message: str) -> None:
+        """Reject one record with a reason."""
+        self.rejected.append(RecordNote(record, "rejected", message))
+
+    def note(self, record: ParsedRecord, outcome: Outcome, message: str = "") -> None:
+        """Keep a per-record outcome for the ledger (and the report if not applied)."""
+        self.notes.append(RecordNote(record, outcome, message))
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """Everything a flow may know about the file it applies.
+
+    Attributes:
+        file_id: The ledger's id of this file (``files.id``).
+        kind: products | stock | shipments.
+        name: The file's name as received (for messages and comments).
+        sha256: Content hash.
+        path: Where the claimed file lies now (``var/work/...``).
+        fmt: "xml" or "csv".
+        generated: The XML root's ``generated`` attribute, if any.
+        mtime: The file's modification time when it was received.
+        force: ``bridge process --force``: re-apply even unchanged records.
+        now: The clock (S7.6).
+    """
+
+    file_id: int
+    kind: Kind
+    name: str
+    sha256: str
+    path: Path
+    fmt: Literal["xml", "csv"]
+    generated: datetime | None
+    mtime: datetime
+    force: bool
+    now: Callable[[], datetime]
+
+
+class ApplyFlow(Protocol):
+    """An ERP → Magento flow for one kind of file."""
+
+    kind: Kind
+
+    def apply(self, ctx: FileContext, records: Iterable[ParsedRecord]) -> FlowResult:
+        """Apply the validated records of one file.
+
+        Raises:
+            TransientError: Magento/ledger unavailable: the file stays pending and
+                ``apply`` is called again later with the same records.
+            MagentoAuthError: credentials refused: every Magento flow pauses.
+        """
+        ...

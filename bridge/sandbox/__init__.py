@@ -1,0 +1,5 @@
+"""sandbox."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
