@@ -60,6 +60,7 @@ class Ledger:
         from bridge.ledger.files import FileStore
         from bridge.ledger.orders import OrderExportStore
         from bridge.ledger.products import ProductStateStore
+        from bridge.ledger.remote import RemoteStore
         from bridge.ledger.shipments import ShipmentStore
         from bridge.ledger.stock import StockStateStore
 
@@ -70,6 +71,7 @@ class Ledger:
         self.stock = StockStateStore(self)
         self.shipments = ShipmentStore(self)
         self.orders = OrderExportStore(self)
+        self.remote = RemoteStore(self)
 
     @contextlib.contextmanager
     def translate(self) -> Iterator[None]:

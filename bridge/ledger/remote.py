@@ -1,0 +1,414 @@
+"""Remote endpoint state: SFTP inbox files seen, handed over and archived; deliveries.
+
+``remote_files`` follows one remote inbox file from the first listing to the remote
+archive (Camel's idempotent repository for a polling consumer):
+``seen → downloaded → archived | deleted``; names that may not be read are ``refused``
+and a file that changed after it was handed over is ``superseded``.
+``remote_deliveries`` remembers which outbox files reached the remote outbox, keyed by
+name and content. The endpoint's up/down state lives in the shared ``kv`` table so that
+``bridge status`` can show it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from bridge.ledger._schema import files, kv, metadata
+
+if TYPE_CHECKING:
+    from bridge.ledger.core import Ledger
+
+__all__ = [
+    "EndpointStatus",
+    "RemoteFile",
+    "RemoteStore",
+    "remote_deliveries",
+    "remote_files",
+]
+
+#: Local outcomes after which a remote inbox file may go to the remote archive.
+FINAL_STATUSES = ("done", "partial", "failed", "duplicate")
+_ACTIVE = ("seen", "downloaded")
+
+remote_files = sa.Table(
+    "remote_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("endpoint", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(512), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mtime", sa.BigInteger, nullable=False),
+    # seen | downloaded | archived | deleted | refused | superseded
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("local_name", sa.String(512)),
+    sa.Column("files_watermark", sa.Integer),
+    sa.Column("downloaded_at", sa.DateTime(timezone=True)),
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("archive_path", sa.String(1024)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("message", sa.Text),
+)
+sa.Index(
+    "ix_remote_files_name",
+    remote_files.c.endpoint,
+    remote_files.c.kind,
+    remote_files.c.name,
+)
+sa.Index("ix_remote_files_status", remote_files.c.status)
+
+remote_deliveries = sa.Table(
+    "remote_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("endpoint", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(512), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
+    sa.Column("remote_path", sa.String(1024), nullable=False),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index(
+    "ix_remote_deliveries_name", remote_deliveries.c.endpoint, remote_deliveries.c.name
+)
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One tracked remote inbox file (a row of ``remote_files``)."""
+
+    id: int
+    kind: str
+    name: str
+    size: int
+    mtime: int
+    status: str
+    sha256: str | None
+    local_name: str | None
+    files_watermark: int | None
+    downloaded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EndpointStatus:
+    """The last known state of a remote endpoint, for ``bridge status``."""
+
+    state: str  # "up" | "down"
+    error: str | None
+    since: datetime | None
+    checked_at: datetime
+
+
+def _row(r: Any) -> RemoteFile:
+    return RemoteFile(
+        id=r.id,
+        kind=r.kind,
+        name=r.name,
+        size=r.size,
+        mtime=r.mtime,
+        status=r.status,
+        sha256=r.sha256,
+        local_name=r.local_name,
+        files_watermark=r.files_watermark,
+        downloaded_at=r.downloaded_at,
+    )
+
+
+class RemoteStore:
+    """Ledger access for the SFTP endpoint (``ledger.remote``).
+
+    Args:
+        ledger: The ledger whose engine and clock are used.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        """Bind the store to ``ledger``."""
+        self._ledger = ledger
+
+    # -- inbound ---------------------------------------------------------------
+
+    def _active(self, conn: sa.Connection, endpoint: str, kind: str, name: str) -> Any:
+        t = remote_files
+        return conn.execute(
+            sa.select(t).where(
+                t.c.endpoint == endpoint,
+                t.c.kind == kind,
+                t.c.name == name,
+                t.c.status.in_(_ACTIVE),
+            )
+        ).first()
+
+    def observe(
+        self, endpoint: str, kind: str, name: str, size: int, mtime: int
+    ) -> tuple[RemoteFile, bool]:
+        """Record one listing of a remote file (the ``changed`` read lock).
+
+        Args:
+            endpoint: Endpoint name (``"sftp"``).
+            kind: The inbox kind.
+            name: The remote file name.
+            size: Size in bytes from the listing.
+            mtime: Modification time (epoch seconds) from the listing.
+
+        Returns:
+            The tracked row after this listing, and whether the file is stable: it
+            was already seen with the same size and mtime by the previous listing.
+        """
+        t = remote_files
+        with self._ledger.begin() as conn:
+            row = self._active(conn, endpoint, kind, name)
+            if row is None:
+                conn.execute(
+                    t.insert().values(
+                        endpoint=endpoint,
+                        kind=kind,
+                        name=name,
+                        size=size,
+                        mtime=mtime,
+                        status="seen",
+                        first_seen_at=self._ledger.now(),
+                    )
+                )
+                return _row(self._active(conn, endpoint, kind, name)), False
+            if row.status != "seen" or (row.size, row.mtime) == (size, mtime):
+                return _row(row), row.status == "seen"
+            conn.execute(
+                t.update().where(t.c.id == row.id).values(size=size, mtime=mtime)
+            )
+            return _row(self._active(conn, endpoint, kind, name)), False
+
+    def reset(self, row_id: int, size: int, mtime: int) -> None:
+        """Forget a file's stability (it changed while being read)."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            conn.execute(
+                t.update().where(t.c.id == row_id).values(size=size, mtime=mtime)
+            )
+
+    def mark_refused(self, endpoint: str, kind: str, name: str, reason: str) -> bool:
+        """Record that a remote name is never read; True the first time only."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            exists = conn.execute(
+                sa.select(t.c.id).where(
+                    t.c.endpoint == endpoint,
+                    t.c.kind == kind,
+                    t.c.name == name,
+                    t.c.status == "refused",
+                )
+            ).first()
+            if exists is not None:
+                return False
+            conn.execute(
+                t.insert().values(
+                    endpoint=endpoint,
+                    kind=kind,
+                    name=name,
+                    size=-1,
+                    mtime=-1,
+                    status="refused",
+                    first_seen_at=self._ledger.now(),
+                    message=reason,
+                )
+            )
+            return True
+
+    def files_watermark(self) -> int:
+        """Return the highest ``files.id`` so far (0 when empty).
+
+        Taken before a download is handed over: only ``files`` rows above it can be
+        the local pipeline's outcome for that download.
+        """
+        with self._ledger.begin() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.coalesce(sa.func.max(files.c.id), 0))
+                ).scalar_one()
+            )
+
+    def mark_downloaded(
+        self, row_id: int, *, sha256: str, local_name: str, watermark: int
+    ) -> None:
+        """Record that a remote file now lies complete in the local inbox."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            conn.execute(
+                t.update()
+                .where(t.c.id == row_id)
+                .values(
+                    status="downloaded",
+                    sha256=sha256,
+                    local_name=local_name,
+                    files_watermark=watermark,
+                    downloaded_at=self._ledger.now(),
+                )
+            )
+
+    def handed_over(self, endpoint: str) -> list[RemoteFile]:
+        """Return the files downloaded but not yet moved to the remote archive."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            rows = conn.execute(
+                sa.select(t)
+                .where(t.c.endpoint == endpoint, t.c.status == "downloaded")
+                .order_by(t.c.id)
+            ).all()
+        return [_row(r) for r in rows]
+
+    def outcome_for(self, sha256: str, kind: str, *, after_id: int = 0) -> str | None:
+        """Return the local pipeline's final status for this content, if any yet.
+
+        Args:
+            sha256: Content hash of the downloaded file.
+            kind: The inbox kind.
+            after_id: Only ``files`` rows with a greater id count (the watermark).
+
+        Returns:
+            ``done``, ``partial``, ``failed`` or ``duplicate``; None while pending.
+        """
+        f = files
+        with self._ledger.begin() as conn:
+            return conn.execute(
+                sa.select(f.c.status)
+                .where(
+                    f.c.kind == kind,
+                    f.c.sha256 == sha256,
+                    f.c.id > after_id,
+                    f.c.status.in_(FINAL_STATUSES),
+                )
+                .order_by(f.c.id)
+                .limit(1)
+            ).scalar_one_or_none()
+
+    def mark_archived(
+        self, row_id: int, *, outcome: str, archive_path: str | None
+    ) -> None:
+        """Record the remote file's end: moved to ``archive_path`` (None: deleted)."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            conn.execute(
+                t.update()
+                .where(t.c.id == row_id)
+                .values(
+                    status="archived" if archive_path else "deleted",
+                    outcome=outcome,
+                    archive_path=archive_path,
+                    finished_at=self._ledger.now(),
+                )
+            )
+
+    def mark_superseded(self, row_id: int, message: str) -> None:
+        """Record that a handed-over remote file changed before it could be archived."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            conn.execute(
+                t.update()
+                .where(t.c.id == row_id)
+                .values(
+                    status="superseded", message=message, finished_at=self._ledger.now()
+                )
+            )
+
+    def files_for(self, endpoint: str, kind: str, name: str) -> list[RemoteFile]:
+        """Return every tracked row for one remote name, oldest first (for audits)."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            rows = conn.execute(
+                sa.select(t)
+                .where(t.c.endpoint == endpoint, t.c.kind == kind, t.c.name == name)
+                .order_by(t.c.id)
+            ).all()
+        return [_row(r) for r in rows]
+
+    # -- outbound --------------------------------------------------------------
+
+    def delivered(self, endpoint: str) -> dict[str, tuple[str, int, int]]:
+        """Return ``name -> (sha256, size, mtime_ns)`` of each name's last delivery."""
+        t = remote_deliveries
+        with self._ledger.begin() as conn:
+            rows = conn.execute(
+                sa.select(t.c.name, t.c.sha256, t.c.size, t.c.mtime_ns)
+                .where(t.c.endpoint == endpoint)
+                .order_by(t.c.id)
+            ).all()
+        return {r.name: (r.sha256, r.size, r.mtime_ns) for r in rows}
+
+    def is_delivered(self, endpoint: str, name: str, sha256: str) -> bool:
+        """True if exactly this content was delivered under this name."""
+        latest = self.delivered(endpoint).get(name)
+        return latest is not None and latest[0] == sha256
+
+    def mark_delivered(
+        self,
+        endpoint: str,
+        name: str,
+        *,
+        sha256: str,
+        size: int,
+        mtime_ns: int,
+        remote_path: str,
+    ) -> None:
+        """Record that a file now lies complete in the remote outbox."""
+        with self._ledger.begin() as conn:
+            conn.execute(
+                remote_deliveries.insert().values(
+                    endpoint=endpoint,
+                    name=name,
+                    sha256=sha256,
+                    size=size,
+                    mtime_ns=mtime_ns,
+                    remote_path=remote_path,
+                    delivered_at=self._ledger.now(),
+                )
+            )
+
+    # -- endpoint health -------------------------------------------------------
+
+    def set_endpoint_state(self, endpoint: str, state: str, error: str | None) -> None:
+        """Store the endpoint's state (``up``/``down``) and last error in ``kv``."""
+        key = f"endpoint.{endpoint}"
+        now = self._ledger.now()
+        with self._ledger.begin() as conn:
+            old = conn.execute(
+                sa.select(kv.c.value).where(kv.c.name == key)
+            ).scalar_one_or_none()
+            since = now.isoformat()
+            if old is not None:
+                previous = json.loads(old)
+                if previous.get("state") == state:
+                    since = previous.get("since", since)
+            value = json.dumps({"state": state, "error": error, "since": since})
+            if old is None:
+                conn.execute(kv.insert().values(name=key, value=value, updated_at=now))
+            else:
+                conn.execute(
+                    kv.update()
+                    .where(kv.c.name == key)
+                    .values(value=value, updated_at=now)
+                )
+
+    def endpoint_state(self, endpoint: str) -> EndpointStatus | None:
+        """Return the stored state of an endpoint, or None if it never ran."""
+        key = f"endpoint.{endpoint}"
+        with self._ledger.begin() as conn:
+            row = conn.execute(
+                sa.select(kv.c.value, kv.c.updated_at).where(kv.c.name == key)
+            ).first()
+        if row is None:
+            return None
+        data = json.loads(row.value)
+        since = data.get("since")
+        return EndpointStatus(
+            state=data["state"],
+            error=data.get("error"),
+            since=datetime.fromisoformat(since) if since else None,
+            checked_at=row.updated_at,
+        )
