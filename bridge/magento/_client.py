@@ -1,0 +1,444 @@
+"""The Magento REST client: one pooled ``httpx.Client``, auth, retries, status table.
+
+Everything the adapters (``products``, ``stock``, ``orders``, ``fulfilment``) send goes
+through ``MagentoClient.request``. This module is the single place where httpx
+exceptions are translated (S4.2) and where an HTTP status becomes a bridge error
+(``classify``, S4.3):
+
+=====================================  =============================================
+answer                                 error
+=====================================  =============================================
+2xx                                    none
+400 / 404 with Magento's message       ``RecordRejectedError`` (message filled in)
+404 "Request does not match any        ``MagentoRequestError`` (wrong route or
+route." or without a Magento body      ``base_url``, not one record's fault)
+401, 403                               ``MagentoAuthError`` (every flow pauses)
+408, 429, 5xx                          ``MagentoUnavailableError`` (+ ``retry_after``)
+other statuses (3xx, 405, 406, ...)    ``MagentoRequestError``
+connect error, timeout, dropped        ``MagentoUnavailableError``
+connection
+=====================================  =============================================
+
+Transient errors are retried with capped exponential backoff and full jitter, and a
+``Retry-After`` header wins over the computed delay (capped too). Ship and invoice
+calls pass ``retry=False``: after an ambiguous failure the caller must ask Magento
+what happened before trying again, or it could ship twice.
+
+Secrets (the token, OAuth keys, the Authorization header) are never logged; log
+events carry only ``attempt`` and ``status``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import structlog
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256  # type: ignore[import-untyped]
+from oauthlib.oauth1 import Client as OAuth1Signer
+
+from bridge.config import MagentoSettings
+from bridge.errors import (
+    BridgeError,
+    MagentoAuthError,
+    MagentoRequestError,
+    MagentoUnavailableError,
+    RecordRejectedError,
+)
+
+__all__ = [
+    "Filter",
+    "MagentoClient",
+    "classify",
+    "fill_message",
+    "parse_id",
+    "search_params",
+    "segment",
+]
+
+log = structlog.get_logger(__name__)
+
+_NO_ROUTE = "Request does not match any route."
+_PLACEHOLDER = re.compile(r"%(\d+|[A-Za-z_]\w*)")
+_TRANSIENT = frozenset({408, 429})
+
+
+# --- status → error -------------------------------------------------------------
+
+
+def fill_message(message: str, parameters: Any) -> str:
+    """Fill Magento's ``%1`` / ``%name`` placeholders the way Magento's Phrase does.
+
+    Args:
+        message: The ``message`` of a Magento error body.
+        parameters: Its ``parameters``: a list for ``%1``.. or a dict for ``%name``.
+
+    Returns:
+        The message with every known placeholder replaced; unknown ones stay as-is.
+    """
+
+    def lookup(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if isinstance(parameters, list) and key.isdigit():
+            index = int(key) - 1
+            if 0 <= index < len(parameters):
+                return str(parameters[index])
+        elif isinstance(parameters, dict) and key in parameters:
+            return str(parameters[key])
+        return match.group(0)
+
+    if not parameters:
+        return message
+    return _PLACEHOLDER.sub(lookup, message)
+
+
+def _magento_message(response: httpx.Response) -> str | None:
+    """Magento's filled-in error message, or None when the body is not Magento's."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return None
+    return fill_message(body["message"], body.get("parameters"))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def classify(response: httpx.Response) -> BridgeError | None:
+    """Decide what an HTTP answer from Magento means: the one status table (S4.3).
+
+    Args:
+        response: Magento's answer (its ``request`` is used for the message).
+
+    Returns:
+        None for a 2xx answer, else the error to raise (not raised here).
+    """
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    detail = _magento_message(response)
+    request = response.request
+    what = f"Magento answered {status} to {request.method} {request.url.path}"
+    text = f"{what}: {detail}" if detail else what
+    if status in (401, 403):
+        return MagentoAuthError(text, status_code=status, magento_message=detail)
+    if status in _TRANSIENT or status >= 500:
+        return MagentoUnavailableError(
+            text,
+            status_code=status,
+            retry_after=_retry_after(response),
+            magento_message=detail,
+        )
+    if status in (400, 404) and detail is not None and detail != _NO_ROUTE:
+        return RecordRejectedError(text, magento_message=detail, status_code=status)
+    return MagentoRequestError(text, status_code=status, magento_message=detail)
+
+
+# --- searchCriteria -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One ``searchCriteria`` filter: ``field condition_type value``.
+
+    Filters in one group are OR-ed; groups are AND-ed (Magento's search rules).
+    """
+
+    field: str
+    value: str
+    condition_type: str = "eq"
+
+
+def search_params(
+    filter_groups: Sequence[Sequence[Filter]],
+    *,
+    sort: Sequence[tuple[str, str]] = (),
+    page_size: int | None = None,
+    current_page: int | None = None,
+) -> dict[str, str]:
+    """Flatten a search into Magento's ``searchCriteria[...]`` query parameters.
+
+    Args:
+        filter_groups: AND-ed groups of OR-ed filters.
+        sort: ``(field, "ASC"|"DESC")`` pairs, in order.
+        page_size: ``searchCriteria[pageSize]``; None returns every match.
+        current_page: ``searchCriteria[currentPage]`` (1-based).
+
+    Returns:
+        Query parameters ready for ``MagentoClient.request(params=...)``.
+    """
+    params: dict[str, str] = {}
+    for i, group in enumerate(filter_groups):
+        for j, flt in enumerate(group):
+            prefix = f"searchCriteria[filter_groups][{i}][filters][{j}]"
+            params[f"{prefix}[field]"] = flt.field
+            params[f"{prefix}[value]"] = flt.value
+            params[f"{prefix}[condition_type]"] = flt.condition_type
+    for k, (field, direction) in enumerate(sort):
+        params[f"searchCriteria[sortOrders][{k}][field]"] = field
+        params[f"searchCriteria[sortOrders][{k}][direction]"] = direction
+    if page_size is not None:
+        params["searchCriteria[pageSize]"] = str(page_size)
+    if current_page is not None:
+        params["searchCriteria[currentPage]"] = str(current_page)
+    if not params:
+        # Magento needs searchCriteria present to accept a list call at all.
+        params["searchCriteria"] = ""
+    return params
+
+
+# --- auth -------------------------------------------------------------------
+
+
+class _BearerAuth(httpx.Auth):
+    """``Authorization: Bearer <integration access token>``."""
+
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, Any, None]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+
+class _OAuth1Auth(httpx.Auth):
+    """OAuth 1.0a HMAC-SHA256 signing of every request, done by oauthlib.
+
+    The base string is method + URL + the sorted ``oauth_*`` and query parameters;
+    JSON bodies are not part of it (only form-encoded bodies would be).
+    """
+
+    def __init__(self, settings: MagentoSettings) -> None:
+        self._keys = (
+            settings.consumer_key.get_secret_value(),
+            settings.consumer_secret.get_secret_value(),
+            settings.access_token.get_secret_value(),
+            settings.access_token_secret.get_secret_value(),
+        )
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, Any, None]:
+        consumer_key, consumer_secret, token, token_secret = self._keys
+        # A signer per request: nonce and timestamp are per call, threads share us.
+        signer = OAuth1Signer(
+            consumer_key,
+            client_secret=consumer_secret,
+            resource_owner_key=token,
+            resource_owner_secret=token_secret,
+            signature_method=SIGNATURE_HMAC_SHA256,
+        )
+        _, headers, _ = signer.sign(str(request.url), http_method=request.method)
+        request.headers["Authorization"] = headers["Authorization"]
+        yield request
+
+
+def _auth_for(settings: MagentoSettings) -> httpx.Auth | None:
+    if settings.uses_oauth:
+        return _OAuth1Auth(settings)
+    token = settings.token.get_secret_value()
+    return _BearerAuth(token) if token else None
+
+
+def _json_default(value: object) -> object:
+    """Encode Decimals (prices, quantities) as JSON numbers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+# --- the client --------------------------------------------------------------
+
+
+class MagentoClient:
+    """A thread-safe Magento REST client shared by the flows' worker threads.
+
+    Args:
+        settings: The ``[magento]`` section (base URL, auth, timeouts, retries).
+        transport: An httpx transport (``httpx.MockTransport`` in unit tests).
+        sleep: Called with the delay between retries (injected in tests).
+    """
+
+    def __init__(
+        self,
+        settings: MagentoSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._base = settings.base_url.rstrip("/") + "/rest"
+        self._slots = threading.BoundedSemaphore(settings.concurrency)
+        self._random = random.Random()  # noqa: S311 - jitter, not cryptography
+        self._http = httpx.Client(
+            auth=_auth_for(settings),
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            limits=httpx.Limits(
+                max_connections=settings.concurrency,
+                max_keepalive_connections=settings.concurrency,
+            ),
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> MagentoClient:
+        """Use the client as a context manager that closes its connections."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the connection pool."""
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def url(self, path: str, store: str | None = None) -> str:
+        """The full URL of ``path`` ("/V1/...") in ``store`` (None: no store code)."""
+        scope = f"/{store}" if store else ""
+        return f"{self._base}{scope}{path}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        store: str | None = None,
+        retry: bool = True,
+    ) -> Any:
+        """Send one REST call and return Magento's parsed JSON answer.
+
+        Args:
+            method: HTTP method.
+            path: ``/V1/...``; the URL is ``{base_url}/rest[/{store}]{path}``.
+            json: The request body, if any (Decimals become JSON numbers).
+            params: Query parameters (see ``search_params``).
+            store: Store code (``all`` for product writes), or None.
+            retry: False for non-idempotent calls (ship, invoice): one attempt only.
+
+        Returns:
+            The decoded JSON body (a dict, list or bare scalar).
+
+        Raises:
+            MagentoUnavailableError: Still transient after the retries (or at once
+                with ``retry=False``).
+            MagentoAuthError: 401/403.
+            RecordRejectedError: 400/404 with Magento's message.
+            MagentoRequestError: Any other refusal or an unreadable answer.
+        """
+        url = self.url(path, store)
+        content = None if json is None else _encode(json)
+        attempts = 1 + self.settings.max_retries if retry else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._send(method, url, content, params)
+            except MagentoUnavailableError as exc:
+                if attempt >= attempts:
+                    raise
+                delay = self._delay(attempt, exc.retry_after)
+                log.warning(
+                    "magento_request_retried", attempt=attempt, status=exc.status_code
+                )
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Full-jitter exponential backoff, or Retry-After; both capped."""
+        cap = self.settings.backoff_max_seconds
+        if retry_after is not None:
+            return min(retry_after, cap)
+        bound = min(cap, self.settings.backoff_initial_seconds * 2 ** (attempt - 1))
+        return self._random.uniform(0, bound)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+    ) -> Any:
+        """One attempt; httpx exceptions are translated here and only here."""
+        headers = {"Content-Type": "application/json"} if content is not None else {}
+        label = f"{method} {httpx.URL(url).path}"
+        with self._slots:
+            try:
+                response = self._http.request(
+                    method, url, content=content, params=params, headers=headers
+                )
+            except httpx.TimeoutException as exc:
+                raise MagentoUnavailableError(f"Magento timed out: {label}") from exc
+            except httpx.TransportError as exc:
+                raise MagentoUnavailableError(
+                    f"Magento unreachable: {label}: {type(exc).__name__}"
+                ) from exc
+        error = classify(response)
+        if error is not None:
+            raise error
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise MagentoRequestError(
+                f"Magento answered {response.status_code} to {label} with a body "
+                "that is not JSON (check magento.base_url)",
+                status_code=response.status_code,
+            ) from exc
+
+
+def segment(value: str | int) -> str:
+    """``value`` escaped as one URL path segment (a SKU may contain ``/``)."""
+    return quote(str(value), safe="")
+
+
+def parse_id(answer: Any) -> int:
+    """An id Magento returned as a bare JSON scalar: ``3`` or ``"3"``.
+
+    The schema says integer, but Magento passes scalars through untouched, so a
+    string comes back too (API-FACTS §4).
+
+    Args:
+        answer: The decoded JSON answer.
+
+    Returns:
+        The id as an int.
+
+    Raises:
+        MagentoRequestError: The answer is not an id.
+    """
+    if isinstance(answer, int | str) and not isinstance(answer, bool):
+        try:
+            return int(answer)
+        except ValueError:
+            pass
+    raise MagentoRequestError(f"Magento answered {answer!r} where an id was expected")
+
+
+def _encode(body: Any) -> bytes:
+    return json.dumps(body, default=_json_default, ensure_ascii=False).encode("utf-8")
