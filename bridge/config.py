@@ -267,6 +267,11 @@ def load_config(path: Path | None = None, *, overrides: dict[str, Any] | None = 
         where = origin if not env_keys else f"{origin} (+ environment)"
         raise _describe(exc, where) from exc
     _check_invoice_fee(settings, origin)
+    root = settings.folders.root.expanduser()
+    if path is not None and not root.is_absolute():
+        # A relative root is relative to the config file, not to the current directory.
+        folders = settings.folders.model_copy(update={"root": (path.parent / root).resolve()})
+        settings = settings.model_copy(update={"folders": folders})
     return settings
 
 

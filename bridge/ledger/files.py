@@ -1,17 +1,337 @@
-"""Files and per-record outcomes."""
+"""Files and per-record outcomes: the idempotent repository of received files (S5.2).
+
+A file is keyed by the sha256 of its content plus its kind. Its status goes
+``processing → done | partial | failed`` (or ``duplicate`` when identical content was
+already applied). Per-record rows keep what happened to each record worth keeping
+(applied products and stock changes, rejections, stale and duplicate records), which
+``bridge audit`` reads.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from bridge.ledger._schema import events, files, kv, records
 
 if TYPE_CHECKING:
     from bridge.ledger.core import Ledger
 
-__all__ = ["FileStore"]
+__all__ = ["FileRow", "FileStore", "RecordRow"]
+
+FINISHED = ("done", "partial", "failed", "duplicate")
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One per-record outcome to store."""
+
+    idx: int
+    line: int | None
+    key: str
+    outcome: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """A row of the ``files`` table."""
+
+    id: int
+    kind: str
+    name: str
+    sha256: str
+    size: int
+    source: str
+    received_at: datetime
+    finished_at: datetime | None
+    status: str
+    work_path: str | None
+    final_path: str | None
+    report_path: str | None
+    records_total: int
+    records_applied: int
+    records_unchanged: int
+    records_rejected: int
+    records_skipped: int
+    attempts: int
+    last_error: str | None
+    forced: bool
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, Any]) -> FileRow:
+        """Build from a SQLAlchemy row mapping."""
+        return cls(**{k: row[k] for k in cls.__dataclass_fields__})
 
 
 class FileStore:
-    """Placeholder until the pipeline lands."""
+    """Reads and writes the ``files``, ``records``, ``events`` and ``kv`` tables."""
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
+
+    # -- files ---------------------------------------------------------------------
+    def start(
+        self,
+        *,
+        kind: str,
+        name: str,
+        sha256: str,
+        size: int,
+        source: str,
+        received_at: datetime,
+        work_path: str,
+        forced: bool = False,
+    ) -> int:
+        """Record a claimed file as ``processing`` and return its id."""
+        with self._ledger.begin() as conn:
+            result = conn.execute(
+                files.insert().values(
+                    kind=kind,
+                    name=name,
+                    sha256=sha256,
+                    size=size,
+                    source=source,
+                    received_at=received_at,
+                    status="processing",
+                    work_path=work_path,
+                    forced=forced,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def get(self, file_id: int) -> FileRow | None:
+        """Return one file row."""
+        with self._ledger.begin() as conn:
+            row = (
+                conn.execute(files.select().where(files.c.id == file_id))
+                .mappings()
+                .first()
+            )
+        return FileRow.from_mapping(row) if row else None
+
+    def by_work_path(self, work_path: str) -> FileRow | None:
+        """Return the newest row for a file lying at ``work_path``."""
+        query = (
+            files.select()
+            .where(files.c.work_path == work_path)
+            .order_by(files.c.id.desc())
+        )
+        with self._ledger.begin() as conn:
+            row = conn.execute(query).mappings().first()
+        return FileRow.from_mapping(row) if row else None
+
+    def find_applied(self, kind: str, sha256: str) -> FileRow | None:
+        """Return an earlier file of ``kind`` with the same content that was applied."""
+        query = (
+            files.select()
+            .where(files.c.kind == kind, files.c.sha256 == sha256)
+            .where(files.c.status.in_(("done", "partial")))
+            .order_by(files.c.id)
+        )
+        with self._ledger.begin() as conn:
+            row = conn.execute(query).mappings().first()
+        return FileRow.from_mapping(row) if row else None
+
+    def processing(self) -> list[FileRow]:
+        """Files claimed but not finished (to resume after a crash)."""
+        query = (
+            files.select().where(files.c.status == "processing").order_by(files.c.id)
+        )
+        with self._ledger.begin() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [FileRow.from_mapping(r) for r in rows]
+
+    def attempt_failed(self, file_id: int, error: str) -> int:
+        """Count one failed attempt (transient error); return the attempts so far."""
+        with self._ledger.begin() as conn:
+            conn.execute(
+                files.update()
+                .where(files.c.id == file_id)
+                .values(attempts=files.c.attempts + 1, last_error=error[:2000])
+            )
+            value = conn.execute(
+                sa.select(files.c.attempts).where(files.c.id == file_id)
+            )
+            return int(value.scalar_one())
+
+    def finish(
+        self,
+        file_id: int,
+        *,
+        status: str,
+        final_path: str | None,
+        report_path: str | None,
+        counts: Mapping[str, int] | None = None,
+        error: str | None = None,
+        notes: Iterable[RecordRow] = (),
+        kind: str = "",
+    ) -> None:
+        """Mark a file finished and store its per-record outcomes, in one transaction."""
+        assert status in FINISHED, status
+        values: dict[str, Any] = {
+            "status": status,
+            "final_path": final_path,
+            "report_path": report_path,
+            "finished_at": self._ledger.now(),
+        }
+        if error is not None:
+            values["last_error"] = error[:2000]
+        for key, value in (counts or {}).items():
+            values[f"records_{key}"] = value
+        rows = [
+            {
+                "file_id": file_id,
+                "idx": n.idx,
+                "line": n.line,
+                "kind": kind,
+                "record_key": n.key[:255],
+                "outcome": n.outcome,
+                "message": n.message,
+                "at": self._ledger.now(),
+            }
+            for n in notes
+        ]
+        with self._ledger.begin() as conn:
+            conn.execute(files.update().where(files.c.id == file_id).values(**values))
+            if rows:
+                conn.execute(records.insert(), rows)
+
+    def record_duplicate(
+        self,
+        *,
+        kind: str,
+        name: str,
+        sha256: str,
+        size: int,
+        source: str,
+        received_at: datetime,
+        final_path: str,
+        original: FileRow,
+    ) -> int:
+        """Record a file whose content was applied before (it is archived, not applied)."""
+        now = self._ledger.now()
+        with self._ledger.begin() as conn:
+            result = conn.execute(
+                files.insert().values(
+                    kind=kind,
+                    name=name,
+                    sha256=sha256,
+                    size=size,
+                    source=source,
+                    received_at=received_at,
+                    finished_at=now,
+                    status="duplicate",
+                    final_path=final_path,
+                    last_error=f"same content as file #{original.id} {original.name}",
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def recent(self, limit: int = 10) -> list[FileRow]:
+        """The most recently received files."""
+        query = files.select().order_by(files.c.id.desc()).limit(limit)
+        with self._ledger.begin() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [FileRow.from_mapping(r) for r in rows]
+
+    def by_name(self, name: str) -> list[FileRow]:
+        """Files received under ``name`` (exact), oldest first."""
+        query = files.select().where(files.c.name == name).order_by(files.c.id)
+        with self._ledger.begin() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [FileRow.from_mapping(r) for r in rows]
+
+    def status_counts(self) -> dict[str, int]:
+        """Number of files per status."""
+        query = sa.select(files.c.status, sa.func.count()).group_by(files.c.status)
+        with self._ledger.begin() as conn:
+            return {str(s): int(n) for s, n in conn.execute(query).all()}
+
+    # -- records -------------------------------------------------------------------
+    def records_of(
+        self, file_id: int, outcomes: Sequence[str] | None = None
+    ) -> list[RecordRow]:
+        """Per-record outcomes stored for one file."""
+        query = (
+            records.select().where(records.c.file_id == file_id).order_by(records.c.idx)
+        )
+        if outcomes:
+            query = query.where(records.c.outcome.in_(tuple(outcomes)))
+        with self._ledger.begin() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            RecordRow(
+                r["idx"], r["line"], r["record_key"], r["outcome"], r["message"] or ""
+            )
+            for r in rows
+        ]
+
+    def history(self, key: str, kinds: Sequence[str]) -> list[dict[str, Any]]:
+        """Everything recorded for a business key, with the file it came from."""
+        query = (
+            sa.select(
+                records.c.at,
+                records.c.kind,
+                records.c.outcome,
+                records.c.message,
+                records.c.line,
+                records.c.record_key,
+                files.c.name,
+                files.c.id.label("file_id"),
+            )
+            .join(files, files.c.id == records.c.file_id)
+            .where(records.c.kind.in_(tuple(kinds)))
+            .where(
+                sa.or_(
+                    records.c.record_key == key, records.c.record_key.like(key + "@%")
+                )
+            )
+            .order_by(records.c.id)
+        )
+        with self._ledger.begin() as conn:
+            return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    # -- events and named values ---------------------------------------------------
+    def log_event(self, level: str, flow: str, event: str, message: str = "") -> None:
+        """Keep a service event for ``bridge status``."""
+        with self._ledger.begin() as conn:
+            conn.execute(
+                events.insert().values(
+                    at=self._ledger.now(),
+                    level=level,
+                    flow=flow,
+                    event=event,
+                    message=message[:4000],
+                )
+            )
+
+    def recent_events(
+        self, limit: int = 10, level: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest service events, newest first."""
+        query = events.select().order_by(events.c.id.desc()).limit(limit)
+        if level:
+            query = query.where(events.c.level == level)
+        with self._ledger.begin() as conn:
+            return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    def get_value(self, name: str) -> str | None:
+        """Read a named value."""
+        with self._ledger.begin() as conn:
+            row = conn.execute(sa.select(kv.c.value).where(kv.c.name == name)).first()
+        return None if row is None else str(row[0])
+
+    def set_value(self, name: str, value: str) -> None:
+        """Write a named value (insert or replace)."""
+        now = self._ledger.now()
+        with self._ledger.begin() as conn:
+            updated = conn.execute(
+                kv.update().where(kv.c.name == name).values(value=value, updated_at=now)
+            )
+            if updated.rowcount == 0:
+                conn.execute(kv.insert().values(name=name, value=value, updated_at=now))

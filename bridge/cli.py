@@ -1,0 +1,336 @@
+"""The command-line app: the only module that prints, parses argv or calls sys.exit.
+
+Exit codes: 0 ok; 1 some file failed or had rejects (``validate``: invalid; ``audit``:
+unknown); 2 usage or configuration error, always with one clear line.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bridge import __version__
+from bridge.config import Settings, load_config
+from bridge.errors import BridgeError, ConfigError
+from bridge.runtime.templates import CONFIG_TEMPLATE
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+KINDS = ("products", "stock", "shipments")
+DEFAULT_CONFIG = Path("bridge.toml")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"bridge: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings(config: Path | None) -> Settings:
+    if config is None:
+        return load_config(DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+    return load_config(config)
+
+
+def with_config(func: F) -> F:
+    """Add ``--config FILE`` and turn ConfigError into exit code 2 with one line."""
+
+    @click.option(
+        "--config",
+        "config",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Configuration file (default: ./bridge.toml if present).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, config: Path | None, **kwargs: Any) -> Any:
+        try:
+            settings = _settings(config)
+            return func(*args, settings=settings, **kwargs)
+        except ConfigError as exc:
+            _fail(str(exc))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bridge")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug events.")
+def cli(verbose: bool) -> None:
+    """File exchange between a legacy ERP and Magento 2."""
+    from bridge.runtime.logsetup import configure_logging
+
+    configure_logging(verbose=verbose)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+def init(directory: Path) -> None:
+    """Write a commented bridge.toml and create the folders in DIRECTORY."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for sub in (
+        "inbox/products",
+        "inbox/stock",
+        "inbox/shipments",
+        "outbox/orders",
+        "archive",
+        "failed",
+        "var",
+    ):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    target = directory / "bridge.toml"
+    if target.exists():
+        click.echo(f"{target} exists; left as it is. Folders are in place.")
+        return
+    target.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    click.echo(f"wrote {target} and the folders inbox/ outbox/ archive/ failed/ var/")
+
+
+def _components(settings: Settings) -> Any:
+    from bridge.runtime import build
+
+    return build(settings)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Handle everything pending, poll orders once, exit.")
+@with_config
+def run(settings: Settings, once: bool) -> None:
+    """Run the service: watch the inboxes, apply files, export new orders."""
+    from bridge.runtime import Service
+    from bridge.runtime.watcher import InboxWatcher
+
+    comps = _components(settings)
+    service = Service(comps)
+    try:
+        if once:
+            summary = service.run_once()
+            _print_summary(summary)
+            sys.exit(1 if summary.had_problems or summary.pending else 0)
+        watcher = InboxWatcher(
+            [settings.root / "inbox" / k for k in KINDS], service.wake
+        )
+        watcher.start()
+
+        def _stop(_signum: int, _frame: object) -> None:
+            service.stop_event.set()
+            service.wake.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        click.echo(f"bridge running on {settings.root} (Ctrl-C to stop)", err=True)
+        try:
+            service.run_forever()
+        finally:
+            watcher.stop()
+    finally:
+        comps.close()
+
+
+def _print_summary(summary: Any) -> None:
+    for o in summary.outcomes:
+        where = f" -> {o.final_path}" if o.final_path else ""
+        click.echo(f"{o.kind}/{o.name}: {o.status}{where}")
+        if o.report_path and o.status in ("failed", "partial"):
+            click.echo(f"  report: {o.report_path}")
+        for issue in o.issues[:20]:
+            click.echo(f"  {issue}")
+    click.echo(f"orders exported: {summary.exported}, not exportable: {summary.export_failed}")
+    if summary.pending:
+        click.echo(f"{summary.pending} file(s) still pending; they resume on the next run")
+
+
+def guess_kind(path: Path) -> str | None:
+    """Guess a file's kind from its folder, XML root element or CSV header."""
+    if path.parent.name in KINDS:
+        return path.parent.name
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace").lstrip("\ufeff").lstrip()
+    except OSError:
+        return None
+    if head.startswith("<"):
+        for kind, root in (("products", "products"), ("stock", "stock"), ("shipments", "shipments")):
+            if f"<{root}" in head.replace("<?xml", ""):
+                return kind
+        return None
+    header = head.splitlines()[0].lower() if head else ""
+    if "shipment_id" in header:
+        return "shipments"
+    if "name" in header and "price" in header:
+        return "products"
+    if "qty" in header:
+        return "stock"
+    return None
+
+
+def _kind_for(path: Path, kind: str | None) -> str:
+    found = kind or guess_kind(path)
+    if found is None:
+        raise ConfigError(f"{path}: cannot tell the kind of this file; pass --kind {'|'.join(KINDS)}")
+    return found
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--kind", type=click.Choice(KINDS), default=None)
+@click.option("--force", is_flag=True, help="Re-apply even if this content was applied before.")
+@with_config
+def process(settings: Settings, file: Path, kind: str | None, force: bool) -> None:
+    """Apply one file now (a copy is archived; a file in an inbox is moved)."""
+    from bridge.folders.local import ClaimedFile, received_stamp
+
+    if not file.is_file() or file.is_symlink():
+        _fail(f"{file}: not a regular file")
+    kind = _kind_for(file, kind)
+    comps = _components(settings)
+    try:
+        received = comps.ledger.now()
+        work = comps.pipeline.work_dir / kind
+        work.mkdir(parents=True, exist_ok=True)
+        dest = work / f"{received_stamp(received)}_{file.name}"
+        inbox = (settings.root / "inbox" / kind).resolve()
+        if file.resolve().parent == inbox:
+            os.rename(file, dest)
+        else:
+            tmp = work / f".{dest.name}.tmp"
+            shutil.copyfile(file, tmp)
+            os.replace(tmp, dest)
+        st = dest.stat()
+        claimed = ClaimedFile(kind, file.name, dest, st.st_size, st.st_mtime_ns, received)
+        outcome = comps.pipeline.process(claimed, force=force)
+        if outcome.status == "pending":
+            click.echo(f"{file.name}: pending ({outcome.error}); `bridge run` resumes it")
+            sys.exit(1)
+        from bridge.runtime.worker import TickSummary
+
+        _print_summary(TickSummary(outcomes=[outcome]))
+        sys.exit(1 if outcome.status in ("failed", "partial") else 0)
+    finally:
+        comps.close()
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--kind", type=click.Choice(KINDS), default=None)
+@with_config
+def validate(settings: Settings, file: Path, kind: str | None) -> None:
+    """Check a file against its schema; apply nothing; print every problem."""
+    from bridge.formats import validate_file
+
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    kind = _kind_for(file, kind)
+    result = validate_file(file, kind, csv=settings.folders.csv.for_kind(kind), name=file.name)  # type: ignore[arg-type]
+    for issue in result.issues:
+        click.echo(str(issue))
+    if result.issues:
+        click.echo(f"{file.name}: invalid ({len(result.issues)} problem(s))", err=True)
+        sys.exit(1)
+    click.echo(f"{file.name}: valid {kind} file, {result.record_count} record(s)", err=True)
+
+
+@cli.command("export-orders")
+@with_config
+def export_orders(settings: Settings) -> None:
+    """Poll Magento once and write new orders to outbox/orders/."""
+    comps = _components(settings)
+    try:
+        result = comps.export.run()
+        for name in result.exported:
+            click.echo(f"exported {name}")
+        for number, reason in result.failed:
+            click.echo(f"order {number} not exported: {reason}")
+        click.echo(f"{len(result.exported)} exported, {len(result.failed)} not exportable")
+        sys.exit(1 if result.failed else 0)
+    except BridgeError as exc:
+        _fail(f"export failed: {exc}", code=1)
+    finally:
+        comps.close()
+
+
+@cli.command()
+@with_config
+def status(settings: Settings) -> None:
+    """Show pending, processing and failed counts, last runs, errors and cursors."""
+    from bridge.runtime.status import render_status
+
+    click.echo(render_status(settings))
+
+
+@cli.group()
+def audit() -> None:
+    """What happened, when, and from which file."""
+
+
+def _audit(kind: str, key: str, settings: Settings) -> None:
+    from bridge.runtime.status import render_audit
+
+    text, found = render_audit(settings, kind, key)
+    click.echo(text)
+    sys.exit(0 if found else 1)
+
+
+@audit.command("sku")
+@click.argument("sku")
+@with_config
+def audit_sku(settings: Settings, sku: str) -> None:
+    """History of one SKU (products and stock)."""
+    _audit("sku", sku, settings)
+
+
+@audit.command("order")
+@click.argument("number")
+@with_config
+def audit_order(settings: Settings, number: str) -> None:
+    """One order: its export, ERP shipments, Magento shipments and invoices."""
+    _audit("order", number, settings)
+
+
+@audit.command("file")
+@click.argument("name")
+@with_config
+def audit_file(settings: Settings, name: str) -> None:
+    """One received file: outcome, counts, rejected records."""
+    _audit("file", name, settings)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--token", default="sandbox-token", show_default=True)
+@click.option("--seed-orders", default=0, type=int, help="Create N realistic orders at start.")
+@click.option("--state", "state_file", type=click.Path(path_type=Path), default=None,
+              help="Persist the sandbox's state in this JSON file.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="Accepted for symmetry; the sandbox reads no bridge settings.")
+def sandbox(
+    host: str, port: int, token: str, seed_orders: int, state_file: Path | None, config: Path | None
+) -> None:
+    """Serve the local Magento stand-in (for demos, trials and tests)."""
+    from bridge.sandbox import SandboxServer
+
+    server = SandboxServer(
+        host=host, port=port, token=token, state_file=state_file, seed_orders=seed_orders
+    )
+    click.echo(f"sandbox Magento on http://{host}:{port} (token {token!r})", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="bridge")
+    except ConfigError as exc:
+        _fail(str(exc))

@@ -1,0 +1,98 @@
+"""The composition root: settings in, wired adapters, flows and pipeline out.
+
+Only this module knows how the pieces fit together (S6.2: composition, not hooks).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bridge.config import Settings
+from bridge.flows.apply_products import ApplyProductsFlow
+from bridge.flows.apply_shipments import ApplyShipmentsFlow
+from bridge.flows.apply_stock import ApplyStockFlow
+from bridge.flows.base import ApplyFlow
+from bridge.flows.export_orders import ExportOrdersFlow
+from bridge.folders.local import LocalInbox
+from bridge.folders.outbox import LocalOutbox
+from bridge.ledger import Ledger, utcnow
+from bridge.magento import (
+    FulfilmentAdapter,
+    MagentoClient,
+    OrdersAdapter,
+    ProductsAdapter,
+    StockAdapter,
+)
+from bridge.runtime.pipeline import Pipeline
+
+__all__ = ["Components", "build"]
+
+
+@dataclass
+class Components:
+    """Everything the service and the CLI commands work with."""
+
+    settings: Settings
+    ledger: Ledger
+    client: MagentoClient
+    inbox: LocalInbox
+    outbox: LocalOutbox
+    flows: dict[str, ApplyFlow]
+    pipeline: Pipeline
+    export: ExportOrdersFlow
+    sftp: Any = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release network connections and the ledger."""
+        for close in reversed(self.closers):
+            with contextlib.suppress(Exception):
+                close()
+
+
+def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Components:
+    """Wire the bridge for ``settings``."""
+    root = settings.root
+    for sub in ("inbox/products", "inbox/stock", "inbox/shipments", "outbox/orders", "var"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(settings.ledger_url, now=now)
+    client = MagentoClient(settings.magento)
+    products = ProductsAdapter(client)
+    stock = StockAdapter(client)
+    orders = OrdersAdapter(client)
+    fulfilment = FulfilmentAdapter(client)
+    stock_flow = ApplyStockFlow(settings, ledger, stock)
+    flows: dict[str, ApplyFlow] = {
+        "products": ApplyProductsFlow(settings, ledger, products, stock_flow),
+        "stock": stock_flow,
+        "shipments": ApplyShipmentsFlow(settings, ledger, orders, fulfilment),
+    }
+    inbox = LocalInbox(
+        root,
+        stable_seconds=settings.folders.stable_seconds,
+        done_suffix=settings.folders.done_suffix,
+    )
+    inbox.ensure()
+    outbox = LocalOutbox(root / "outbox" / "orders")
+    export = ExportOrdersFlow(settings, ledger, orders, outbox, now=now)
+    comps = Components(
+        settings=settings,
+        ledger=ledger,
+        client=client,
+        inbox=inbox,
+        outbox=outbox,
+        flows=flows,
+        pipeline=Pipeline(settings, ledger, flows, now=now),
+        export=export,
+        closers=[ledger.close, client.close],
+    )
+    if settings.sftp.host:
+        from bridge.runtime.remote import build_sftp
+
+        comps.sftp = build_sftp(settings, ledger, now=now)
+        comps.closers.append(comps.sftp.close)
+    return comps

@@ -1,0 +1,165 @@
+"""``bridge status`` and ``bridge audit``: read-only views of the ledger and folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bridge.config import Settings
+from bridge.folders.readlock import is_ignored_name
+from bridge.ledger import Ledger
+
+__all__ = ["render_audit", "render_status"]
+
+KINDS = ("products", "stock", "shipments")
+
+
+def _count_entries(folder: Path, done_suffix: str = "") -> int:
+    if not folder.is_dir():
+        return 0
+    return sum(1 for p in folder.iterdir() if not is_ignored_name(p.name, done_suffix))
+
+
+def _optional(section: list[str], title: str, fetch: Callable[[], Any]) -> None:
+    """Append a section from a domain store, if that store offers it."""
+    try:
+        value = fetch()
+    except AttributeError:
+        return
+    if value in (None, [], {}):
+        return
+    section.append(title)
+    if isinstance(value, dict):
+        section.extend(f"  {k}: {v}" for k, v in value.items())
+    elif isinstance(value, list):
+        section.extend(f"  {_one_line(v)}" for v in value[:20])
+    else:
+        section.append(f"  {value}")
+
+
+def _one_line(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, ""))
+    return str(value)
+
+
+def render_status(settings: Settings) -> str:
+    """Render the service's state: folders, files by status, last runs and errors."""
+    root = settings.root
+    ledger = Ledger(settings.ledger_url)
+    try:
+        out = [f"root: {root}", "", "inbox (waiting to be taken):"]
+        suffix = settings.folders.done_suffix
+        for kind in KINDS:
+            waiting = _count_entries(root / "inbox" / kind, suffix)
+            processing = _count_entries(root / "var" / "work" / kind, suffix)
+            failed = _count_entries(root / "failed" / kind)
+            out.append(
+                f"  {kind:<10} pending {waiting:>5}   processing {processing:>5}   "
+                f"failed/ entries {failed:>5}"
+            )
+        counts = ledger.files.status_counts()
+        out.append("")
+        out.append(
+            "files by outcome: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none yet")
+        )
+        recent = ledger.files.recent(10)
+        if recent:
+            out.append("")
+            out.append("last files:")
+            for row in recent:
+                out.append(
+                    f"  #{row.id} {row.received_at:%Y-%m-%d %H:%M:%S} {row.kind}/{row.name}: "
+                    f"{row.status} (applied {row.records_applied}, rejected "
+                    f"{row.records_rejected}, unchanged {row.records_unchanged})"
+                )
+        errors = ledger.files.recent_events(10, level="error")
+        if errors:
+            out.append("")
+            out.append("last errors:")
+            for ev in errors:
+                out.append(f"  {ev['at']:%Y-%m-%d %H:%M:%S} {ev['flow']} {ev['event']}: {ev['message']}")
+        extra: list[str] = [""]
+        _optional(extra, "order export:", lambda: ledger.orders.status())
+        _optional(extra, "shipment amount mismatches:", lambda: ledger.shipments.mismatches())
+        _optional(extra, "sftp:", lambda: ledger.remote.endpoint_state())
+        if len(extra) > 1:
+            out.extend(extra)
+        return "\n".join(out)
+    finally:
+        ledger.close()
+
+
+def render_audit(settings: Settings, what: str, key: str) -> tuple[str, bool]:
+    """Render the audit trail of a SKU, an order or a file; say whether anything is known."""
+    ledger = Ledger(settings.ledger_url)
+    try:
+        if what == "sku":
+            return _audit_sku(ledger, key)
+        if what == "order":
+            return _audit_order(ledger, key)
+        return _audit_file(ledger, key)
+    finally:
+        ledger.close()
+
+
+def _audit_sku(ledger: Ledger, sku: str) -> tuple[str, bool]:
+    rows = ledger.files.history(sku, ["products", "stock"])
+    out = [f"SKU {sku}"]
+    for r in rows:
+        line = f" line {r['line']}" if r["line"] else ""
+        msg = f": {r['message']}" if r["message"] else ""
+        out.append(
+            f"  {r['at']:%Y-%m-%d %H:%M:%S} {r['kind']} {r['outcome']} from "
+            f"{r['name']} (file #{r['file_id']}{line}){msg}"
+        )
+    extra: list[str] = []
+    _optional(extra, "product state:", lambda: ledger.products.audit(sku))
+    _optional(extra, "stock state:", lambda: ledger.stock.audit(sku))
+    out.extend(extra)
+    found = bool(rows or extra)
+    if not found:
+        out.append("  nothing known about this SKU")
+    return "\n".join(out), found
+
+
+def _audit_order(ledger: Ledger, number: str) -> tuple[str, bool]:
+    out = [f"order {number}"]
+    extra: list[str] = []
+    _optional(extra, "export:", lambda: ledger.orders.audit(number))
+    _optional(extra, "ERP shipments:", lambda: ledger.shipments.for_order(number))
+    rows = ledger.files.history(number, ["shipments"])
+    out.extend(extra)
+    for r in rows:
+        out.append(f"  {r['at']:%Y-%m-%d %H:%M:%S} {r['outcome']} from {r['name']}: {r['message']}")
+    found = bool(extra or rows)
+    if not found:
+        out.append("  nothing known about this order")
+    return "\n".join(out), found
+
+
+def _audit_file(ledger: Ledger, name: str) -> tuple[str, bool]:
+    rows = ledger.files.by_name(name)
+    out = [f"file {name}"]
+    for row in rows:
+        out.append(
+            f"  #{row.id} received {row.received_at:%Y-%m-%d %H:%M:%S} kind {row.kind} "
+            f"sha256 {row.sha256[:12]}… status {row.status}"
+        )
+        out.append(
+            f"    records {row.records_total}: applied {row.records_applied}, unchanged "
+            f"{row.records_unchanged}, rejected {row.records_rejected}, stale {row.records_skipped}"
+        )
+        if row.final_path:
+            out.append(f"    now at {row.final_path}")
+        if row.report_path:
+            out.append(f"    report {row.report_path}")
+        if row.last_error:
+            out.append(f"    note: {row.last_error}")
+        for rec in ledger.files.records_of(row.id, ["rejected", "stale", "duplicate", "warning"]):
+            out.append(f"    line {rec.line} {rec.key}: {rec.outcome}: {rec.message}")
+    if not rows:
+        out.append("  no file of that name was received")
+    return "\n".join(out), bool(rows)

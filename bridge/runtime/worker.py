@@ -1,0 +1,242 @@
+"""The service loop: one ``tick()`` does everything that is due; retries back off.
+
+This is the only place that catches broadly (S4.5). A non-bridge exception is a bug:
+it is logged with its traceback, the file stays where it is, and the unit backs off.
+Transient errors retry with capped exponential backoff and jitter and never move
+files; a unit that has failed for longer than ``runtime.max_pending_age_seconds`` is
+alerted in ``bridge status``, never dropped (S4.6).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+
+from bridge.errors import BridgeError, MagentoAuthError, TransientError
+from bridge.folders.local import ClaimedFile
+from bridge.runtime.build import Components
+from bridge.runtime.pipeline import FileOutcome
+
+__all__ = ["Service", "TickSummary"]
+
+log = structlog.get_logger("bridge.worker")
+
+AUTH_PAUSE_SECONDS = 60.0
+
+
+@dataclass
+class TickSummary:
+    """What one tick did."""
+
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    exported: int = 0
+    export_failed: int = 0
+    pending: int = 0
+    waiting: int = 0
+
+    @property
+    def had_problems(self) -> bool:
+        """True when a file failed or had rejects, or an order could not be exported."""
+        bad = {"failed", "partial"}
+        return any(o.status in bad for o in self.outcomes) or self.export_failed > 0
+
+
+class Service:
+    """Runs the bridge: inboxes, pending files, order export and SFTP, as they come due.
+
+    Args:
+        comps: The wired components.
+        monotonic: Monotonic clock for scheduling (S7.6).
+        sleep: Sleep function.
+    """
+
+    def __init__(
+        self,
+        comps: Components,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.c = comps
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.wake = threading.Event()
+        self.stop_event = threading.Event()
+        self._next_try: dict[str, float] = {}
+        self._paused_until = 0.0
+        self._next_export = 0.0
+        self._next_sftp = 0.0
+        self.work_dir = comps.pipeline.work_dir
+
+    # -- one pass ------------------------------------------------------------------
+    def tick(self, *, export: bool | None = None) -> TickSummary:
+        """Do everything that is due now once; ``export`` forces or skips the order poll."""
+        summary = TickSummary()
+        now = self.monotonic()
+        self._sftp_poll(now)
+        if now >= self._paused_until:
+            for claimed in self.c.inbox.work_files(self.work_dir):
+                if self._next_try.get(str(claimed.path), 0.0) <= now:
+                    self._run_file(claimed, summary)
+            for cand in self.c.inbox.scan():
+                if cand.refused:
+                    summary.outcomes.append(self._guard(lambda c=cand: self.c.pipeline.refuse(c)))
+                    continue
+                claimed = self.c.inbox.claim(cand, self.work_dir, self.c.ledger.now())
+                if claimed is not None:
+                    self._run_file(claimed, summary)
+            summary.waiting = self.c.inbox.waiting
+            due = now >= self._next_export if export is None else export
+            if due:
+                self._export(summary)
+                self._next_export = now + self.c.settings.orders.poll_seconds
+        summary.pending = len(self.c.inbox.work_files(self.work_dir))
+        self._sftp_finish()
+        return summary
+
+    def _guard(self, step: Callable[[], FileOutcome]) -> FileOutcome:
+        try:
+            return step()
+        except BridgeError as exc:
+            log.warning("step_failed", status=type(exc).__name__)
+            return FileOutcome("?", "?", "pending", error=str(exc))
+
+    def _run_file(self, claimed: ClaimedFile, summary: TickSummary, force: bool = False) -> None:
+        key = str(claimed.path)
+        try:
+            outcome = self.c.pipeline.process(claimed, force=force)
+        except MagentoAuthError as exc:
+            self._pause_magento(exc)
+            outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
+        except TransientError as exc:
+            outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - S4.5: the one broad catch; a bug, logged
+            log.exception("unexpected_error", flow=claimed.kind, file=claimed.name)
+            self.c.ledger.files.log_event(
+                "error", claimed.kind, "unexpected_error", f"{claimed.name}: {exc!r}"
+            )
+            outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=repr(exc))
+        if outcome.status == "pending":
+            self._back_off(key, claimed)
+        else:
+            self._next_try.pop(key, None)
+        summary.outcomes.append(outcome)
+
+    def _back_off(self, key: str, claimed: ClaimedFile) -> None:
+        row = self.c.ledger.files.by_work_path(key)
+        attempts = row.attempts if row is not None else 1
+        cap = self.c.settings.runtime.backoff_max_seconds
+        delay = min(cap, 2.0 ** min(attempts, 16)) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+        self._next_try[key] = self.monotonic() + delay
+        if row is not None:
+            age = (self.c.ledger.now() - _aware(row.received_at)).total_seconds()
+            if age > self.c.settings.runtime.max_pending_age_seconds:
+                self.c.ledger.files.log_event(
+                    "error",
+                    claimed.kind,
+                    "file_stuck",
+                    f"{claimed.name} pending for {age:.0f}s: {row.last_error}",
+                )
+
+    def _pause_magento(self, exc: MagentoAuthError) -> None:
+        self._paused_until = self.monotonic() + AUTH_PAUSE_SECONDS
+        self.c.ledger.files.log_event(
+            "error", "magento", "magento_auth_failed", f"Magento refused the credentials: {exc}"
+        )
+        log.error("magento_auth_failed", status=exc.status_code)
+
+    def _export(self, summary: TickSummary) -> None:
+        try:
+            result = self.c.export.run()
+        except MagentoAuthError as exc:
+            self._pause_magento(exc)
+            return
+        except TransientError as exc:
+            log.warning("export_postponed", flow="orders", status=type(exc).__name__)
+            self.c.ledger.files.log_event("warning", "orders", "export_postponed", str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - S4.5: a bug, logged, retried next poll
+            log.exception("unexpected_error", flow="orders")
+            self.c.ledger.files.log_event("error", "orders", "unexpected_error", repr(exc))
+            summary.export_failed += 1
+            return
+        summary.exported += len(result.exported)
+        summary.export_failed += len(result.failed)
+
+    # -- SFTP ------------------------------------------------------------------------
+    def _sftp_poll(self, now: float) -> None:
+        if self.c.sftp is None or now < self._next_sftp:
+            return
+        self._next_sftp = now + self.c.settings.sftp.poll_seconds
+        try:
+            self.c.sftp.poll()
+        except TransientError as exc:
+            log.warning("sftp_unavailable", status=str(exc))
+        except Exception:  # noqa: BLE001 - S4.5
+            log.exception("unexpected_error", flow="sftp")
+
+    def _sftp_finish(self) -> None:
+        if self.c.sftp is None:
+            return
+        try:
+            self.c.sftp.finish()
+        except TransientError as exc:
+            log.warning("sftp_unavailable", status=str(exc))
+        except Exception:  # noqa: BLE001 - S4.5
+            log.exception("unexpected_error", flow="sftp")
+
+    # -- loops ---------------------------------------------------------------------
+    def run_once(self, *, max_wait: float | None = None, retries: int = 3) -> TickSummary:
+        """Handle everything pending, poll orders once, and return.
+
+        Waits for files that are still being written (read lock) and retries files
+        that hit a transient error a few times, then leaves them pending.
+        """
+        total = TickSummary()
+        limit = max_wait if max_wait is not None else self.c.settings.folders.stable_seconds + 5
+        deadline = self.monotonic() + limit
+        exported = False
+        rounds = 0
+        while True:
+            summary = self.tick(export=not exported)
+            exported = True
+            total.outcomes.extend(summary.outcomes)
+            total.exported += summary.exported
+            total.export_failed += summary.export_failed
+            total.pending, total.waiting = summary.pending, summary.waiting
+            rounds += 1
+            if summary.waiting and self.monotonic() < deadline:
+                self.sleep(min(0.5, max(0.05, self.c.settings.folders.stable_seconds / 4)))
+                continue
+            if summary.pending and rounds <= retries:
+                self._next_try.clear()
+                self.sleep(min(2.0**rounds, 10.0))
+                continue
+            return total
+
+    def run_forever(self) -> None:
+        """Run until ``stop_event`` is set; wake early on watcher events."""
+        scan = self.c.settings.folders.scan_seconds
+        while not self.stop_event.is_set():
+            try:
+                summary = self.tick()
+            except Exception:  # noqa: BLE001 - S4.5: keep the service alive
+                log.exception("unexpected_error", flow="service")
+                summary = TickSummary()
+            wait = scan
+            if summary.waiting:
+                wait = min(scan, max(0.05, self.c.settings.folders.stable_seconds / 2))
+            self.wake.wait(wait)
+            self.wake.clear()
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
