@@ -14,6 +14,7 @@ from bridge.magento import MagentoClient
 
 TOKEN = "unit-secret-token-4f1c"
 
+MakeClient = Callable[..., MagentoClient]
 Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
 

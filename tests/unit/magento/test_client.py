@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from oauthlib.common import Request as OAuthRequest
-from oauthlib.oauth1.rfc5849 import signature
+from oauthlib.common import Request as OAuthRequest  # type: ignore[import-untyped]
+from oauthlib.oauth1.rfc5849 import signature  # type: ignore[import-untyped]
 from structlog.testing import capture_logs
 
 from bridge.errors import (
@@ -20,7 +20,7 @@ from bridge.errors import (
 )
 from bridge.magento import MagentoClient
 
-from .conftest import TOKEN, Magento
+from .conftest import TOKEN, Magento, MakeClient
 
 OAUTH_KEYS = {
     "consumer_key": "ck-3b9e",
@@ -48,7 +48,9 @@ def test_url_without_and_with_store_code(
     ]
 
 
-def test_base_url_trailing_slash_is_ignored(make_client: Any, magento: Magento) -> None:
+def test_base_url_trailing_slash_is_ignored(
+    make_client: MakeClient, magento: Magento
+) -> None:
     """A ``base_url`` ending in ``/`` gives no double slash."""
     make_client(base_url="http://magento.test/shop/").request("GET", "/V1/orders/1")
     assert str(magento.last.url) == "http://magento.test/shop/rest/V1/orders/1"
@@ -67,7 +69,9 @@ def test_bearer_header_and_json_body(client: MagentoClient, magento: Magento) ->
     assert request.content == b'{"price": 105.5, "qty": 3}'
 
 
-def test_no_token_sends_no_authorization(make_client: Any, magento: Magento) -> None:
+def test_no_token_sends_no_authorization(
+    make_client: MakeClient, magento: Magento
+) -> None:
     """Without credentials no Authorization header is invented."""
     make_client(token="").request("GET", "/V1/orders/1")
     assert "Authorization" not in magento.last.headers
@@ -80,7 +84,7 @@ def test_unencodable_body_is_a_type_error(client: MagentoClient) -> None:
 
 
 def test_oauth_signature_verifies_with_query_parameters(
-    make_client: Any, magento: Magento
+    make_client: MakeClient, magento: Magento
 ) -> None:
     """With the four OAuth keys every request carries a valid HMAC-SHA256 signature."""
     client = make_client(token="", **OAUTH_KEYS)
@@ -116,7 +120,9 @@ def signed_by(request: httpx.Request, consumer_secret: str, token_secret: str) -
     )
 
 
-def test_oauth_nonce_differs_per_request(make_client: Any, magento: Magento) -> None:
+def test_oauth_nonce_differs_per_request(
+    make_client: MakeClient, magento: Magento
+) -> None:
     """Two signed requests never reuse a nonce."""
     client = make_client(token="", **OAUTH_KEYS)
     client.request("GET", "/V1/orders/1")
@@ -143,7 +149,7 @@ def test_503_is_retried_then_succeeds(
 
 
 def test_backoff_is_capped(
-    make_client: Any, magento: Magento, sleeps: list[float]
+    make_client: MakeClient, magento: Magento, sleeps: list[float]
 ) -> None:
     """The exponential bound stops at ``backoff_max_seconds``."""
     client = make_client(
@@ -201,7 +207,7 @@ def test_transport_failures_are_retried(
 
 
 def test_transport_failure_is_translated_and_chained(
-    make_client: Any, magento: Magento
+    make_client: MakeClient, magento: Magento
 ) -> None:
     """The httpx exception becomes MagentoUnavailableError, chained as its cause."""
     dropped = httpx.RemoteProtocolError(
@@ -215,7 +221,7 @@ def test_transport_failure_is_translated_and_chained(
     assert caught.value.__cause__ is dropped
 
 
-def test_timeout_is_translated(make_client: Any, magento: Magento) -> None:
+def test_timeout_is_translated(make_client: MakeClient, magento: Magento) -> None:
     """A read timeout says so in the error."""
     magento.queue(httpx.ReadTimeout("timed out"))
     with pytest.raises(MagentoUnavailableError, match="timed out"):
@@ -278,7 +284,7 @@ def test_non_json_success_is_a_request_error(
     assert type(caught.value).__name__ == "MagentoRequestError"
 
 
-def test_secrets_never_logged(make_client: Any, magento: Magento) -> None:
+def test_secrets_never_logged(make_client: MakeClient, magento: Magento) -> None:
     """Retry events carry attempt and status only: no token, header or OAuth key."""
     bearer = make_client()
     oauth = make_client(token="", **OAUTH_KEYS)
@@ -304,7 +310,7 @@ def test_secrets_never_logged(make_client: Any, magento: Magento) -> None:
         assert set(event) <= {"event", "log_level", "attempt", "status"}
 
 
-def test_settings_repr_hides_secrets(make_client: Any) -> None:
+def test_settings_repr_hides_secrets(make_client: MakeClient) -> None:
     """The client's settings never show the secrets when printed."""
     client = make_client(token="", **OAUTH_KEYS)
     text = repr(client.settings) + str(client.settings)
@@ -313,7 +319,7 @@ def test_settings_repr_hides_secrets(make_client: Any) -> None:
 
 
 def test_concurrency_caps_in_flight_requests(
-    make_client: Any, magento: Magento
+    make_client: MakeClient, magento: Magento
 ) -> None:
     """Eight threads on one client never have over ``concurrency`` requests out."""
     client = make_client(concurrency=2)
@@ -342,7 +348,7 @@ def test_concurrency_caps_in_flight_requests(
     assert state["peak"] == 2
 
 
-def test_context_manager_closes(make_client: Any) -> None:
+def test_context_manager_closes(make_client: MakeClient) -> None:
     """Leaving the ``with`` block closes the connection pool."""
     with make_client() as client:
         pass
