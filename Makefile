@@ -1,0 +1,46 @@
+# The two set-up commands are `make demo` and `make test` (see README.md).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: test demo bench check system-deps clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,dev]'
+	touch $(STAMP)
+
+# What the test suite needs from Debian's packages: a real OpenSSH server for the SFTP
+# tests and a PostgreSQL server for the ledger-on-PostgreSQL tests.
+system-deps:
+	@missing=""; \
+	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	BIN=$(BIN) bash scripts/demo.sh
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+check: $(STAMP)
+	$(BIN)/ruff format --diff bridge tests bench
+	$(BIN)/ruff check bridge tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy bridge
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
