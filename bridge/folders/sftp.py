@@ -1,0 +1,333 @@
+"""The ERP's SFTP server as a file endpoint (paramiko is used here only, S2.2).
+
+``SftpEndpoint`` owns the connection: strict host-key checking against
+``known_hosts`` (``RejectPolicy``), no SHA-1 ``ssh-rsa`` unless
+``allow_legacy_algorithms``, timeouts, reconnects with capped backoff, and the one
+place where paramiko and socket errors are translated (S4.2): network trouble is a
+``FolderUnavailableError`` (transient), an unknown or changed host key, refused
+credentials or an unusable key file are a ``ConfigError`` (an operator must act).
+
+``SftpInbox`` (``sftp_inbox.py``) brings remote inbox files into the local inbox and
+``SftpOutboxPusher`` (``sftp_outbox.py``) delivers local outbox files remotely; both
+work on the client that ``session()`` yields and never import paramiko.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import stat
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, NoReturn
+
+import paramiko
+import structlog
+
+from bridge.config import SftpSettings
+from bridge.errors import ConfigError, FolderUnavailableError
+
+__all__ = [
+    "EndpointState",
+    "RemoteClient",
+    "SftpEndpoint",
+    "remote_makedirs",
+    "remote_name_refusal",
+]
+
+log = structlog.get_logger(__name__)
+
+ENDPOINT = "sftp"
+#: The client that ``SftpEndpoint.session()`` yields.
+RemoteClient = paramiko.SFTPClient
+# Switched off unless ``allow_legacy_algorithms``: SHA-1 ``ssh-rsa`` signatures
+# (paramiko >= 5 has dropped them altogether), SHA-1 key exchange, SHA-1/MD5 MACs and
+# CBC ciphers. Names a paramiko version does not know are ignored by it.
+_LEGACY = {
+    "pubkeys": ["ssh-rsa"],
+    "keys": ["ssh-rsa"],
+    "kex": [
+        "diffie-hellman-group1-sha1",
+        "diffie-hellman-group14-sha1",
+        "diffie-hellman-group-exchange-sha1",
+    ],
+    "ciphers": ["3des-cbc", "aes128-cbc", "aes192-cbc", "aes256-cbc"],
+    "macs": ["hmac-sha1", "hmac-sha1-96", "hmac-md5", "hmac-md5-96"],
+}
+# Errors that mean "the connection or the server is not usable right now".
+_NETWORK_ERRORS = (OSError, EOFError, paramiko.SSHException)
+
+
+@dataclass(frozen=True)
+class EndpointState:
+    """Whether the endpoint was usable at the last attempt, and why not."""
+
+    state: Literal["up", "down"]
+    error: str | None = None
+
+
+class _UnknownHostKeyError(paramiko.SSHException):
+    """The server offered a host key that ``known_hosts`` does not list."""
+
+    def __init__(self, server: str, key: paramiko.PKey) -> None:
+        super().__init__(f"{server} not found in known_hosts")
+        self.server = server
+        self.key = key
+
+
+class _RejectUnknownHost(paramiko.RejectPolicy):
+    """``RejectPolicy`` that keeps the offered key so the error can show it."""
+
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> NoReturn:
+        raise _UnknownHostKeyError(hostname, key)
+
+
+def _describe(exc: BaseException) -> str:
+    """Return an exception's text, or its type name when it has none."""
+    return str(exc) or type(exc).__name__
+
+
+def remote_name_refusal(name: str) -> str | None:
+    """Return why a remote file name may never be read, or None if it is fine.
+
+    Args:
+        name: A name from a remote directory listing.
+    """
+    if "\0" in name:
+        return "name contains a NUL byte"
+    if "/" in name or "\\" in name:
+        return "name contains a path separator"
+    if ".." in name:
+        return "name contains '..'"
+    return None
+
+
+def remote_makedirs(sftp: paramiko.SFTPClient, path: str) -> None:
+    """Create a remote directory and its parents when missing (``mkdir -p``)."""
+    parts = [p for p in path.split("/") if p]
+    current = "/" if path.startswith("/") else ""
+    for part in parts:
+        current = posixpath.join(current, part) if current else part
+        try:
+            mode = sftp.stat(current).st_mode
+        except FileNotFoundError:
+            sftp.mkdir(current)
+            continue
+        if mode is None or not stat.S_ISDIR(mode):
+            raise FolderUnavailableError(
+                f"sftp: {current} exists and is not a directory", endpoint=ENDPOINT
+            )
+
+
+class SftpEndpoint:
+    """One SFTP server connection, opened lazily and reopened after failures.
+
+    Args:
+        settings: The ``[sftp]`` section.
+        clock: Monotonic clock for the reconnect backoff (injectable for tests).
+        backoff_initial_seconds: Wait after the first failure; doubles each time.
+        backoff_max_seconds: Cap of the wait between connection attempts.
+    """
+
+    name = ENDPOINT
+
+    def __init__(
+        self,
+        settings: SftpSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_initial_seconds: float = 1.0,
+        backoff_max_seconds: float = 300.0,
+    ) -> None:
+        """Keep the settings; nothing connects until the first ``session()``."""
+        if not settings.host:
+            raise ConfigError("sftp.host is empty: no SFTP endpoint is configured")
+        self.settings = settings
+        self._clock = clock
+        self._backoff_initial = backoff_initial_seconds
+        self._backoff_max = backoff_max_seconds
+        self._client: paramiko.SSHClient | None = None
+        self._sftp: paramiko.SFTPClient | None = None
+        self._failures = 0
+        self._retry_at = 0.0
+        self.state = EndpointState("down", "not connected yet")
+
+    @property
+    def server(self) -> str:
+        """The server as ``user@host:port`` for messages (never a secret)."""
+        s = self.settings
+        return f"{s.username}@{s.host}:{s.port}"
+
+    # -- connection ------------------------------------------------------------
+
+    def _known_hosts(self) -> Path:
+        return Path(self.settings.known_hosts).expanduser()
+
+    def _open(self) -> paramiko.SFTPClient:
+        s = self.settings
+        known = self._known_hosts()
+        client = paramiko.SSHClient()
+        try:
+            client.load_host_keys(str(known))
+        except OSError as exc:
+            client.close()
+            raise ConfigError(
+                f"sftp.known_hosts: cannot read {known}: {exc.strerror or exc}",
+                key="sftp.known_hosts",
+            ) from exc
+        client.set_missing_host_key_policy(_RejectUnknownHost())
+        try:
+            pkey = self._load_key()
+            client.connect(
+                s.host,
+                port=s.port,
+                username=s.username,
+                password=s.password.get_secret_value() or None,
+                pkey=pkey,
+                timeout=s.timeout_seconds,
+                banner_timeout=s.timeout_seconds,
+                auth_timeout=s.timeout_seconds,
+                channel_timeout=s.timeout_seconds,
+                allow_agent=False,
+                look_for_keys=False,
+                disabled_algorithms=None if s.allow_legacy_algorithms else _LEGACY,
+            )
+            sftp = client.open_sftp()
+            channel = sftp.get_channel()
+            if channel is not None:
+                channel.settimeout(s.timeout_seconds)
+        except (*_NETWORK_ERRORS, ConfigError) as exc:
+            client.close()
+            error = self._connect_error(exc, known)
+            if error is exc:
+                raise
+            raise error from exc
+        self._client = client
+        return sftp
+
+    def _load_key(self) -> paramiko.PKey | None:
+        s = self.settings
+        if not s.key_file:
+            return None
+        path = Path(s.key_file).expanduser()
+        try:
+            return paramiko.PKey.from_path(
+                path, password=s.key_passphrase.get_secret_value() or None
+            )
+        except (OSError, ValueError, paramiko.SSHException) as exc:
+            raise ConfigError(
+                f"sftp.key_file: cannot use {path}: {_describe(exc)}",
+                key="sftp.key_file",
+            ) from exc
+
+    def _connect_error(self, exc: BaseException, known: Path) -> BaseException:
+        """Translate a failed connect into the bridge's error tree (S4.2)."""
+        where = f"sftp {self.server}"
+        if isinstance(exc, ConfigError):
+            return exc
+        if isinstance(exc, _UnknownHostKeyError):
+            return ConfigError(
+                f"{where}: host key refused: the server's {exc.key.get_name()} key "
+                f"(SHA256:{exc.key.fingerprint.split(':', 1)[-1]}) is not in {known}; "
+                "verify it with the server's operator and add it to known_hosts",
+                key="sftp.known_hosts",
+            )
+        if isinstance(exc, paramiko.BadHostKeyException):
+            return ConfigError(
+                f"{where}: host key refused: the server's {exc.key.get_name()} key "
+                f"does not match the one in {known} (key changed, or someone is "
+                "in between); fix known_hosts only after checking with the operator",
+                key="sftp.known_hosts",
+            )
+        if isinstance(exc, paramiko.AuthenticationException):
+            return ConfigError(
+                f"{where}: authentication refused: check sftp.username and "
+                "sftp.key_file / sftp.password",
+                key="sftp.username",
+            )
+        if isinstance(exc, paramiko.ssh_exception.IncompatiblePeer):
+            hint = (
+                ""
+                if self.settings.allow_legacy_algorithms
+                else "; if the server only offers legacy algorithms (SHA-1, MD5, "
+                "CBC), set sftp.allow_legacy_algorithms = true"
+            )
+            return ConfigError(f"{where}: no common algorithm: {exc}{hint}")
+        return FolderUnavailableError(
+            f"{where}: cannot connect: {_describe(exc)}", endpoint=ENDPOINT
+        )
+
+    def _mark_down(self, error: str) -> None:
+        self._failures += 1
+        delay = min(
+            self._backoff_max, self._backoff_initial * 2 ** (self._failures - 1)
+        )
+        self._retry_at = self._clock() + delay
+        if self.state.state == "up" or self._failures == 1:
+            log.warning(
+                "sftp_endpoint_down", flow="sftp", status=error, attempt=self._failures
+            )
+        self.state = EndpointState("down", error)
+        self.close()
+
+    def _ensure(self) -> paramiko.SFTPClient:
+        if self._sftp is not None and self._is_active():
+            return self._sftp
+        self.close()
+        wait = self._retry_at - self._clock()
+        if self._failures and wait > 0:
+            raise FolderUnavailableError(
+                f"sftp {self.server} is down ({self.state.error}); "
+                f"next attempt in {wait:.0f}s",
+                endpoint=ENDPOINT,
+            )
+        try:
+            self._sftp = self._open()
+        except (ConfigError, FolderUnavailableError) as exc:
+            self._mark_down(str(exc))
+            raise
+        if self.state.state != "up":
+            log.info("sftp_endpoint_up", flow="sftp", attempt=self._failures)
+        self._failures = 0
+        self.state = EndpointState("up")
+        return self._sftp
+
+    def _is_active(self) -> bool:
+        transport = self._client.get_transport() if self._client else None
+        return transport is not None and transport.is_active()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[paramiko.SFTPClient]:
+        """Yield a connected SFTP client; errors inside are translated once.
+
+        Raises:
+            FolderUnavailableError: Not reachable now (also while backing off), or
+                the connection broke inside the block.
+            ConfigError: Host key unknown or changed, credentials refused.
+        """
+        sftp = self._ensure()
+        try:
+            yield sftp
+        except FileNotFoundError as exc:
+            raise FolderUnavailableError(
+                f"sftp {self.server}: {exc.filename or ''} not found", endpoint=ENDPOINT
+            ) from exc
+        except _NETWORK_ERRORS as exc:
+            message = f"sftp {self.server}: {_describe(exc)}"
+            if not self._is_active():
+                self._mark_down(message)
+            raise FolderUnavailableError(message, endpoint=ENDPOINT) from exc
+
+    def close(self) -> None:
+        """Close the connection (the next ``session()`` reconnects)."""
+        sftp, client = self._sftp, self._client
+        self._sftp = self._client = None
+        if sftp is not None:
+            with contextlib.suppress(*_NETWORK_ERRORS):
+                sftp.close()
+        if client is not None:
+            client.close()
