@@ -1,17 +1,286 @@
-"""Shipment steps: each ERP shipment's Magento shipment and invoice ids."""
+"""Shipment steps: each ERP shipment's Magento shipment and invoice ids, and amounts.
+
+One row per ERP ``shipment_id`` records how far the bridge got with it:
+``pending`` (work started, nothing known to be created) → ``shipped`` (Magento shipment
+id known) → ``invoiced`` (invoice id known, amounts read back). ``rejected`` means the
+record was refused before anything was created. Each step is written right after the
+Magento call that made it (S5.1), so a re-run only does what is missing.
+
+Amounts are stored as decimal strings: SQLite has no exact decimal type.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+
+from bridge.ledger._schema import files, metadata
 
 if TYPE_CHECKING:
     from bridge.ledger.core import Ledger
 
-__all__ = ["ShipmentStore"]
+__all__ = ["ShipmentStep", "ShipmentStore", "StepState", "erp_shipments"]
+
+StepState = Literal["pending", "shipped", "invoiced", "rejected"]
+
+erp_shipments = sa.Table(
+    "erp_shipments",
+    metadata,
+    sa.Column("shipment_id", sa.String(255), primary_key=True),
+    sa.Column("order_number", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.Integer),
+    # pending | shipped | invoiced | rejected
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("magento_shipment_id", sa.Integer),
+    sa.Column("invoice_id", sa.Integer),
+    sa.Column("grand_total", sa.String(32)),
+    sa.Column("shipping_amount", sa.String(32)),
+    sa.Column("fee", sa.String(32)),
+    sa.Column("invoice_amount", sa.String(32)),
+    sa.Column("currency", sa.String(8)),
+    sa.Column("mismatch", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("mismatch_reason", sa.Text),
+    sa.Column("message", sa.Text),
+    sa.Column("file_id", sa.Integer),
+    sa.Column("ship_file_id", sa.Integer),
+    sa.Column("invoice_file_id", sa.Integer),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("shipped_at", sa.DateTime(timezone=True)),
+    sa.Column("invoiced_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_erp_shipments_order", erp_shipments.c.order_number)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:f}"
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+@dataclass(frozen=True)
+class ShipmentStep:
+    """How far one ERP shipment got (a row of ``erp_shipments``)."""
+
+    shipment_id: str
+    order_number: str
+    order_id: int | None
+    state: StepState
+    magento_shipment_id: int | None
+    invoice_id: int | None
+    grand_total: Decimal | None
+    shipping_amount: Decimal | None
+    fee: Decimal | None
+    invoice_amount: Decimal | None
+    mismatch: bool
+    message: str | None
 
 
 class ShipmentStore:
-    """Placeholder until the shipments flow lands."""
+    """The ledger's memory of ERP shipments (``ledger.shipments``).
+
+    Args:
+        ledger: The owning ledger (engine, clock).
+    """
 
     def __init__(self, ledger: Ledger) -> None:
+        """Attach to the ledger."""
         self._ledger = ledger
+
+    def get(self, shipment_id: str) -> ShipmentStep | None:
+        """Return the step reached by ``shipment_id``, or None if never seen."""
+        t = erp_shipments
+        with self._ledger.begin() as conn:
+            row = conn.execute(
+                sa.select(t).where(t.c.shipment_id == shipment_id)
+            ).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return ShipmentStep(
+            shipment_id=m["shipment_id"],
+            order_number=m["order_number"],
+            order_id=m["order_id"],
+            state=m["state"],
+            magento_shipment_id=m["magento_shipment_id"],
+            invoice_id=m["invoice_id"],
+            grand_total=_dec(m["grand_total"]),
+            shipping_amount=_dec(m["shipping_amount"]),
+            fee=_dec(m["fee"]),
+            invoice_amount=_dec(m["invoice_amount"]),
+            mismatch=bool(m["mismatch"]),
+            message=m["message"],
+        )
+
+    def _upsert(self, shipment_id: str, values: dict[str, Any]) -> None:
+        t = erp_shipments
+        now = self._ledger.now()
+        with self._ledger.begin() as conn:
+            exists = conn.execute(
+                sa.select(t.c.shipment_id).where(t.c.shipment_id == shipment_id)
+            ).first()
+            if exists is None:
+                conn.execute(
+                    t.insert().values(
+                        shipment_id=shipment_id,
+                        created_at=now,
+                        updated_at=now,
+                        **values,
+                    )
+                )
+            else:
+                conn.execute(
+                    t.update()
+                    .where(t.c.shipment_id == shipment_id)
+                    .values(updated_at=now, **values)
+                )
+
+    def start(
+        self,
+        shipment_id: str,
+        order_number: str,
+        *,
+        order_id: int,
+        file_id: int,
+        invoice_amount: Decimal | None,
+        currency: str | None,
+    ) -> None:
+        """Record that work on a shipment begins (state ``pending``).
+
+        Only call this before the ship step: it never moves a row backwards.
+        """
+        self._upsert(
+            shipment_id,
+            {
+                "order_number": order_number,
+                "order_id": order_id,
+                "state": "pending",
+                "file_id": file_id,
+                "invoice_amount": _text(invoice_amount),
+                "currency": currency,
+                "message": None,
+            },
+        )
+
+    def mark_shipped(
+        self,
+        shipment_id: str,
+        magento_shipment_id: int,
+        *,
+        order_number: str,
+        order_id: int,
+        file_id: int,
+    ) -> None:
+        """Record the Magento shipment id, right after it is created or found."""
+        self._upsert(
+            shipment_id,
+            {
+                "order_number": order_number,
+                "order_id": order_id,
+                "state": "shipped",
+                "magento_shipment_id": magento_shipment_id,
+                "file_id": file_id,
+                "ship_file_id": file_id,
+                "shipped_at": self._ledger.now(),
+                "message": None,
+            },
+        )
+
+    def mark_invoiced(
+        self,
+        shipment_id: str,
+        invoice_id: int | None,
+        *,
+        file_id: int,
+        invoice_amount: Decimal | None,
+        message: str | None = None,
+    ) -> None:
+        """Record the invoice id (None: nothing was left to invoice), right after it."""
+        self._upsert(
+            shipment_id,
+            {
+                "state": "invoiced",
+                "invoice_id": invoice_id,
+                "file_id": file_id,
+                "invoice_file_id": file_id,
+                "invoice_amount": _text(invoice_amount),
+                "invoiced_at": self._ledger.now(),
+                "message": message,
+            },
+        )
+
+    def record_amounts(
+        self,
+        shipment_id: str,
+        *,
+        grand_total: Decimal,
+        shipping_amount: Decimal,
+        fee: Decimal,
+        mismatch_reason: str | None,
+    ) -> None:
+        """Record what the invoice captured, as read back from Magento."""
+        self._upsert(
+            shipment_id,
+            {
+                "grand_total": _text(grand_total),
+                "shipping_amount": _text(shipping_amount),
+                "fee": _text(fee),
+                "mismatch": mismatch_reason is not None,
+                "mismatch_reason": mismatch_reason,
+            },
+        )
+
+    def mark_rejected(
+        self, shipment_id: str, order_number: str, message: str, *, file_id: int
+    ) -> None:
+        """Record a refusal; a shipment already created keeps its state and ids."""
+        step = self.get(shipment_id)
+        values: dict[str, Any] = {"message": message, "file_id": file_id}
+        if step is None or step.state in ("pending", "rejected"):
+            values.update(state="rejected", order_number=order_number)
+        self._upsert(shipment_id, values)
+
+    def _rows(self, where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
+        t = erp_shipments
+        ship_file = files.alias("ship_file")
+        invoice_file = files.alias("invoice_file")
+        last_file = files.alias("last_file")
+        query = (
+            sa.select(
+                t,
+                ship_file.c.name.label("ship_file"),
+                invoice_file.c.name.label("invoice_file"),
+                last_file.c.name.label("file"),
+            )
+            .select_from(
+                t.outerjoin(ship_file, ship_file.c.id == t.c.ship_file_id)
+                .outerjoin(invoice_file, invoice_file.c.id == t.c.invoice_file_id)
+                .outerjoin(last_file, last_file.c.id == t.c.file_id)
+            )
+            .where(where)
+            .order_by(t.c.created_at, t.c.shipment_id)
+        )
+        with self._ledger.begin() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def for_order(self, order_number: str) -> list[dict[str, Any]]:
+        """Return every ERP shipment of one order, for ``bridge audit order``.
+
+        Each dict holds the ``erp_shipments`` columns plus the names of the files that
+        shipped (``ship_file``), invoiced (``invoice_file``) and last touched it
+        (``file``). Amounts are decimal strings.
+        """
+        return self._rows(erp_shipments.c.order_number == order_number)
+
+    def mismatches(self) -> list[dict[str, Any]]:
+        """Return the shipments whose invoice did not reconcile (``bridge status``)."""
+        return self._rows(erp_shipments.c.mismatch.is_(True))
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Return the shipments started but not yet invoiced (shipped or pending)."""
+        return self._rows(erp_shipments.c.state.in_(("pending", "shipped")))

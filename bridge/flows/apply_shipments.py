@@ -1,0 +1,403 @@
+"""ERP shipments → Magento: one shipment with tracks, then one invoice, exactly once.
+
+For each ERP delivery (``shipment`` record) the flow finds the order by its number,
+ships the delivered lines (``POST /V1/order/{id}/ship``) and invoices exactly those
+lines (``POST /V1/order/{id}/invoice``, capturing the payment). Magento itself puts
+the freight and a payment module's invoice fee on the first invoice (API-FACTS §5);
+the flow reads every invoice back, records what it captured and reports any
+difference from the ERP's own ``invoice_amount``.
+
+Exactly once: these two calls move money and are never blindly repeated.
+
+- Each step is written to the ledger right after its call (S5.1): ``shipped`` with
+  the shipment id, ``invoiced`` with the invoice id.
+- Before each call the flow asks the ledger **and** Magento: a Magento shipment
+  carrying this ERP shipment's comment marker (or one of its tracking numbers) is
+  this delivery's shipment; an invoice carrying the marker is its invoice; and
+  invoice quantities are capped by what the order still has uninvoiced.
+- When a call fails with an unknown outcome (timeout, dropped connection, 5xx),
+  Magento is asked at once whether the document exists; if not, the error is
+  raised so the runtime retries the file later, and the next attempt asks again.
+
+So a resent file (``--force`` included), a restart after a crash between ship and
+invoice, or a run with an empty ledger never ships or captures twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import structlog
+
+from bridge.config import Settings
+from bridge.errors import MagentoUnavailableError, RecordRejectedError
+from bridge.flows.base import FileContext, FlowResult
+from bridge.ledger import Ledger
+from bridge.ledger.shipments import ShipmentStep
+from bridge.magento import FulfilmentAdapter, OrdersAdapter
+from bridge.mapping.shipments import (
+    ShipItem,
+    find_invoice,
+    find_shipment,
+    reconcile_invoice,
+    ship_items_from_shipment,
+    shipment_comment,
+    to_magento_invoice_items,
+    to_magento_ship_items,
+    to_magento_tracks,
+)
+from bridge.models.erp import ErpShipment, Kind, ParsedRecord
+
+__all__ = ["ApplyShipmentsFlow"]
+
+log = structlog.get_logger(__name__)
+
+StepHook = Callable[[str], None]
+
+
+class ApplyShipmentsFlow:
+    """Applies ERP shipment files: Magento shipments with tracks, then invoices.
+
+    Args:
+        settings: Bridge settings (``[shipments]``: ``notify_customer``, ``capture``,
+            ``amount_tolerance``; ``[orders] invoice_fee`` for reading fees back).
+        ledger: The ledger (``ledger.shipments`` keeps each step).
+        orders: Magento orders adapter.
+        fulfilment: Magento ship/invoice adapter.
+        after_step: Called with ``"ship_posted"``, ``"shipped"``,
+            ``"invoice_posted"``, ``"invoiced"`` right after each step (a ``*_posted``
+            step before its ledger write). For crash tests; None in production.
+    """
+
+    kind: Kind = "shipments"
+
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        orders: OrdersAdapter,
+        fulfilment: FulfilmentAdapter,
+        *,
+        after_step: StepHook | None = None,
+    ) -> None:
+        """Keep the collaborators (S6.2)."""
+        self._settings = settings
+        self._ledger = ledger
+        self._orders = orders
+        self._fulfilment = fulfilment
+        self._after_step = after_step
+
+    def apply(self, ctx: FileContext, records: Iterable[ParsedRecord]) -> FlowResult:
+        """Apply every shipment record of one file.
+
+        ``ctx.force`` changes nothing here: a delivery already shipped and invoiced
+        is never shipped or captured again.
+
+        Raises:
+            TransientError: Magento or the ledger is unavailable; the file stays
+                pending and a later call resumes each shipment where it stopped.
+        """
+        result = FlowResult()
+        for record in records:
+            if not isinstance(record.model, ErpShipment):
+                raise TypeError(f"shipments flow got a {type(record.model).__name__}")
+            self._apply_record(ctx, record, record.model, result)
+        return result
+
+    def _apply_record(
+        self,
+        ctx: FileContext,
+        record: ParsedRecord,
+        shipment: ErpShipment,
+        result: FlowResult,
+    ) -> None:
+        step = self._ledger.shipments.get(shipment.shipment_id)
+        try:
+            _check_same_order(step, shipment)
+            if step is not None and step.state == "invoiced":
+                self._already_done(ctx, record, step, result)
+                return
+            made, summary = self._deliver(ctx, shipment, step, result)
+        except RecordRejectedError as exc:
+            self._reject(ctx, record, shipment, exc, result)
+            return
+        if made:
+            result.applied += 1
+            result.note(record, "applied", summary)
+        else:
+            result.unchanged += 1
+            result.note(record, "unchanged", f"already in Magento: {summary}")
+
+    def _deliver(
+        self,
+        ctx: FileContext,
+        shipment: ErpShipment,
+        step: ShipmentStep | None,
+        result: FlowResult,
+    ) -> tuple[bool, str]:
+        """Ship (unless done), then invoice; return (a document was made, summary)."""
+        order = self._find_order(shipment)
+        order_id = int(order["entity_id"])
+        shipped: list[ShipItem] | None = None
+        ship_made = False
+        if step is None or step.state in ("pending", "rejected"):
+            self._ledger.shipments.start(
+                shipment.shipment_id,
+                shipment.order_number,
+                order_id=order_id,
+                file_id=ctx.file_id,
+                invoice_amount=shipment.invoice_amount,
+                currency=shipment.currency,
+            )
+            shipment_no, shipped, ship_made = self._ship(ctx, shipment, order)
+            order = self._orders.get(order_id)
+        else:
+            shipment_no = int(step.magento_shipment_id or 0)
+        invoice_no, invoice_made = self._invoice(
+            ctx, shipment, order, shipment_no, shipped
+        )
+        if invoice_no is not None:
+            result.warnings.extend(self._read_back(shipment, order, invoice_no))
+        else:
+            result.warnings.append(
+                f"shipment {shipment.shipment_id} (order {shipment.order_number}): "
+                "nothing left to invoice in Magento; no invoice created"
+            )
+        invoice_text = f"invoice #{invoice_no}" if invoice_no else "no invoice"
+        return ship_made or invoice_made, f"shipment #{shipment_no}, {invoice_text}"
+
+    def _find_order(self, shipment: ErpShipment) -> dict[str, Any]:
+        found = self._orders.find_by_increment_id(shipment.order_number)
+        if found is None:
+            message = f"order {shipment.order_number} not found in Magento"
+            raise RecordRejectedError(message, magento_message=message)
+        return self._orders.get(int(found["entity_id"]))
+
+    # --- ship ---------------------------------------------------------------------
+
+    def _ship(
+        self, ctx: FileContext, shipment: ErpShipment, order: Mapping[str, Any]
+    ) -> tuple[int, list[ShipItem], bool]:
+        """Create the Magento shipment unless Magento has it; record its id at once."""
+        order_id = int(order["entity_id"])
+        existing = find_shipment(
+            self._fulfilment.shipments_for_order(order_id), shipment
+        )
+        made = existing is None
+        if existing is not None:
+            shipment_no = int(existing["entity_id"])
+            items = ship_items_from_shipment(existing, order)
+        else:
+            items = to_magento_ship_items(shipment, order)
+            shipment_no = _post_once(
+                lambda: self._fulfilment.ship(
+                    order_id,
+                    [i.payload() for i in items],
+                    tracks=to_magento_tracks(shipment),
+                    notify=self._settings.shipments.notify_customer,
+                    comment=shipment_comment(shipment.shipment_id, ctx.name),
+                ),
+                lambda: find_shipment(
+                    self._fulfilment.shipments_for_order(order_id), shipment
+                ),
+            )
+            self._hook("ship_posted")
+        self._ledger.shipments.mark_shipped(
+            shipment.shipment_id,
+            shipment_no,
+            order_number=shipment.order_number,
+            order_id=order_id,
+            file_id=ctx.file_id,
+        )
+        log.info(
+            "shipment_created" if made else "shipment_found",
+            flow=self.kind,
+            file=ctx.name,
+            record_key=shipment.shipment_id,
+            order=shipment.order_number,
+        )
+        self._hook("shipped")
+        return shipment_no, items, made
+
+    # --- invoice ------------------------------------------------------------------
+
+    def _invoice(
+        self,
+        ctx: FileContext,
+        shipment: ErpShipment,
+        order: Mapping[str, Any],
+        shipment_no: int,
+        shipped: list[ShipItem] | None,
+    ) -> tuple[int | None, bool]:
+        """Invoice this delivery's items unless Magento has its invoice; record it."""
+        order_id = int(order["entity_id"])
+        sid = shipment.shipment_id
+        existing = find_invoice(self._fulfilment.invoices_for_order(order_id), sid)
+        if existing is not None:
+            invoice_no: int | None = int(existing["entity_id"])
+            made = False
+        else:
+            if shipped is None:
+                shipped = self._shipped_items(order, shipment_no)
+            items = to_magento_invoice_items(shipped, order)
+            invoice_no = None
+            if items:
+                invoice_no = _post_once(
+                    lambda: self._fulfilment.invoice(
+                        order_id,
+                        [i.payload() for i in items],
+                        capture=self._settings.shipments.capture,
+                        notify=self._settings.shipments.notify_customer,
+                        comment=shipment_comment(sid, ctx.name),
+                    ),
+                    lambda: find_invoice(
+                        self._fulfilment.invoices_for_order(order_id), sid
+                    ),
+                )
+                self._hook("invoice_posted")
+            made = invoice_no is not None
+        self._ledger.shipments.mark_invoiced(
+            sid, invoice_no, file_id=ctx.file_id, invoice_amount=shipment.invoice_amount
+        )
+        log.info(
+            "invoice_created" if made else "invoice_found",
+            flow=self.kind,
+            file=ctx.name,
+            record_key=sid,
+            order=shipment.order_number,
+        )
+        self._hook("invoiced")
+        return invoice_no, made
+
+    def _shipped_items(
+        self, order: Mapping[str, Any], shipment_no: int
+    ) -> list[ShipItem]:
+        """What the recorded Magento shipment shipped (after a restart)."""
+        order_id = int(order["entity_id"])
+        for candidate in self._fulfilment.shipments_for_order(order_id):
+            if int(candidate.get("entity_id") or 0) == shipment_no:
+                return ship_items_from_shipment(candidate, order)
+        message = f"Magento shipment #{shipment_no} from the ledger is not in the order"
+        raise RecordRejectedError(message, magento_message=message)
+
+    # --- read back, reconcile, report --------------------------------------------
+
+    def _read_back(
+        self, shipment: ErpShipment, order: Mapping[str, Any], invoice_no: int
+    ) -> list[str]:
+        """Read the invoice back, record its amounts, return reconciliation warnings."""
+        invoice = self._fulfilment.get_invoice(invoice_no)
+        earlier = [
+            i
+            for i in self._fulfilment.invoices_for_order(int(order["entity_id"]))
+            if int(i.get("entity_id") or 0) < invoice_no
+        ]
+        amounts, problems = reconcile_invoice(
+            shipment,
+            order,
+            invoice,
+            earlier,
+            tolerance=self._settings.shipments.amount_tolerance,
+            fee_mode=self._settings.orders.invoice_fee,
+        )
+        self._ledger.shipments.record_amounts(
+            shipment.shipment_id,
+            grand_total=amounts.grand_total,
+            shipping_amount=amounts.shipping_amount,
+            fee=amounts.fee,
+            mismatch_reason="; ".join(problems) or None,
+        )
+        prefix = f"shipment {shipment.shipment_id} (order {shipment.order_number})"
+        for problem in problems:
+            log.warning(
+                "invoice_mismatch",
+                flow=self.kind,
+                record_key=shipment.shipment_id,
+                order=shipment.order_number,
+                status=problem,
+            )
+        return [f"{prefix}: {p}" for p in problems]
+
+    def _already_done(
+        self,
+        ctx: FileContext,
+        record: ParsedRecord,
+        step: ShipmentStep,
+        result: FlowResult,
+    ) -> None:
+        result.unchanged += 1
+        invoice = f"invoice #{step.invoice_id}" if step.invoice_id else "no invoice"
+        result.note(
+            record,
+            "duplicate",
+            f"already applied: shipment #{step.magento_shipment_id}, {invoice}",
+        )
+        log.info(
+            "shipment_skipped",
+            flow=self.kind,
+            file=ctx.name,
+            record_key=step.shipment_id,
+            order=step.order_number,
+        )
+
+    def _reject(
+        self,
+        ctx: FileContext,
+        record: ParsedRecord,
+        shipment: ErpShipment,
+        exc: RecordRejectedError,
+        result: FlowResult,
+    ) -> None:
+        reason = exc.magento_message or str(exc)
+        message = (
+            f"shipment {shipment.shipment_id} (order {shipment.order_number}): {reason}"
+        )
+        self._ledger.shipments.mark_rejected(
+            shipment.shipment_id, shipment.order_number, message, file_id=ctx.file_id
+        )
+        result.reject(record, message)
+        log.warning(
+            "record_rejected",
+            flow=self.kind,
+            file=ctx.name,
+            record_key=shipment.shipment_id,
+            order=shipment.order_number,
+        )
+
+    def _hook(self, name: str) -> None:
+        if self._after_step is not None:
+            self._after_step(name)
+
+
+def _post_once(
+    post: Callable[[], int], find: Callable[[], Mapping[str, Any] | None]
+) -> int:
+    """Send a non-idempotent POST once; after an unknown outcome, ask Magento.
+
+    A timeout, dropped connection or 5xx may come after Magento made the document
+    (the answer was lost). So look for it before anything else (S5.1); if it is not
+    there, re-raise: the runtime retries the file later, and that attempt looks again
+    before it posts.
+    """
+    try:
+        return post()
+    except MagentoUnavailableError:
+        found = find()
+        if found is None:
+            raise
+        return int(found["entity_id"])
+
+
+def _check_same_order(step: ShipmentStep | None, shipment: ErpShipment) -> None:
+    """An ERP shipment id already used for another order is refused, not re-applied."""
+    if (
+        step is not None
+        and step.state in ("shipped", "invoiced")
+        and step.order_number != shipment.order_number
+    ):
+        message = (
+            f"shipment id already applied to order {step.order_number} "
+            f"(Magento shipment #{step.magento_shipment_id})"
+        )
+        raise RecordRejectedError(message, magento_message=message)
