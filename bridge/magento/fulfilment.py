@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridge.errors import MagentoRequestError
 from bridge.magento._client import (
     Filter,
     MagentoClient,
@@ -21,6 +22,11 @@ from bridge.magento._client import (
 )
 
 __all__ = ["FulfilmentAdapter"]
+
+# Magento's maximum page size with input limits on is 300; documents per order are
+# few, so one page is the rule and the page cap only guards against a loop.
+_PAGE_SIZE = 100
+_MAX_PAGES = 100
 
 
 def _require_items(items: list[dict[str, Any]], what: str) -> None:
@@ -152,8 +158,24 @@ class FulfilmentAdapter:
         return parse_id(answer)
 
     def _for_order(self, path: str, order_id: int) -> list[dict[str, Any]]:
-        params = search_params(
-            [[Filter("order_id", str(order_id), "eq")]], sort=[("entity_id", "ASC")]
+        """Every document of an order, page by page up to ``total_count``.
+
+        Paging matters: with input limits on, Magento returns 20 items when no
+        page size is asked for, and a missed shipment would be shipped again.
+        """
+        found: list[dict[str, Any]] = []
+        for page in range(1, _MAX_PAGES + 1):
+            params = search_params(
+                [[Filter("order_id", str(order_id), "eq")]],
+                sort=[("entity_id", "ASC")],
+                page_size=_PAGE_SIZE,
+                current_page=page,
+            )
+            answer = self._client.request("GET", path, params=params)
+            items = list(answer.get("items") or [])
+            found.extend(items)
+            if not items or len(found) >= int(answer.get("total_count") or 0):
+                return found
+        raise MagentoRequestError(
+            f"{path} for order {order_id}: more than {_MAX_PAGES} pages of documents"
         )
-        answer = self._client.request("GET", path, params=params)
-        return list(answer.get("items") or [])

@@ -7,7 +7,11 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from bridge.errors import MagentoUnavailableError, RecordRejectedError
+from bridge.errors import (
+    MagentoRequestError,
+    MagentoUnavailableError,
+    RecordRejectedError,
+)
 from bridge.magento import FulfilmentAdapter
 
 from .conftest import Answer, Magento, MakeClient
@@ -153,7 +157,35 @@ def test_documents_for_order(
         "searchCriteria[filter_groups][0][filters][0][condition_type]": "eq",
         "searchCriteria[sortOrders][0][field]": "entity_id",
         "searchCriteria[sortOrders][0][direction]": "ASC",
+        "searchCriteria[pageSize]": "100",
+        "searchCriteria[currentPage]": "1",
     }
+
+
+def test_documents_for_order_reads_every_page(
+    fulfilment: FulfilmentAdapter, magento: Magento
+) -> None:
+    """150 shipments come in two pages; none is missed (it would be shipped again)."""
+    docs = [{"entity_id": i} for i in range(150)]
+    magento.queue(
+        httpx.Response(200, json={"items": docs[:100], "total_count": 150}),
+        httpx.Response(200, json={"items": docs[100:], "total_count": 150}),
+    )
+    assert fulfilment.shipments_for_order(7) == docs
+    pages = [dict(parse_qsl(r.url.query.decode())) for r in magento.requests]
+    assert [p["searchCriteria[currentPage]"] for p in pages] == ["1", "2"]
+
+
+def test_documents_for_order_stops_on_runaway_paging(
+    fulfilment: FulfilmentAdapter, magento: Magento
+) -> None:
+    """A Magento that keeps answering full pages cannot loop the bridge forever."""
+    magento.default = httpx.Response(
+        200, json={"items": [{"entity_id": 1}] * 100, "total_count": 10**9}
+    )
+    with pytest.raises(MagentoRequestError, match="more than 100 pages"):
+        fulfilment.invoices_for_order(7)
+    assert len(magento.requests) == 100
 
 
 def test_get_invoice(fulfilment: FulfilmentAdapter, magento: Magento) -> None:
