@@ -109,6 +109,8 @@ def test_dict_parameters_are_filled_in() -> None:
         ("%name is %state", {"name": "order"}, "order is %state"),
         ("no parameters %1", None, "no parameters %1"),
         ("100% sure %1", ["yes"], "100% sure yes"),
+        ("%name and %1", ["x"], "%name and x"),
+        ("%1 and %name", {"name": "y"}, "%1 and y"),
     ],
 )
 def test_fill_message(message: str, parameters: Any, filled: str) -> None:
@@ -156,13 +158,22 @@ def test_unreadable_retry_after_is_ignored(value: str) -> None:
     assert error.retry_after is None
 
 
-def test_retry_after_in_the_past_is_zero() -> None:
-    """An HTTP-date already past means retry now, never a negative delay."""
-    error = classify(
-        answer(503, None, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
-    )
+@pytest.mark.parametrize(
+    "value", ["Wed, 21 Oct 2015 07:28:00 GMT", "Wed, 21 Oct 2015 07:28:00 -0000"]
+)
+def test_retry_after_in_the_past_is_zero(value: str) -> None:
+    """An HTTP-date already past (zoned or not) means retry now, never negative."""
+    error = classify(answer(503, None, headers={"Retry-After": value}))
     assert isinstance(error, MagentoUnavailableError)
     assert error.retry_after == 0.0
+
+
+@pytest.mark.parametrize("body", [["a list"], {"message": 5}, {"error": "x"}])
+def test_json_body_without_message_is_not_magento_s(body: Any) -> None:
+    """A JSON body without a string ``message`` is no Magento message: request error."""
+    error = classify(answer(400, body))
+    assert isinstance(error, MagentoRequestError)
+    assert error.magento_message is None
 
 
 def test_non_json_error_body_has_no_magento_message() -> None:
