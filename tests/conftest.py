@@ -11,7 +11,12 @@ import pytest
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SWAGGER = SHARED / "reference" / "magento" / "magento-2.4-rest-swagger.json"
 
-_DIR_MARKERS = {"e2e": "e2e", "chaos": "slow", "sftp": "sftp", "bench": "slow"}
+_DIR_MARKERS = {
+    "e2e": "e2e",
+    "chaos": "slow",
+    "sftp": "sftp",
+    "postgres": "postgres",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
