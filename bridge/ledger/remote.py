@@ -235,9 +235,23 @@ class RemoteStore:
             )
 
     def mark_downloaded(
-        self, row_id: int, *, sha256: str, local_name: str, watermark: int
+        self,
+        row_id: int,
+        *,
+        sha256: str,
+        local_name: str,
+        watermark: int,
+        at: datetime | None = None,
     ) -> None:
-        """Record that a remote file now lies complete in the local inbox."""
+        """Record that a remote file now lies complete in the local inbox.
+
+        Args:
+            row_id: The tracked row.
+            sha256: Content hash of the downloaded bytes.
+            local_name: Its name in the local inbox.
+            watermark: ``files_watermark()`` taken before it was handed over.
+            at: The received time (default: the ledger's clock).
+        """
         t = remote_files
         with self._ledger.begin() as conn:
             conn.execute(
@@ -248,7 +262,7 @@ class RemoteStore:
                     sha256=sha256,
                     local_name=local_name,
                     files_watermark=watermark,
-                    downloaded_at=self._ledger.now(),
+                    downloaded_at=at or self._ledger.now(),
                 )
             )
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from bridge.config import SftpSettings
+from bridge.folders.sftp import SftpEndpoint
 from bridge.ledger import Ledger
 
 SSHD = Path("/usr/sbin/sshd")
@@ -209,3 +210,13 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
         yield led
     finally:
         led.close()
+
+
+@pytest.fixture
+def endpoint(sshd: SshServer, remote: Path) -> Iterator[SftpEndpoint]:
+    """An endpoint on the test's remote dirs that reconnects without waiting."""
+    ep = SftpEndpoint(sshd.settings(remote), backoff_initial_seconds=0)
+    try:
+        yield ep
+    finally:
+        ep.close()
