@@ -1,0 +1,195 @@
+"""Orders: GET by id, search, comments with Magento's status rule, hold/unhold/cancel.
+
+States move ``new`` → ``processing`` → ``complete`` (complete = every line fully
+invoiced and fully shipped, API-FACTS §6). A comment's ``status`` must be one of the
+statuses assigned to the order's *current* state, else 400 ``Unable to add comment:
+The status "%1" is not part of the order status history.`` (M18).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from bridge.sandbox._money import dec, num
+from bridge.sandbox._router import Request, Router, bad_request
+from bridge.sandbox._search import parse, search
+from bridge.sandbox._state import Shop
+
+router = Router()
+SALES = "Magento_Sales::sales"
+ACTIONS = "Magento_Sales::actions_view"
+UNKNOWN_STATUS = (
+    'Unable to add comment: The status "%1" is not part of the order status history.'
+)
+
+
+def parent_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the lines that are shipped and invoiced: every line without a parent."""
+    return [ln for ln in order["items"] if ln.get("parent_item_id") is None]
+
+
+def remaining(line: dict[str, Any], done_key: str) -> Any:
+    """Return the quantity of ``line`` not yet ``done_key`` (shipped/invoiced), not canceled."""
+    return dec(line["qty_ordered"]) - dec(line[done_key]) - dec(line["qty_canceled"])
+
+
+def can_do(order: dict[str, Any], done_key: str) -> bool:
+    """Whether any line still has quantity left to ship or invoice."""
+    return any(remaining(ln, done_key) > 0 for ln in parent_lines(order))
+
+
+def set_state(order: dict[str, Any], state: str, status: str | None = None) -> None:
+    """Move the order to ``state`` with its default status."""
+    order["state"] = state
+    order["status"] = status or state
+
+
+def recompute_state(order: dict[str, Any], now: str) -> None:
+    """Apply Magento's state check after a shipment or invoice (M4, M7)."""
+    order["updated_at"] = now
+    if order["state"] not in ("new", "processing"):
+        return
+    if not can_do(order, "qty_invoiced") and not can_do(order, "qty_shipped"):
+        set_state(order, "complete")
+    elif order["state"] == "new":
+        set_state(order, "processing")
+
+
+def view(order: dict[str, Any]) -> dict[str, Any]:
+    """Return the order as GET /V1/orders/{id} shows it (child lines carry parent_item)."""
+    out = copy.deepcopy(order)
+    by_id = {ln["item_id"]: ln for ln in order["items"]}
+    for line in out["items"]:
+        if line.get("parent_item_id") is not None:
+            line["parent_item"] = copy.deepcopy(by_id[line["parent_item_id"]])
+    out["extension_attributes"]["shipping_assignments"][0]["items"] = copy.deepcopy(
+        out["items"]
+    )
+    out["status_histories"] = sorted(
+        out["status_histories"], key=lambda h: h["entity_id"], reverse=True
+    )
+    return out
+
+
+@router.add("GET", "/V1/orders/{id}", SALES)
+def get_order(shop: Shop, req: Request, id: str) -> dict[str, Any]:
+    """GET /V1/orders/{id}."""
+    return view(shop.order(id))
+
+
+@router.add("GET", "/V1/orders", SALES)
+def list_orders(shop: Shop, req: Request) -> dict[str, Any]:
+    """GET /V1/orders?searchCriteria...: any scalar order field can be filtered."""
+    rows = []
+    for order in shop.data["orders"].values():
+        record = {k: v for k, v in order.items() if not isinstance(v, (list, dict))}
+        rows.append((record, view(order)))
+    rows.sort(key=lambda row: int(row[0]["entity_id"]))
+    return search(rows, parse(req.query, input_limit=shop.input_limit))
+
+
+@router.add("POST", "/V1/orders/{id}/comments", SALES)
+def add_comment(shop: Shop, req: Request, id: str) -> bool:
+    """POST /V1/orders/{id}/comments ``{"statusHistory": {...}}`` → true."""
+    order = shop.order(id)
+    history = req.body.get("statusHistory") if isinstance(req.body, dict) else None
+    if not isinstance(history, dict):
+        raise bad_request(
+            '"%fieldName" is required. Enter and try again.', "statusHistory"
+        )
+    status = history.get("status")
+    if status and status not in shop.data["order_statuses"].get(order["state"], []):
+        raise bad_request(UNKNOWN_STATUS, status)
+    if status:
+        order["status"] = status
+    add_history(
+        shop,
+        order,
+        history.get("comment"),
+        order["status"],
+        notified=int(history.get("is_customer_notified") or 0),
+        visible=int(history.get("is_visible_on_front") or 0),
+    )
+    return True
+
+
+def add_history(
+    shop: Shop,
+    order: dict[str, Any],
+    comment: Any,
+    status: str,
+    *,
+    notified: int = 0,
+    visible: int = 0,
+) -> None:
+    """Append a status-history entry to ``order``."""
+    order["status_histories"].append(
+        {
+            "entity_id": shop.next_id("status_history"),
+            "parent_id": order["entity_id"],
+            "comment": comment,
+            "status": status,
+            "created_at": shop.now(),
+            "entity_name": "order",
+            "is_customer_notified": notified,
+            "is_visible_on_front": visible,
+        }
+    )
+    order["updated_at"] = shop.now()
+
+
+@router.add("GET", "/V1/orders/{id}/comments", SALES)
+def list_comments(shop: Shop, req: Request, id: str) -> dict[str, Any]:
+    """GET /V1/orders/{id}/comments."""
+    items = view(shop.order(id))["status_histories"]
+    return {
+        "items": items,
+        "search_criteria": {"filter_groups": []},
+        "total_count": len(items),
+    }
+
+
+@router.add("GET", "/V1/orders/{id}/statuses", SALES)
+def list_statuses(shop: Shop, req: Request, id: str) -> str:
+    """GET /V1/orders/{id}/statuses: the order's current status label."""
+    return str(shop.order(id)["status"])
+
+
+@router.add("POST", "/V1/orders/{id}/hold", ACTIONS)
+def hold(shop: Shop, req: Request, id: str) -> bool:
+    """POST /V1/orders/{id}/hold: only new/processing orders can be held."""
+    order = shop.order(id)
+    if order["state"] not in ("new", "processing"):
+        raise bad_request("A hold action is not available.")
+    order["hold_before_state"], order["hold_before_status"] = (
+        order["state"],
+        order["status"],
+    )
+    set_state(order, "holded")
+    order["updated_at"] = shop.now()
+    return True
+
+
+@router.add("POST", "/V1/orders/{id}/unhold", ACTIONS)
+def unhold(shop: Shop, req: Request, id: str) -> bool:
+    """POST /V1/orders/{id}/unhold: restores the state held before."""
+    order = shop.order(id)
+    if order["state"] != "holded":
+        raise bad_request("You cannot remove the hold.")
+    set_state(order, order.pop("hold_before_state"), order.pop("hold_before_status"))
+    order["updated_at"] = shop.now()
+    return True
+
+
+@router.add("POST", "/V1/orders/{id}/cancel", ACTIONS)
+def cancel(shop: Shop, req: Request, id: str) -> bool:
+    """POST /V1/orders/{id}/cancel: false (not an error) when the order cannot be canceled."""
+    order = shop.order(id)
+    if order["state"] not in ("new", "processing") or not can_do(order, "qty_invoiced"):
+        return False
+    for line in order["items"]:
+        line["qty_canceled"] = num(dec(line["qty_ordered"]) - dec(line["qty_invoiced"]))
+    set_state(order, "canceled")
+    order["updated_at"] = shop.now()
+    return True
