@@ -55,8 +55,15 @@ erp_shipments = sa.Table(
 sa.Index("ix_erp_shipments_order", erp_shipments.c.order_number)
 
 
+_CENT = Decimal("0.01")
+
+
 def _text(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:f}"
+    """Store an amount as text, in cents unless it has finer digits (``49.00``)."""
+    if value is None:
+        return None
+    cents = value.quantize(_CENT)
+    return f"{cents if cents == value else value:f}"
 
 
 def _dec(value: str | None) -> Decimal | None:

@@ -74,7 +74,7 @@ def _shipment(*lines: tuple[str, str], tracks: tuple[str, ...] = ()) -> ErpShipm
     )
 
 
-def test_lines_map_to_order_items_with_configurable_parent():
+def test_lines_map_to_order_items_with_configurable_parent() -> None:
     """A configurable's SKU ships on the parent line, never on the dummy child."""
     items = to_magento_ship_items(_shipment(("A-1", "2"), ("SHIRT-M", "1")), _order())
     assert [i.payload() for i in items] == [
@@ -83,7 +83,7 @@ def test_lines_map_to_order_items_with_configurable_parent():
     ]
 
 
-def test_child_only_sku_resolves_to_configurable_parent():
+def test_child_only_sku_resolves_to_configurable_parent() -> None:
     """When only the child carries the SKU, the configurable parent is shipped."""
     order = _order()
     order["items"][2]["sku"] = "SHIRT"
@@ -91,13 +91,13 @@ def test_child_only_sku_resolves_to_configurable_parent():
     assert [i.order_item_id for i in items] == [3]
 
 
-def test_repeated_sku_lines_are_added_up():
+def test_repeated_sku_lines_are_added_up() -> None:
     """Two ERP lines of the same SKU ship as one item with the summed quantity."""
     items = to_magento_ship_items(_shipment(("A-1", "1"), ("A-1", "1")), _order())
     assert items == [ShipItem(1, "A-1", Decimal(2))]
 
 
-def test_sku_ordered_on_two_lines_is_spread_over_them():
+def test_sku_ordered_on_two_lines_is_spread_over_them() -> None:
     """A SKU on two order lines takes what each line has left, in order."""
     order = _order()
     order["items"].append(_item(9, "A-1", 3))
@@ -106,7 +106,7 @@ def test_sku_ordered_on_two_lines_is_spread_over_them():
     assert items == [ShipItem(1, "A-1", Decimal(1)), ShipItem(9, "A-1", Decimal(2))]
 
 
-def test_fractional_quantity_is_sent_as_a_float():
+def test_fractional_quantity_is_sent_as_a_float() -> None:
     """A non-whole quantity keeps its fraction in the payload."""
     order = _order()
     order["items"][0]["qty_ordered"] = 2.5
@@ -114,7 +114,7 @@ def test_fractional_quantity_is_sent_as_a_float():
     assert items[0].payload() == {"order_item_id": 1, "qty": 1.5}
 
 
-def test_unknown_sku_is_rejected_with_magentos_message():
+def test_unknown_sku_is_rejected_with_magentos_message() -> None:
     """A SKU not in the order is refused with Magento's wording."""
     with pytest.raises(RecordRejectedError) as info:
         to_magento_ship_items(_shipment(("NOPE", "1")), _order())
@@ -124,7 +124,7 @@ def test_unknown_sku_is_rejected_with_magentos_message():
     )
 
 
-def test_over_quantity_is_rejected_with_what_is_left():
+def test_over_quantity_is_rejected_with_what_is_left() -> None:
     """Shipping more than is left is refused, naming requested and left quantities."""
     order = _order()
     order["items"][0]["qty_shipped"] = 1.0
@@ -142,7 +142,7 @@ def test_over_quantity_is_rejected_with_what_is_left():
     ("state", "status"),
     [("holded", "holded"), ("canceled", "canceled"), ("payment_review", "fraud")],
 )
-def test_order_that_cannot_ship_is_rejected(state, status):
+def test_order_that_cannot_ship_is_rejected(state: str, status: str) -> None:
     """Held, canceled and payment-review orders refuse shipments with their status."""
     with pytest.raises(RecordRejectedError) as info:
         to_magento_ship_items(
@@ -153,7 +153,7 @@ def test_order_that_cannot_ship_is_rejected(state, status):
     )
 
 
-def test_qty_left_to_ship_subtracts_shipped_refunded_canceled():
+def test_qty_left_to_ship_subtracts_shipped_refunded_canceled() -> None:
     """What is left to ship follows Magento's formula and never goes negative."""
     assert qty_left_to_ship(
         _item(1, "A", 5, qty_shipped=1, qty_refunded=1, qty_canceled=1)
@@ -162,7 +162,7 @@ def test_qty_left_to_ship_subtracts_shipped_refunded_canceled():
     assert qty_left_to_invoice(_item(1, "A", 5, qty_invoiced=2)) == Decimal(3)
 
 
-def test_invoice_items_are_capped_by_what_is_uninvoiced():
+def test_invoice_items_are_capped_by_what_is_uninvoiced() -> None:
     """Invoice quantities never exceed what the order item has left to invoice."""
     order = _order()
     order["items"][0]["qty_invoiced"] = 1
@@ -171,7 +171,7 @@ def test_invoice_items_are_capped_by_what_is_uninvoiced():
     assert to_magento_invoice_items(shipped, order) == [ShipItem(1, "A-1", Decimal(1))]
 
 
-def test_invoice_items_empty_when_fully_invoiced():
+def test_invoice_items_empty_when_fully_invoiced() -> None:
     """An order fully invoiced elsewhere yields nothing to invoice."""
     order = _order()
     for item in order["items"]:
@@ -180,7 +180,7 @@ def test_invoice_items_empty_when_fully_invoiced():
     assert to_magento_invoice_items(shipped, order) == []
 
 
-def test_marker_matches_exactly_not_as_substring():
+def test_marker_matches_exactly_not_as_substring() -> None:
     """DN-1001's marker is not found in comments about DN-10010 or XDN-1001."""
     assert comment_marks(shipment_comment("DN-1001", "f.xml"), "DN-1001")
     assert comment_marks("Note\nERP shipment DN-1001 (file a b.csv)", "DN-1001")
@@ -189,7 +189,7 @@ def test_marker_matches_exactly_not_as_substring():
     assert not comment_marks("ERP shipment DN-1001", "DN-1001")
 
 
-def test_find_shipment_by_marker_or_tracking_number():
+def test_find_shipment_by_marker_or_tracking_number() -> None:
     """A shipment is found by its marker, or by a tracking number if unmarked."""
     marked = {
         "entity_id": 5,
@@ -208,7 +208,7 @@ def test_find_shipment_by_marker_or_tracking_number():
     assert find_shipment([by_hand], _shipment(("A-1", "1"))) is None
 
 
-def test_find_invoice_by_marker_only():
+def test_find_invoice_by_marker_only() -> None:
     """An invoice counts only when its comments carry the exact marker."""
     mine = {"entity_id": 2, "comments": [{"comment": shipment_comment("DN-1001", "f")}]}
     near = {
@@ -219,7 +219,7 @@ def test_find_invoice_by_marker_only():
     assert find_invoice([near, {"entity_id": 4}], "DN-1001") is None
 
 
-def test_items_of_an_existing_shipment_drop_configurable_children():
+def test_items_of_an_existing_shipment_drop_configurable_children() -> None:
     """Items read from a Magento shipment keep the parent line, not the child."""
     mshipment = {
         "items": [
@@ -236,7 +236,7 @@ def test_items_of_an_existing_shipment_drop_configurable_children():
     ]
 
 
-def test_tracks_default_title_to_carrier():
+def test_tracks_default_title_to_carrier() -> None:
     """Magento requires a track title; without one the carrier code is used."""
     erp = ErpShipment(
         shipment_id="DN-1",
@@ -253,7 +253,7 @@ def test_tracks_default_title_to_carrier():
     ]
 
 
-def test_invoice_amounts_derive_or_read_the_fee():
+def test_invoice_amounts_derive_or_read_the_fee() -> None:
     """The fee is derived from the totals, read from an extension attribute, or 0."""
     invoice = {
         "grand_total": 715.25,
@@ -272,7 +272,7 @@ def test_invoice_amounts_derive_or_read_the_fee():
     assert invoice_amounts({"grand_total": "bad"}).grand_total == Decimal(0)
 
 
-def test_reconcile_first_invoice_expects_freight_and_fee():
+def test_reconcile_first_invoice_expects_freight_and_fee() -> None:
     """The first invoice must carry freight and fee, and match the ERP amount."""
     order = _order()
     first = {
@@ -309,7 +309,7 @@ def test_reconcile_first_invoice_expects_freight_and_fee():
     ]
 
 
-def test_reconcile_flags_freight_fee_and_currency_problems():
+def test_reconcile_flags_freight_fee_and_currency_problems() -> None:
     """Freight or fee on the wrong invoice and a currency mismatch are reported."""
     order = _order()
     canceled_first = {
