@@ -1,0 +1,146 @@
+"""Checking record elements in batches against the kind's XSD, then building models.
+
+XML records and CSV rows both become record elements under a bare root (``<stock>``)
+and are validated a batch at a time: one validation context per batch is much cheaper
+than one per record. Only when a batch fails is each of its records validated on its
+own, so the issues name the exact record, line and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from bridge.errors import FileIssue
+from bridge.formats._records import FieldError, convert
+from bridge.formats._xsd import KindSchema, XsdProblem
+from bridge.models.erp import Kind, ParsedRecord
+
+__all__ = ["BATCH_SIZE", "IssueLog", "RecordChecker"]
+
+BATCH_SIZE = 512
+
+Raw = bytes | tuple[tuple[str, ...], ...]
+FieldNamer = Callable[[XsdProblem], str | None]
+
+
+class IssueLog:
+    """Collects a file's issues up to a cap, and keeps counting beyond it."""
+
+    def __init__(self, file: str, cap: int) -> None:
+        """Start an empty log for ``file`` keeping at most ``cap`` issues."""
+        self.file = file
+        self.cap = cap
+        self.issues: list[FileIssue] = []
+        self.count = 0
+
+    def add(self, line: int | None, field: str | None, reason: str) -> None:
+        """Record one issue (kept only while under the cap)."""
+        self.count += 1
+        if len(self.issues) < self.cap:
+            self.issues.append(FileIssue(self.file, line, field, reason))
+
+
+@dataclass
+class _Pending:
+    element: etree._Element
+    index: int
+    line: int
+    raw: Raw | None
+
+
+class RecordChecker:
+    """Validates record elements in batches and turns the valid ones into records."""
+
+    def __init__(
+        self,
+        kind: Kind,
+        schema: KindSchema,
+        log: IssueLog,
+        *,
+        max_chars: int,
+        namer: FieldNamer | None = None,
+    ) -> None:
+        """Prepare an empty batch.
+
+        Args:
+            kind: products | stock | shipments.
+            schema: The kind's schema.
+            log: Where issues go.
+            max_chars: The longest free-text value accepted.
+            namer: Maps a problem to the field name the file uses (CSV column).
+        """
+        self.kind = kind
+        self.schema = schema
+        self.log = log
+        self.max_chars = max_chars
+        self.namer = namer
+        self.batch = etree.Element(schema.root)
+        self.node_lines: dict[etree._Element, int] = {}
+        self._pending: list[_Pending] = []
+
+    @property
+    def full(self) -> bool:
+        """True when the batch should be flushed."""
+        return len(self._pending) >= BATCH_SIZE
+
+    def add(
+        self, element: etree._Element, index: int, line: int, raw: Raw | None
+    ) -> None:
+        """Queue a record element already appended to ``self.batch``."""
+        self._pending.append(_Pending(element, index, line, raw))
+
+    def flush(self) -> list[ParsedRecord]:
+        """Validate the queued records and return those that passed every check."""
+        pending, batch, node_lines = self._pending, self.batch, self.node_lines
+        self._pending, self.batch = [], etree.Element(self.schema.root)
+        self.node_lines = {}
+        if not pending:
+            return []
+        batch_ok = bool(self.schema.schema.validate(batch))
+        blamed = False
+        out: list[ParsedRecord] = []
+        for p in pending:
+            if not batch_ok:
+                problems = self.schema.explain(p.element)
+                if problems:
+                    blamed = True
+                    self._report(problems, p.line, node_lines)
+                    continue
+            record = self._build(p)
+            if record is not None:
+                out.append(record)
+        if not batch_ok and not blamed:
+            for entry in self.schema.schema.error_log:
+                self.log.add(entry.line or pending[0].line, None, entry.message)
+        return out
+
+    def _build(self, p: _Pending) -> ParsedRecord | None:
+        try:
+            key, model = convert(self.kind, p.element, self.max_chars)
+        except FieldError as exc:
+            line = exc.node.sourceline if exc.node is not None else None
+            self.log.add(line or p.line, exc.field, exc.reason)
+            return None
+        raw = p.raw
+        if raw is None:
+            raw = etree.tostring(
+                p.element, encoding="utf-8", xml_declaration=False, with_tail=False
+            )
+        return ParsedRecord(p.index, p.line, key, model, raw)
+
+    def _report(
+        self,
+        problems: list[XsdProblem],
+        line: int,
+        node_lines: dict[etree._Element, int],
+    ) -> None:
+        for problem in problems:
+            node = problem.node
+            where = None
+            if node is not None:
+                where = node.sourceline or node_lines.get(node)
+            name = self.namer(problem) if self.namer is not None else problem.field
+            self.log.add(where or line, name, problem.reason)

@@ -1,0 +1,175 @@
+"""Turning a schema-valid record element into its ERP model.
+
+XML records and CSV rows both arrive here as the same record element, after the XSD
+check, so both formats share one conversion. What the XSD cannot express is checked
+here: the EAN check digit, dates Python cannot represent, and the free-text length cap.
+Shipments are assembled with ``model_construct`` from parts the XSD has already
+checked; products and stock go through pydantic as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from dateutil.parser import isoparse
+from lxml import etree
+from pydantic import ValidationError
+
+from bridge.models.erp import (
+    ErpProduct,
+    ErpRecord,
+    ErpShipment,
+    ErpShipmentLine,
+    ErpStockLevel,
+    ErpTrack,
+    Kind,
+)
+
+__all__ = ["FieldError", "convert", "ean_check_digit"]
+
+_Flat = ErpProduct | ErpStockLevel
+Converter = Callable[[etree._Element, int], tuple[str, ErpRecord]]
+
+
+class FieldError(ValueError):
+    """A record field is wrong in a way the XSD cannot see."""
+
+    def __init__(
+        self, field: str, reason: str, node: etree._Element | None = None
+    ) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.node = node
+
+
+def ean_check_digit(digits: str) -> int:
+    """Compute the GS1 check digit for the digits before it.
+
+    Args:
+        digits: The GTIN without its last (check) digit.
+
+    Returns:
+        The expected check digit.
+    """
+    total = sum(
+        int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits))
+    )
+    return (10 - total % 10) % 10
+
+
+def _datetime(name: str, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = isoparse(text.strip())
+    except (ValueError, OverflowError) as exc:
+        raise FieldError(
+            name, f"{text.strip()!r} is not a date and time we can use"
+        ) from exc
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _decimal(name: str, text: str | None) -> Decimal:
+    try:
+        return Decimal((text or "").strip())
+    except InvalidOperation as exc:  # the XSD checked it; kept for safety
+        raise FieldError(name, f"{text!r} is not a decimal") from exc
+
+
+def _long_text(values: dict[str, str | None], max_chars: int) -> None:
+    for name, value in values.items():
+        if value is not None and len(value) > max_chars:
+            raise FieldError(name, f"longer than {max_chars} characters ({len(value)})")
+
+
+def _stock(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
+    d = {c.tag: c.text for c in el}
+    updated_at = d.get("updated_at")
+    if updated_at is not None:
+        d["updated_at"] = _datetime("updated_at", updated_at)  # type: ignore[assignment]
+    model = _validated(ErpStockLevel, d)
+    source = d.get("source")
+    sku = d["sku"] or ""
+    return (f"{sku}@{source}" if source else sku), model
+
+
+def _product(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
+    d: dict[str, str | None] = {c.tag: c.text for c in el}
+    _long_text(d, max_chars)
+    ean = d.get("ean")
+    if ean:
+        expected = ean_check_digit(ean[:-1])
+        if int(ean[-1]) != expected:
+            raise FieldError("ean", f"check digit wrong, expected {expected}")
+    return d["sku"] or "", _validated(ErpProduct, d)
+
+
+def _shipment(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
+    d: dict[str, str | None] = {
+        c.tag: c.text for c in el if c.tag not in ("lines", "tracks")
+    }
+    lines = [
+        ErpShipmentLine.model_construct(
+            sku=line.findtext("sku") or "", qty=_decimal("qty", line.findtext("qty"))
+        )
+        for line in el.iterfind("lines/line")
+    ]
+    tracks = [
+        ErpTrack.model_construct(
+            number=t.findtext("number") or "",
+            carrier_code=t.findtext("carrier_code") or "custom",
+            title=t.findtext("title"),
+        )
+        for t in el.iterfind("tracks/track")
+    ]
+    amount = el.find("invoice_amount")
+    model = ErpShipment.model_construct(
+        shipment_id=d["shipment_id"] or "",
+        order_number=d["order_number"] or "",
+        lines=tuple(lines),
+        tracks=tuple(tracks),
+        shipped_at=_datetime("shipped_at", d.get("shipped_at")),
+        invoice_amount=None
+        if amount is None
+        else _decimal("invoice_amount", amount.text),
+        currency=None if amount is None else amount.get("currency"),
+    )
+    return model.shipment_id, model
+
+
+def _validated(cls: type[_Flat], values: dict[str, str | None]) -> ErpRecord:
+    try:
+        return cls.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "record"
+        raise FieldError(name, err["msg"]) from exc
+
+
+_CONVERTERS: dict[str, Callable[[etree._Element, int], tuple[str, ErpRecord]]] = {
+    "products": _product,
+    "stock": _stock,
+    "shipments": _shipment,
+}
+
+
+def convert(
+    kind: Kind, record: etree._Element, max_chars: int
+) -> tuple[str, ErpRecord]:
+    """Build the ERP model of one schema-valid record element.
+
+    Args:
+        kind: products | stock | shipments.
+        record: The record element, already valid against the kind's XSD.
+        max_chars: The longest free-text value accepted.
+
+    Returns:
+        The record's business key and its model.
+
+    Raises:
+        FieldError: A check beyond the XSD failed.
+    """
+    return _CONVERTERS[kind](record, max_chars)

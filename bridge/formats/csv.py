@@ -1,0 +1,239 @@
+"""Streaming reading of ERP CSV files, checked against the same XSDs as the XML files.
+
+The file is read as bytes line by line and each line decoded on its own, so a byte the
+configured encoding cannot decode becomes an issue naming its line instead of a crash.
+The delimiter (``,`` ``;`` or TAB) is detected from the header; header names are
+case-insensitive and in any order. Each row becomes the kind's record element
+(``<item>`` …) and goes through the same batch XSD check as an XML record, so both
+formats follow one contract. Cell values are stripped of surrounding spaces; an empty
+cell is an absent field.
+
+Shipments are the exception to streaming: rows of one ``shipment_id`` may be anywhere
+in the file, so a shipments file's rows are grouped in memory (these files are small).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv as _csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from bridge.config import CsvOptions
+from bridge.formats._batch import IssueLog, RecordChecker
+from bridge.formats._csvrows import COLUMNS, REQUIRED, Row, RowBuilder, group_shipments
+from bridge.formats._xsd import XsdProblem
+from bridge.models.erp import ParsedRecord
+
+__all__ = ["CsvState", "detect_delimiter", "read_csv"]
+
+_DELIMITERS = (",", ";", "\t")
+_UTF8 = {"utf-8", "utf-8-sig"}
+_TRACK_COLUMNS = {"number": "tracking_number", "title": "carrier_title"}
+
+
+class _StopError(Exception):
+    """The file cannot be read further; the reason is already logged."""
+
+
+@dataclass
+class CsvState:
+    """What the CSV reader learns about the file as it goes."""
+
+    records: int = 0
+    delimiter: str | None = None
+
+
+def detect_delimiter(header: str) -> str | None:
+    """Pick the delimiter from a header line: the most frequent of ``,`` ``;`` TAB.
+
+    Args:
+        header: The decoded header line.
+
+    Returns:
+        The delimiter, or None when the header holds none of them.
+    """
+    counts = [(header.count(d), d) for d in _DELIMITERS]
+    best = max(counts, key=lambda c: c[0])
+    return best[1] if best[0] else None
+
+
+class _Lines:
+    """Physical lines of a file, decoded one by one, with their numbers."""
+
+    def __init__(self, fh: BinaryIO, encoding: str, log: IssueLog, limit: int) -> None:
+        self.fh = fh
+        self.encoding = encoding
+        self.log = log
+        self.limit = limit
+        self.number = 0
+
+    def __iter__(self) -> Iterator[str]:
+        readline, limit, encoding = self.fh.readline, self.limit, self.encoding
+        while raw := readline(limit):
+            self.number += 1
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                self.log.add(self.number, None, f"line longer than {limit} bytes")
+                raise _StopError
+            if b"\x00" in raw:
+                self.log.add(
+                    self.number, None, "binary content (NUL byte), not a text file"
+                )
+                raise _StopError
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                col = len(raw[: exc.start].decode(encoding, errors="replace")) + 1
+                self.log.add(
+                    self.number,
+                    None,
+                    f"cannot be read as {encoding}: byte 0x{raw[exc.start]:02X} "
+                    f"at column {col} (check the folder's csv encoding)",
+                )
+                raise _StopError from exc
+            if self.number == 1 and encoding in _UTF8:
+                text = text.removeprefix("\ufeff")
+            yield text
+
+
+def _encoding(options: CsvOptions, log: IssueLog) -> str | None:
+    try:
+        name = codecs.lookup(options.encoding).name
+    except LookupError:
+        log.add(
+            None, None, f"unknown encoding {options.encoding!r} in the csv settings"
+        )
+        return None
+    if "\n".encode(name) != b"\n":
+        log.add(None, None, f"encoding {options.encoding!r} is not supported for CSV")
+        return None
+    return "utf-8" if name in _UTF8 else name
+
+
+def read_csv(
+    path: Path,
+    checker: RecordChecker,
+    log: IssueLog,
+    state: CsvState,
+    options: CsvOptions,
+) -> Iterator[ParsedRecord]:
+    """Yield the valid records of a CSV file; issues go to ``log``.
+
+    Args:
+        path: The file.
+        checker: The kind's batch checker.
+        log: Where issues go.
+        state: Filled with the delimiter and the record count.
+        options: Encoding and decimal separator of this kind's folder.
+
+    Yields:
+        Each record that passed the XSD and model checks, in file order (shipments:
+        in the order of each shipment's first row).
+    """
+    encoding = _encoding(options, log)
+    if encoding is None:
+        return
+    limit = max(checker.max_chars * 8, 1 << 16)
+    with path.open("rb") as fh:
+        lines = _Lines(fh, encoding, log, limit)
+        try:
+            yield from _rows(lines, checker, log, state, options)
+        except _StopError:
+            return
+        except _csv.Error as exc:
+            log.add(lines.number, None, f"not valid CSV: {exc}")
+
+
+def _rows(
+    lines: _Lines,
+    checker: RecordChecker,
+    log: IssueLog,
+    state: CsvState,
+    options: CsvOptions,
+) -> Iterator[ParsedRecord]:
+    it = iter(lines)
+    header = next(it, None)
+    if header is None or not header.strip():
+        log.add(1, None, "file is empty" if header is None else "header line is empty")
+        return
+    builder = _header(header, checker, log, state, options)
+    if builder is None:
+        return
+    checker.namer = _namer
+    reader = _csv.reader(it, delimiter=state.delimiter or ",")
+    numbered = _numbered(reader, lines)
+    units: Iterator[list[Row]]
+    if checker.kind == "shipments":
+        units = group_shipments(numbered, builder.key_col)
+    else:
+        units = ([row] for row in numbered)
+    for unit in units:
+        if builder.add(unit):
+            state.records += 1
+            if checker.full:
+                yield from checker.flush()
+    yield from checker.flush()
+
+
+def _numbered(
+    reader: Iterator[list[str]], lines: _Lines
+) -> Iterator[tuple[int, list[str]]]:
+    """Pair each row with the physical line it starts on."""
+    while True:
+        start = lines.number + 1
+        row = next(reader, None)
+        if row is None:
+            return
+        yield start, row
+
+
+def _header(
+    header: str,
+    checker: RecordChecker,
+    log: IssueLog,
+    state: CsvState,
+    options: CsvOptions,
+) -> RowBuilder | None:
+    delimiter = detect_delimiter(header)
+    if delimiter is None:
+        log.add(
+            1, None, "cannot detect the delimiter: the header has no ',', ';' or TAB"
+        )
+        return None
+    state.delimiter = delimiter
+    names = [
+        n.strip().lower() for n in next(_csv.reader([header], delimiter=delimiter))
+    ]
+    known = COLUMNS[checker.kind]
+    bad = False
+    for pos, name in enumerate(names, 1):
+        if not name:
+            log.add(1, None, f"column {pos} has no name in the header")
+        elif name not in known:
+            log.add(1, name, f"unknown column (expected: {', '.join(known)})")
+        elif names.index(name) != pos - 1:
+            log.add(1, name, "column given twice in the header")
+        else:
+            continue
+        bad = True
+    for name in REQUIRED[checker.kind]:
+        if name not in names:
+            log.add(1, name, "required column is missing")
+            bad = True
+    if bad:
+        return None
+    return RowBuilder(checker, log, names, options.decimal_separator)
+
+
+def _namer(problem: XsdProblem) -> str | None:
+    """Name a schema problem by the CSV column the value came from."""
+    parent = problem.node.getparent() if problem.node is not None else None
+    if parent is not None and parent.tag == "track" and problem.field:
+        return _TRACK_COLUMNS.get(problem.field, problem.field)
+    if isinstance(problem.node, etree._Element) and problem.node.tag == "track":
+        return _TRACK_COLUMNS.get(problem.field or "", problem.field)
+    return problem.field
