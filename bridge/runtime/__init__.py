@@ -12,8 +12,8 @@ from typing import Any
 __all__ = ["Components", "FileOutcome", "Pipeline", "Service", "TickSummary", "build"]
 
 _WHERE = {
-    "Components": "bridge.runtime.build",
-    "build": "bridge.runtime.build",
+    "Components": "bridge.runtime.wiring",
+    "build": "bridge.runtime.wiring",
     "FileOutcome": "bridge.runtime.pipeline",
     "Pipeline": "bridge.runtime.pipeline",
     "Service": "bridge.runtime.worker",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,13 @@ def _optional(section: list[str], title: str, fetch: Callable[[], Any]) -> None:
         section.extend(f"  {_one_line(v)}" for v in value[:20])
     else:
         section.append(f"  {value}")
+
+
+def _epoch(value: int | None) -> str:
+    if value is None:
+        return "-"
+    seconds = value / 1e9 if value > 10**12 else value
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _one_line(value: Any) -> str:
@@ -81,15 +89,41 @@ def render_status(settings: Settings) -> str:
             out.append("last errors:")
             for ev in errors:
                 out.append(f"  {ev['at']:%Y-%m-%d %H:%M:%S} {ev['flow']} {ev['event']}: {ev['message']}")
-        extra: list[str] = [""]
-        _optional(extra, "order export:", lambda: ledger.orders.status())
-        _optional(extra, "shipment amount mismatches:", lambda: ledger.shipments.mismatches())
-        _optional(extra, "sftp:", lambda: ledger.remote.endpoint_state())
-        if len(extra) > 1:
-            out.extend(extra)
+        out.extend(_export_status(ledger))
+        mismatches = ledger.shipments.mismatches()
+        if mismatches:
+            out.append("")
+            out.append("shipments whose invoice differs from the ERP's invoice_amount:")
+            out.extend(f"  {_one_line(m)}" for m in mismatches[:20])
+        if settings.sftp.host:
+            from bridge.folders.sftp import ENDPOINT
+
+            name = f"{settings.sftp.username}@{settings.sftp.host}:{settings.sftp.port}"
+            state = ledger.remote.endpoint_state(ENDPOINT)
+            out.append("")
+            if state is None:
+                out.append(f"sftp {name}: not contacted yet")
+            else:
+                err = f" ({state.error})" if state.error else ""
+                out.append(f"sftp {name}: {state.state} since {state.since}{err}")
         return "\n".join(out)
     finally:
         ledger.close()
+
+
+def _export_status(ledger: Ledger) -> list[str]:
+    st = ledger.orders.status()
+    out = [
+        "",
+        f"order export: cursor {st.cursor or '-'}, last poll {st.last_poll or 'never'}, "
+        f"{st.exported} exported, {st.comments_pending} Magento comment(s) pending",
+    ]
+    if st.failures:
+        out.append("orders that could not be exported (retried every poll):")
+        out.extend(
+            f"  {f.order_number}: {f.reason} ({f.attempts} attempt(s))" for f in st.failures[:20]
+        )
+    return out
 
 
 def render_audit(settings: Settings, what: str, key: str) -> tuple[str, bool]:
@@ -116,8 +150,17 @@ def _audit_sku(ledger: Ledger, sku: str) -> tuple[str, bool]:
             f"{r['name']} (file #{r['file_id']}{line}){msg}"
         )
     extra: list[str] = []
-    _optional(extra, "product state:", lambda: ledger.products.audit(sku))
-    _optional(extra, "stock state:", lambda: ledger.stock.audit(sku))
+    product = ledger.products.get(sku)
+    if product is not None:
+        extra.append(
+            f"  product: last {product.action} at {product.applied_at:%Y-%m-%d %H:%M:%S} "
+            f"(file #{product.file_id}), core data {product.fields}"
+        )
+    for stock in ledger.stock.for_sku(sku) if hasattr(ledger.stock, "for_sku") else []:
+        extra.append(
+            f"  stock at source {stock.source}: qty {stock.qty} as of "
+            f"{_epoch(stock.as_of)} (file #{stock.file_id})"
+        )
     out.extend(extra)
     found = bool(rows or extra)
     if not found:
@@ -128,12 +171,23 @@ def _audit_sku(ledger: Ledger, sku: str) -> tuple[str, bool]:
 def _audit_order(ledger: Ledger, number: str) -> tuple[str, bool]:
     out = [f"order {number}"]
     extra: list[str] = []
-    _optional(extra, "export:", lambda: ledger.orders.audit(number))
-    _optional(extra, "ERP shipments:", lambda: ledger.shipments.for_order(number))
-    rows = ledger.files.history(number, ["shipments"])
+    export = ledger.orders.find(number)
+    if export is not None:
+        extra.append(
+            f"  exported {export.exported_at:%Y-%m-%d %H:%M:%S} as {export.file_name} "
+            f"(sha256 {export.sha256[:12]}…, Magento entity {export.entity_id}, "
+            f"comment {export.comment_state})"
+        )
+    rows: list[dict[str, Any]] = []
+    for step in ledger.shipments.for_order(number):
+        extra.append(f"  ERP shipment {_one_line(step)}")
+        rows.extend(ledger.files.history(str(step.get("shipment_id", "")), ["shipments"]))
     out.extend(extra)
     for r in rows:
-        out.append(f"  {r['at']:%Y-%m-%d %H:%M:%S} {r['outcome']} from {r['name']}: {r['message']}")
+        out.append(
+            f"  {r['at']:%Y-%m-%d %H:%M:%S} {r['record_key']} {r['outcome']} from "
+            f"{r['name']}: {r['message']}"
+        )
     found = bool(extra or rows)
     if not found:
         out.append("  nothing known about this order")

@@ -20,7 +20,7 @@ import structlog
 
 from bridge.errors import BridgeError, MagentoAuthError, TransientError
 from bridge.folders.local import ClaimedFile
-from bridge.runtime.build import Components
+from bridge.runtime.wiring import Components
 from bridge.runtime.pipeline import FileOutcome
 
 __all__ = ["Service", "TickSummary"]
