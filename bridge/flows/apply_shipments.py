@@ -116,7 +116,7 @@ class ApplyShipmentsFlow:
         try:
             _check_same_order(step, shipment)
             if step is not None and step.state == "invoiced":
-                self._already_done(ctx, record, step, result)
+                self._already_done(ctx, record, shipment, step, result)
                 return
             made, summary = self._deliver(ctx, shipment, step, result)
         except RecordRejectedError as exc:
@@ -323,9 +323,14 @@ class ApplyShipmentsFlow:
         self,
         ctx: FileContext,
         record: ParsedRecord,
+        shipment: ErpShipment,
         step: ShipmentStep,
         result: FlowResult,
     ) -> None:
+        if step.invoice_id and step.grand_total is None and step.order_id:
+            # Stopped between recording the invoice and reading it back: finish that.
+            order = self._orders.get(step.order_id)
+            result.warnings.extend(self._read_back(shipment, order, step.invoice_id))
         result.unchanged += 1
         invoice = f"invoice #{step.invoice_id}" if step.invoice_id else "no invoice"
         result.note(

@@ -110,6 +110,23 @@ def _shipment(
     )
 
 
+def _context(
+    name: str = "f.xml", file_id: int = 1, *, sha: str = "0" * 64, force: bool = False
+) -> FileContext:
+    return FileContext(
+        file_id=file_id,
+        kind="shipments",
+        name=name,
+        sha256=sha,
+        path=Path("/work") / name,
+        fmt="xml",
+        generated=None,
+        mtime=datetime.now(UTC),
+        force=force,
+        now=lambda: datetime.now(UTC),
+    )
+
+
 def _records(*shipments: ErpShipment) -> list[ParsedRecord]:
     return [
         ParsedRecord(i, 2 + i * 10, s.shipment_id, s) for i, s in enumerate(shipments)
@@ -176,18 +193,7 @@ class Runner:
             work_path=f"/work/{name}",
             forced=force,
         )
-        ctx = FileContext(
-            file_id=file_id,
-            kind="shipments",
-            name=name,
-            sha256=sha,
-            path=Path("/work") / name,
-            fmt="xml",
-            generated=None,
-            mtime=datetime.now(UTC),
-            force=force,
-            now=lambda: datetime.now(UTC),
-        )
+        ctx = _context(name, file_id, sha=sha, force=force)
         flow = ApplyShipmentsFlow(
             self.settings,
             book,
@@ -406,6 +412,43 @@ def test_killed_after_ship_resumes_with_invoice_only(
     assert len(_by_order(sandbox, "invoices", order["entity_id"])) == 1
 
 
+class _Crash(BaseException):
+    """Stands for the process dying: nothing in the flow may catch it."""
+
+
+def test_stop_before_read_back_fills_amounts_on_rerun(
+    sandbox: Any, run: Runner, ledger: Ledger
+) -> None:
+    """Stopped after invoicing, before the read-back: a rerun only records amounts."""
+    order = _order(sandbox)
+    shipment = _shipment("DN-2", order, [("A-1", "2")], ("T-2",))
+
+    def die(step: str) -> None:
+        if step == "invoiced":
+            raise _Crash
+
+    flow = ApplyShipmentsFlow(
+        run.settings,
+        ledger,
+        OrdersAdapter(run.client),
+        FulfilmentAdapter(run.client),
+        after_step=die,
+    )
+    with pytest.raises(_Crash):
+        flow.apply(_context(), _records(shipment))
+    step = ledger.shipments.get("DN-2")
+    assert step is not None
+    assert (step.state, step.grand_total) == ("invoiced", None)
+    again = run.apply(shipment)
+    assert (again.applied, again.unchanged, again.warnings) == (0, 1, [])
+    assert _writes(sandbox) == ["ship", "invoice"]
+    step = ledger.shipments.get("DN-2")
+    assert step is not None
+    assert step.shipping_amount == Decimal(49)
+    (invoice,) = _by_order(sandbox, "invoices", order["entity_id"])
+    assert step.grand_total == Decimal(str(invoice["grand_total"]))
+
+
 @pytest.mark.parametrize("path", ["/ship$", "/invoice$"])
 def test_lost_answer_after_write_is_found_not_repeated(
     sandbox: Any, run: Runner, ledger: Ledger, path: str
@@ -525,19 +568,7 @@ def test_invoice_refused_after_ship_keeps_the_shipment(
         FulfilmentAdapter(run.client),
         after_step=hold_after_ship,
     )
-    ctx = FileContext(
-        1,
-        "shipments",
-        "f.xml",
-        "0" * 64,
-        Path("f.xml"),
-        "xml",
-        None,
-        datetime.now(UTC),
-        False,
-        lambda: datetime.now(UTC),
-    )
-    result = flow.apply(ctx, _records(shipment))
+    result = flow.apply(_context(), _records(shipment))
     assert [n.message for n in result.rejected] == [
         f"shipment DN-8 (order {order['increment_id']}): Invoice Document Validation "
         "Error(s):\nAn invoice cannot be created when an order has a status of holded"
