@@ -172,8 +172,10 @@ class RowBuilder:
             return False
         return True
 
-    def _drop(self, el: etree._Element) -> None:
+    def _drop(self, el: etree._Element) -> etree._Element | None:
+        """Take a half-built record out of the batch; returns None for ``return``."""
         self.checker.batch.remove(el)
+        return None
 
     def _shipment(
         self, rows: list[tuple[int, dict[str, str]]]

@@ -64,7 +64,7 @@ def _datetime(name: str, text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        value = isoparse(text.strip())
+        value: datetime = isoparse(text.strip())
     except (ValueError, OverflowError) as exc:
         raise FieldError(
             name, f"{text.strip()!r} is not a date and time we can use"
@@ -89,7 +89,7 @@ def _stock(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
     d = {c.tag: c.text for c in el}
     updated_at = d.get("updated_at")
     if updated_at is not None:
-        d["updated_at"] = _datetime("updated_at", updated_at)  # type: ignore[assignment]
+        d["updated_at"] = _datetime("updated_at", updated_at)
     model = _validated(ErpStockLevel, d)
     source = d.get("source")
     sku = d["sku"] or ""

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -48,9 +49,16 @@ def read_xml(
     Yields:
         Each record that passed the XSD and model checks, in file order.
     """
+    with path.open("rb") as fh:
+        yield from _parse(fh, path, checker, log, state)
+
+
+def _parse(
+    fh: BinaryIO, path: Path, checker: RecordChecker, log: IssueLog, state: XmlState
+) -> Iterator[ParsedRecord]:
     ks = checker.schema
     context = etree.iterparse(
-        str(path),
+        fh,
         events=("start", "end"),
         tag=(ks.root, ks.record),
         resolve_entities=False,
