@@ -194,13 +194,18 @@ class Runner:
             forced=force,
         )
         ctx = _context(name, file_id, sha=sha, force=force)
-        flow = ApplyShipmentsFlow(
+        return self.flow(book).apply(ctx, _records(*shipments))
+
+    def flow(
+        self, ledger: Ledger | None = None, after_step: Any = None
+    ) -> ApplyShipmentsFlow:
+        return ApplyShipmentsFlow(
             self.settings,
-            book,
+            ledger or self.ledger,
             OrdersAdapter(self.client),
             FulfilmentAdapter(self.client),
+            after_step=after_step,
         )
-        return flow.apply(ctx, _records(*shipments))
 
 
 @pytest.fixture
@@ -427,13 +432,7 @@ def test_stop_before_read_back_fills_amounts_on_rerun(
         if step == "invoiced":
             raise _Crash
 
-    flow = ApplyShipmentsFlow(
-        run.settings,
-        ledger,
-        OrdersAdapter(run.client),
-        FulfilmentAdapter(run.client),
-        after_step=die,
-    )
+    flow = run.flow(after_step=die)
     with pytest.raises(_Crash):
         flow.apply(_context(), _records(shipment))
     step = ledger.shipments.get("DN-2")
@@ -561,13 +560,7 @@ def test_invoice_refused_after_ship_keeps_the_shipment(
         if step == "shipped":
             _rest(sandbox, "POST", f"/orders/{oid}/hold")
 
-    flow = ApplyShipmentsFlow(
-        run.settings,
-        ledger,
-        OrdersAdapter(run.client),
-        FulfilmentAdapter(run.client),
-        after_step=hold_after_ship,
-    )
+    flow = run.flow(after_step=hold_after_ship)
     result = flow.apply(_context(), _records(shipment))
     assert [n.message for n in result.rejected] == [
         f"shipment DN-8 (order {order['increment_id']}): Invoice Document Validation "
