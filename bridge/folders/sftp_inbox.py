@@ -32,7 +32,7 @@ import structlog
 from bridge.folders.local import KINDS, received_stamp
 from bridge.folders.outbox import fsync_dir
 from bridge.folders.readlock import is_ignored_name
-from bridge.folders.sftp import remote_makedirs, remote_name_refusal
+from bridge.folders.sftp import open_for_read, remote_makedirs, remote_name_refusal
 from bridge.ledger import utcnow
 
 if TYPE_CHECKING:
@@ -220,10 +220,10 @@ class SftpInbox:
     def _copy(
         sftp: RemoteClient, remote: str, part: Path, size: int
     ) -> tuple[str, int]:
+        """Copy ``remote`` into ``part`` (fsynced); return its sha256 and length."""
         digest = hashlib.sha256()
         got = 0
-        with sftp.open(remote, "rb") as src, part.open("wb") as dst:
-            src.prefetch(size)
+        with open_for_read(sftp, remote, size) as src, part.open("wb") as dst:
             while chunk := src.read(_CHUNK):
                 dst.write(chunk)
                 digest.update(chunk)

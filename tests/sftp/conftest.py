@@ -31,6 +31,11 @@ SSHD = Path("/usr/sbin/sshd")
 _counter = itertools.count()
 
 
+def names(directory: Path) -> list[str]:
+    """The sorted entry names of a directory (local, or the remote seen locally)."""
+    return sorted(p.name for p in directory.iterdir())
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -14,13 +14,9 @@ from bridge.folders.sftp_inbox import SftpInbox
 from bridge.ledger import Ledger
 from bridge.ledger._schema import files
 
-from .conftest import SshServer
+from .conftest import SshServer, names
 
 STOCK = b"sku,qty\nA-1,5\nB-2,7\n"
-
-
-def names(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir())
 
 
 def local_names(root: Path, kind: str) -> list[str]:
