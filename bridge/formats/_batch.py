@@ -9,18 +9,18 @@ own, so the issues name the exact record, line and field.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from lxml import etree
 
 from bridge.errors import FileIssue
-from bridge.formats._records import FieldError, convert
+from bridge.formats._records import FieldError, converter
 from bridge.formats._xsd import KindSchema, XsdProblem
 from bridge.models.erp import Kind, ParsedRecord
 
 __all__ = ["BATCH_SIZE", "IssueLog", "RecordChecker"]
 
 BATCH_SIZE = 512
+_tostring = etree.tostring
 
 Raw = bytes | tuple[tuple[str, ...], ...]
 FieldNamer = Callable[[XsdProblem], str | None]
@@ -43,12 +43,8 @@ class IssueLog:
             self.issues.append(FileIssue(self.file, line, field, reason))
 
 
-@dataclass
-class _Pending:
-    element: etree._Element
-    index: int
-    line: int
-    raw: Raw | None
+# (record element, index in the file, line, raw form or None to serialize the element)
+_Pending = tuple[etree._Element, int, int, Raw | None]
 
 
 class RecordChecker:
@@ -77,59 +73,60 @@ class RecordChecker:
         self.log = log
         self.max_chars = max_chars
         self.namer = namer
+        self._convert = converter(kind)
         self.batch = etree.Element(schema.root)
         self.node_lines: dict[etree._Element, int] = {}
-        self._pending: list[_Pending] = []
+        self.pending: list[_Pending] = []
 
     @property
     def full(self) -> bool:
         """True when the batch should be flushed."""
-        return len(self._pending) >= BATCH_SIZE
+        return len(self.pending) >= BATCH_SIZE
 
     def add(
         self, element: etree._Element, index: int, line: int, raw: Raw | None
     ) -> None:
         """Queue a record element already appended to ``self.batch``."""
-        self._pending.append(_Pending(element, index, line, raw))
+        self.pending.append((element, index, line, raw))
 
     def flush(self) -> list[ParsedRecord]:
         """Validate the queued records and return those that passed every check."""
-        pending, batch, node_lines = self._pending, self.batch, self.node_lines
-        self._pending, self.batch = [], etree.Element(self.schema.root)
+        pending, batch, node_lines = self.pending, self.batch, self.node_lines
+        self.pending, self.batch = [], etree.Element(self.schema.root)
         self.node_lines = {}
         if not pending:
             return []
         batch_ok = bool(self.schema.schema.validate(batch))
         blamed = False
         out: list[ParsedRecord] = []
+        build = self._build
         for p in pending:
             if not batch_ok:
-                problems = self.schema.explain(p.element)
+                problems = self.schema.explain(p[0])
                 if problems:
                     blamed = True
-                    self._report(problems, p.line, node_lines)
+                    self._report(problems, p[2], node_lines)
                     continue
-            record = self._build(p)
+            record = build(*p)
             if record is not None:
                 out.append(record)
         if not batch_ok and not blamed:
             for entry in self.schema.schema.error_log:
-                self.log.add(entry.line or pending[0].line, None, entry.message)
+                self.log.add(entry.line or pending[0][2], None, entry.message)
         return out
 
-    def _build(self, p: _Pending) -> ParsedRecord | None:
+    def _build(
+        self, element: etree._Element, index: int, line: int, raw: Raw | None
+    ) -> ParsedRecord | None:
         try:
-            key, model = convert(self.kind, p.element, self.max_chars)
+            key, model = self._convert(element, self.max_chars)
         except FieldError as exc:
-            line = exc.node.sourceline if exc.node is not None else None
-            self.log.add(line or p.line, exc.field, exc.reason)
+            where = exc.node.sourceline if exc.node is not None else None
+            self.log.add(where or line, exc.field, exc.reason)
             return None
-        raw = p.raw
         if raw is None:
-            raw = etree.tostring(
-                p.element, encoding="utf-8", xml_declaration=False, with_tail=False
-            )
-        return ParsedRecord(p.index, p.line, key, model, raw)
+            raw = _tostring(element, encoding="utf-8", with_tail=False)
+        return ParsedRecord(index, line, key, model, raw)
 
     def _report(
         self,

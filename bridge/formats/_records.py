@@ -27,7 +27,7 @@ from bridge.models.erp import (
     Kind,
 )
 
-__all__ = ["FieldError", "convert", "ean_check_digit"]
+__all__ = ["Converter", "FieldError", "converter", "ean_check_digit"]
 
 _Flat = ErpProduct | ErpStockLevel
 Converter = Callable[[etree._Element, int], tuple[str, ErpRecord]]
@@ -149,27 +149,24 @@ def _validated(cls: type[_Flat], values: dict[str, str | None]) -> ErpRecord:
         raise FieldError(name, err["msg"]) from exc
 
 
-_CONVERTERS: dict[str, Callable[[etree._Element, int], tuple[str, ErpRecord]]] = {
+_CONVERTERS: dict[str, Converter] = {
     "products": _product,
     "stock": _stock,
     "shipments": _shipment,
 }
 
 
-def convert(
-    kind: Kind, record: etree._Element, max_chars: int
-) -> tuple[str, ErpRecord]:
-    """Build the ERP model of one schema-valid record element.
+def converter(kind: Kind) -> Converter:
+    """The function that builds a kind's model from a schema-valid record element.
+
+    The converter takes the record element and the longest free-text value accepted,
+    and returns the record's business key and its model; it raises ``FieldError``
+    when a check beyond the XSD fails.
 
     Args:
         kind: products | stock | shipments.
-        record: The record element, already valid against the kind's XSD.
-        max_chars: The longest free-text value accepted.
 
     Returns:
-        The record's business key and its model.
-
-    Raises:
-        FieldError: A check beyond the XSD failed.
+        The kind's converter.
     """
-    return _CONVERTERS[kind](record, max_chars)
+    return _CONVERTERS[kind]

@@ -18,12 +18,13 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from bridge.formats._batch import IssueLog, RecordChecker
+from bridge.formats._batch import BATCH_SIZE, IssueLog, RecordChecker
 from bridge.formats._records import FieldError, _datetime
 from bridge.models.erp import ParsedRecord
 
 __all__ = ["XmlState", "read_xml"]
 
+_NO_DOCTYPE = "DOCTYPE not allowed (no DTDs or entities)"
 _WHERE = re.compile(r",? line \d+, column \d+\s*$")
 
 
@@ -59,7 +60,7 @@ def _parse(
     ks = checker.schema
     context = etree.iterparse(
         fh,
-        events=("start", "end"),
+        events=("end",),
         tag=(ks.root, ks.record),
         resolve_entities=False,
         no_network=True,
@@ -70,27 +71,35 @@ def _parse(
         remove_pis=True,
     )
     root: etree._Element | None = None
+    pending = checker.pending
     try:
-        for event, el in context:
+        for _, el in context:
             if root is None:
                 root = el.getroottree().getroot()
                 if not _root_ok(path, root, checker, log, state):
                     return
-            if event == "start":
-                continue
             if el is root:
                 _leftovers(root, log, ks.record)
-            elif _place(el, root, log, ks.root):
-                checker.batch.append(el)
-                checker.add(el, state.records, el.sourceline or 0, None)
-                state.records += 1
-                if checker.full:
-                    yield from checker.flush()
+                continue
+            # the fast test first: a record directly under the root, nothing before it
+            if el.getprevious() is not None or el.getparent() is not root:
+                if not _place(el, root, log, ks.root):
+                    continue
+            checker.batch.append(el)
+            pending.append((el, state.records, el.sourceline, None))
+            state.records += 1
+            if len(pending) >= BATCH_SIZE:
+                yield from checker.flush()
+                pending = checker.pending
         if root is None and not _root_ok(path, context.root, checker, log, state):
             return
         yield from checker.flush()
     except etree.XMLSyntaxError as exc:
-        log.add(exc.lineno or None, None, _syntax_reason(exc))
+        doctype = _doctype_line(path)
+        if doctype is not None:  # e.g. an entity bomb stopped by libxml2 itself
+            log.add(doctype, None, _NO_DOCTYPE)
+        else:
+            log.add(exc.lineno or None, None, _syntax_reason(exc))
 
 
 def _root_ok(
@@ -105,7 +114,7 @@ def _root_ok(
         log.add(1, None, "file is empty")
         return False
     if root.getroottree().docinfo.doctype:
-        log.add(_doctype_line(path), None, "DOCTYPE not allowed (no DTDs or entities)")
+        log.add(_doctype_line(path), None, _NO_DOCTYPE)
         return False
     ks = checker.schema
     if root.tag != ks.root:
