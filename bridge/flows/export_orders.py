@@ -42,6 +42,7 @@ import structlog
 from bridge.config import Settings
 from bridge.errors import (
     BridgeError,
+    FolderUnavailableError,
     InvalidFileError,
     RecordRejectedError,
 )
@@ -251,7 +252,14 @@ class ExportOrdersFlow:
                 status="identical" if same else "kept (order changed since)",
             )
             return digest
-        self._outbox.publish(name, payload)
+        try:
+            self._outbox.publish(name, payload)
+        except OSError as exc:
+            # Disk full, outbox not writable: nothing was published; retried later.
+            raise FolderUnavailableError(
+                f"outbox: cannot write {name}: {exc.strerror or exc}",
+                endpoint=str(self._outbox.directory),
+            ) from exc
         return hashlib.sha256(payload).hexdigest()
 
     def _fail(

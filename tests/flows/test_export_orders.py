@@ -21,6 +21,7 @@ import pytest
 from lxml import etree
 
 from bridge.config import Settings, load_config
+from bridge.errors import FolderUnavailableError
 from bridge.flows.export_orders import ExportOrdersFlow, ExportResult
 from bridge.folders.outbox import LocalOutbox
 from bridge.ledger import Ledger
@@ -392,6 +393,23 @@ def test_file_published_before_a_crash_is_adopted_not_duplicated(
         assert (other.outbox_dir / name).read_bytes() == content
     finally:
         other.close()
+
+
+def test_outbox_write_failure_records_nothing_and_is_retried(
+    shop: Shop, bridge: Bridge
+) -> None:
+    """If the file cannot be written, no ledger row, no cursor move, no comment."""
+    order = shop.order(spec(1))
+    blocker = bridge.outbox_dir / f"order-{order['increment_id']}.xml"
+    blocker.mkdir()  # a directory where the file must go: the rename fails
+    with pytest.raises(FolderUnavailableError):
+        bridge.run()
+    assert bridge.ledger.orders.get(order["entity_id"]) is None
+    assert bridge.ledger.orders.get_cursor() is None
+    assert shop.comments(order["entity_id"]) == []
+    assert not list(bridge.outbox_dir.glob(".*.tmp"))
+    blocker.rmdir()
+    assert bridge.run().exported == [order["increment_id"]]
 
 
 def test_csv_export_cannot_carry_a_formula(
