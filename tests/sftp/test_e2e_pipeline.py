@@ -20,8 +20,7 @@ from bridge.folders.sftp_outbox import SftpOutboxPusher
 from bridge.runtime.wiring import Components, build
 from bridge.runtime.worker import Service
 from tests.conftest import SANDBOX_TOKEN
-
-from .conftest import SshServer, names
+from tests.sftp.conftest import SshServer, names
 
 PRODUCTS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <products>

@@ -9,8 +9,7 @@ import pytest
 
 from bridge.errors import ConfigError, FolderUnavailableError
 from bridge.folders.sftp import EndpointState, SftpEndpoint
-
-from .conftest import SshServer
+from tests.sftp.conftest import SshServer
 
 
 class FakeClock:

@@ -13,8 +13,7 @@ from bridge.folders.sftp import SftpEndpoint, remote_name_refusal
 from bridge.folders.sftp_inbox import SftpInbox
 from bridge.ledger import Ledger
 from bridge.ledger._schema import files
-
-from .conftest import SshServer, names
+from tests.sftp.conftest import SshServer, names
 
 STOCK = b"sku,qty\nA-1,5\nB-2,7\n"
 
@@ -28,18 +27,18 @@ def add_outcome(ledger: Ledger, sha256: str, kind: str, status: str) -> int:
     """Insert the files row the local pipeline writes for a file it finished."""
     now = ledger.now()
     with ledger.begin() as conn:
-        return int(
-            conn.execute(
-                files.insert().values(
-                    kind=kind,
-                    name="x",
-                    sha256=sha256,
-                    size=1,
-                    received_at=now,
-                    status=status,
-                )
-            ).inserted_primary_key[0]
-        )
+        key = conn.execute(
+            files.insert().values(
+                kind=kind,
+                name="x",
+                sha256=sha256,
+                size=1,
+                received_at=now,
+                status=status,
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from bridge.folders.sftp import SftpEndpoint
 from bridge.folders.sftp_inbox import SftpInbox
 from bridge.folders.sftp_outbox import SftpOutboxPusher
 from bridge.ledger import Ledger
-
-from .conftest import SshServer, names
+from tests.sftp.conftest import SshServer, names
 
 BIG = 50 * 1024 * 1024
 TRIGGER = 1024 * 1024

@@ -12,8 +12,7 @@ from bridge.folders.outbox import LocalOutbox
 from bridge.folders.sftp import SftpEndpoint
 from bridge.folders.sftp_outbox import SftpOutboxPusher
 from bridge.ledger import Ledger
-
-from .conftest import SshServer, names
+from tests.sftp.conftest import SshServer, names
 
 ORDER = (
     b'<?xml version="1.0"?>\n'
