@@ -219,7 +219,8 @@ class ApplyStockFlow:
             if state_as_of is not None and row.as_of < state_as_of:
                 self._stale(result, row)
             elif not ctx.force and row.state_qty == row.value:
-                result.unchanged += 1
+                # A product file counts its records itself (core data and qty).
+                result.unchanged += 1 if ctx.kind == STOCK else 0
                 if row.as_of > state_as_of:
                     bumps.append((row.sku, row.source, row.as_of))
             else:

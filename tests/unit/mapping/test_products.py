@@ -35,7 +35,7 @@ def _product(**kw: object) -> ErpProduct:
         "sku": "ERP-1001",
         "name": "Widget 10 mm",
         "price": Decimal("99.00"),
-        "ean": "7312345678903",
+        "ean": "7312345678909",
         "short_description": "Short",
         "description": "<p>Long</p>",
     }
@@ -100,7 +100,7 @@ def test_create_payload_is_a_disabled_simple_product() -> None:
     assert attrs == {
         "short_description": "Short",
         "description": "<p>Long</p>",
-        "erp_ean": "7312345678903",
+        "erp_ean": "7312345678909",
         "url_key": "widget-10-mm-erp-1001",
     }
 
