@@ -1,4 +1,4 @@
-"""The Magento REST client: one pooled ``httpx.Client``, auth, retries, status table.
+"""The Magento REST client: one pooled ``httpx.Client``, retries, the status table.
 
 Everything the adapters (``products``, ``stock``, ``orders``, ``fulfilment``) send goes
 through ``MagentoClient.request``. This module is the single place where httpx
@@ -35,7 +35,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -45,8 +45,6 @@ from urllib.parse import quote
 
 import httpx
 import structlog
-from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256  # type: ignore[import-untyped]
-from oauthlib.oauth1 import Client as OAuth1Signer
 
 from bridge.config import MagentoSettings
 from bridge.errors import (
@@ -56,6 +54,7 @@ from bridge.errors import (
     MagentoUnavailableError,
     RecordRejectedError,
 )
+from bridge.magento._auth import auth_for
 
 __all__ = [
     "Filter",
@@ -213,57 +212,6 @@ def search_params(
     return params
 
 
-# --- auth -------------------------------------------------------------------
-
-
-class _BearerAuth(httpx.Auth):
-    """``Authorization: Bearer <integration access token>``."""
-
-    def __init__(self, token: str) -> None:
-        self._header = f"Bearer {token}"
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, Any, None]:
-        request.headers["Authorization"] = self._header
-        yield request
-
-
-class _OAuth1Auth(httpx.Auth):
-    """OAuth 1.0a HMAC-SHA256 signing of every request, done by oauthlib.
-
-    The base string is method + URL + the sorted ``oauth_*`` and query parameters;
-    JSON bodies are not part of it (only form-encoded bodies would be).
-    """
-
-    def __init__(self, settings: MagentoSettings) -> None:
-        self._keys = (
-            settings.consumer_key.get_secret_value(),
-            settings.consumer_secret.get_secret_value(),
-            settings.access_token.get_secret_value(),
-            settings.access_token_secret.get_secret_value(),
-        )
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, Any, None]:
-        consumer_key, consumer_secret, token, token_secret = self._keys
-        # A signer per request: nonce and timestamp are per call, threads share us.
-        signer = OAuth1Signer(
-            consumer_key,
-            client_secret=consumer_secret,
-            resource_owner_key=token,
-            resource_owner_secret=token_secret,
-            signature_method=SIGNATURE_HMAC_SHA256,
-        )
-        _, headers, _ = signer.sign(str(request.url), http_method=request.method)
-        request.headers["Authorization"] = headers["Authorization"]
-        yield request
-
-
-def _auth_for(settings: MagentoSettings) -> httpx.Auth | None:
-    if settings.uses_oauth:
-        return _OAuth1Auth(settings)
-    token = settings.token.get_secret_value()
-    return _BearerAuth(token) if token else None
-
-
 def _json_default(value: object) -> object:
     """Encode Decimals (prices, quantities) as JSON numbers."""
     if isinstance(value, Decimal):
@@ -296,7 +244,7 @@ class MagentoClient:
         self._slots = threading.BoundedSemaphore(settings.concurrency)
         self._random = random.Random()  # noqa: S311 - jitter, not cryptography
         self._http = httpx.Client(
-            auth=_auth_for(settings),
+            auth=auth_for(settings),
             transport=transport,
             timeout=httpx.Timeout(settings.timeout_seconds),
             limits=httpx.Limits(
