@@ -51,15 +51,24 @@ def measure(rounds: int, stable: float) -> list[float]:
             httpx.put(
                 server.url + f"/rest/all/V1/products/LAT-{i}",
                 headers={"Authorization": f"Bearer {TOKEN}"},
-                json={"product": {"sku": f"LAT-{i}", "name": f"Latency {i}", "price": 1,
-                                  "attribute_set_id": 4, "type_id": "simple"}},
+                json={
+                    "product": {
+                        "sku": f"LAT-{i}",
+                        "name": f"Latency {i}",
+                        "price": 1,
+                        "attribute_set_id": 4,
+                        "type_id": "simple",
+                    }
+                },
                 timeout=30,
             ).raise_for_status()
         env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
         with (root / "run.log").open("w") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "bridge", "run", "--config", str(cfg)],
-                stdout=log, stderr=subprocess.STDOUT, env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
             )
         try:
             inbox = root / "inbox" / "stock"

@@ -64,7 +64,10 @@ def main() -> int:
         print(f"== {script} ...", file=sys.stderr, flush=True)
         start = time.monotonic()
         proc = subprocess.run(
-            [sys.executable, str(path), *args], capture_output=True, text=True, check=False
+            [sys.executable, str(path), *args],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         took = time.monotonic() - start
         out = proc.stdout.strip()
@@ -75,7 +78,13 @@ def main() -> int:
         print(out, flush=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     block = "\n".join(
-        [BEGIN, f"Recorded by `make bench` on {stamp}; machine: {_machine()}.", "", *sections, END]
+        [
+            BEGIN,
+            f"Recorded by `make bench` on {stamp}; machine: {_machine()}.",
+            "",
+            *sections,
+            END,
+        ]
     )
     text = DOC.read_text() if DOC.exists() else "# Performance\n"
     if BEGIN in text and END in text:

@@ -72,7 +72,9 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.argument(
+    "directory", type=click.Path(path_type=Path, file_okay=False), default="."
+)
 def init(directory: Path) -> None:
     """Write a commented bridge.toml and create the folders in DIRECTORY."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -101,7 +103,9 @@ def _components(settings: Settings) -> Any:
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Handle everything pending, poll orders once, exit.")
+@click.option(
+    "--once", is_flag=True, help="Handle everything pending, poll orders once, exit."
+)
 @with_config
 def run(settings: Settings, once: bool) -> None:
     """Run the service: watch the inboxes, apply files, export new orders."""
@@ -143,9 +147,13 @@ def _print_summary(summary: Any) -> None:
             click.echo(f"  report: {o.report_path}")
         for issue in o.issues[:20]:
             click.echo(f"  {issue}")
-    click.echo(f"orders exported: {summary.exported}, not exportable: {summary.export_failed}")
+    click.echo(
+        f"orders exported: {summary.exported}, not exportable: {summary.export_failed}"
+    )
     if summary.pending:
-        click.echo(f"{summary.pending} file(s) still pending; they resume on the next run")
+        click.echo(
+            f"{summary.pending} file(s) still pending; they resume on the next run"
+        )
 
 
 def guess_kind(path: Path) -> str | None:
@@ -158,7 +166,11 @@ def guess_kind(path: Path) -> str | None:
     except OSError:
         return None
     if head.startswith("<"):
-        for kind, root in (("products", "products"), ("stock", "stock"), ("shipments", "shipments")):
+        for kind, root in (
+            ("products", "products"),
+            ("stock", "stock"),
+            ("shipments", "shipments"),
+        ):
             if f"<{root}" in head.replace("<?xml", ""):
                 return kind
         return None
@@ -175,14 +187,18 @@ def guess_kind(path: Path) -> str | None:
 def _kind_for(path: Path, kind: str | None) -> str:
     found = kind or guess_kind(path)
     if found is None:
-        raise ConfigError(f"{path}: cannot tell the kind of this file; pass --kind {'|'.join(KINDS)}")
+        raise ConfigError(
+            f"{path}: cannot tell the kind of this file; pass --kind {'|'.join(KINDS)}"
+        )
     return found
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--kind", type=click.Choice(KINDS), default=None)
-@click.option("--force", is_flag=True, help="Re-apply even if this content was applied before.")
+@click.option(
+    "--force", is_flag=True, help="Re-apply even if this content was applied before."
+)
 @with_config
 def process(settings: Settings, file: Path, kind: str | None, force: bool) -> None:
     """Apply one file now (a copy is archived; a file in an inbox is moved)."""
@@ -205,10 +221,14 @@ def process(settings: Settings, file: Path, kind: str | None, force: bool) -> No
             shutil.copyfile(file, tmp)
             os.replace(tmp, dest)
         st = dest.stat()
-        claimed = ClaimedFile(kind, file.name, dest, st.st_size, st.st_mtime_ns, received)
+        claimed = ClaimedFile(
+            kind, file.name, dest, st.st_size, st.st_mtime_ns, received
+        )
         outcome = comps.pipeline.process(claimed, force=force)
         if outcome.status == "pending":
-            click.echo(f"{file.name}: pending ({outcome.error}); `bridge run` resumes it")
+            click.echo(
+                f"{file.name}: pending ({outcome.error}); `bridge run` resumes it"
+            )
             sys.exit(1)
         from bridge.runtime.worker import TickSummary
 
@@ -229,13 +249,17 @@ def validate(settings: Settings, file: Path, kind: str | None) -> None:
     if not file.is_file():
         _fail(f"{file}: no such file")
     kind = _kind_for(file, kind)
-    result = validate_file(file, kind, csv=settings.folders.csv.for_kind(kind), name=file.name)  # type: ignore[arg-type]
+    result = validate_file(
+        file, kind, csv=settings.folders.csv.for_kind(kind), name=file.name
+    )  # type: ignore[arg-type]
     for issue in result.issues:
         click.echo(str(issue))
     if result.issues:
         click.echo(f"{file.name}: invalid ({len(result.issues)} problem(s))", err=True)
         sys.exit(1)
-    click.echo(f"{file.name}: valid {kind} file, {result.record_count} record(s)", err=True)
+    click.echo(
+        f"{file.name}: valid {kind} file, {result.record_count} record(s)", err=True
+    )
 
 
 @cli.command("export-orders")
@@ -249,7 +273,9 @@ def export_orders(settings: Settings) -> None:
             click.echo(f"exported {name}")
         for number, reason in result.failed:
             click.echo(f"order {number} not exported: {reason}")
-        click.echo(f"{len(result.exported)} exported, {len(result.failed)} not exportable")
+        click.echo(
+            f"{len(result.exported)} exported, {len(result.failed)} not exportable"
+        )
         sys.exit(1 if result.failed else 0)
     except BridgeError as exc:
         _fail(f"export failed: {exc}", code=1)
@@ -307,19 +333,40 @@ def audit_file(settings: Settings, name: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--token", default="sandbox-token", show_default=True)
-@click.option("--seed-orders", default=0, type=int, help="Create N realistic orders at start.")
-@click.option("--state", "state_file", type=click.Path(path_type=Path), default=None,
-              help="Persist the sandbox's state in this JSON file.")
-@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
-              help="Accepted for symmetry; the sandbox reads no bridge settings.")
+@click.option(
+    "--seed-orders", default=0, type=int, help="Create N realistic orders at start."
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Persist the sandbox's state in this JSON file.",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Accepted for symmetry; the sandbox reads no bridge settings.",
+)
 def sandbox(
-    host: str, port: int, token: str, seed_orders: int, state_file: Path | None, config: Path | None
+    host: str,
+    port: int,
+    token: str,
+    seed_orders: int,
+    state_file: Path | None,
+    config: Path | None,
 ) -> None:
     """Serve the local Magento stand-in (for demos, trials and tests)."""
     from bridge.sandbox import SandboxServer
 
     server = SandboxServer(
-        host=host, port=port, token=token, state_file=state_file, seed_orders=seed_orders
+        host=host,
+        port=port,
+        token=token,
+        state_file=state_file,
+        seed_orders=seed_orders,
     )
     click.echo(f"sandbox Magento on http://{host}:{port} (token {token!r})", err=True)
     try:

@@ -100,7 +100,9 @@ class CsvSettings(CsvOptions):
         override = getattr(self, kind, None)
         if isinstance(override, CsvOptions):
             return override
-        return CsvOptions(encoding=self.encoding, decimal_separator=self.decimal_separator)
+        return CsvOptions(
+            encoding=self.encoding, decimal_separator=self.decimal_separator
+        )
 
 
 class FoldersSettings(_Section):
@@ -234,7 +236,9 @@ def _describe(exc: ValidationError, origin: str) -> ConfigError:
     return ConfigError(f"{origin}: {key}: {msg}{more}", key=key)
 
 
-def load_config(path: Path | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
+def load_config(
+    path: Path | None = None, *, overrides: dict[str, Any] | None = None
+) -> Settings:
     """Load settings from ``path`` (if it exists) and the environment.
 
     Args:
@@ -270,7 +274,9 @@ def load_config(path: Path | None = None, *, overrides: dict[str, Any] | None = 
     root = settings.folders.root.expanduser()
     if path is not None and not root.is_absolute():
         # A relative root is relative to the config file, not to the current directory.
-        folders = settings.folders.model_copy(update={"root": (path.parent / root).resolve()})
+        folders = settings.folders.model_copy(
+            update={"root": (path.parent / root).resolve()}
+        )
         settings = settings.model_copy(update={"folders": folders})
     return settings
 

@@ -149,7 +149,12 @@ class LocalInbox:
         return found
 
     def _consider(
-        self, kind: str, entry: os.DirEntry[str], names: set[str], now: float, seen: set[str]
+        self,
+        kind: str,
+        entry: os.DirEntry[str],
+        names: set[str],
+        now: float,
+        seen: set[str],
     ) -> Candidate | None:
         if is_ignored_name(entry.name, self.done_suffix):
             return None
@@ -166,7 +171,9 @@ class LocalInbox:
             if entry.name + self.done_suffix not in names:
                 return None
             done_path = path.with_name(entry.name + self.done_suffix)
-            return Candidate(kind, entry.name, path, st.st_size, st.st_mtime_ns, None, done_path)
+            return Candidate(
+                kind, entry.name, path, st.st_size, st.st_mtime_ns, None, done_path
+            )
         seen.add(entry.path)
         if not self._lock.is_stable(entry.path, st.st_size, st.st_mtime_ns, now):
             self.waiting += 1
@@ -185,11 +192,17 @@ class LocalInbox:
                     continue
                 stamp, _, name = path.name.partition("_")
                 try:
-                    received = datetime.strptime(stamp, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=UTC)
+                    received = datetime.strptime(stamp, "%Y%m%dT%H%M%S.%fZ").replace(
+                        tzinfo=UTC
+                    )
                 except ValueError:
                     continue
                 st = path.lstat()
-                done = path.with_name(path.name + self.done_suffix) if self.done_suffix else None
+                done = (
+                    path.with_name(path.name + self.done_suffix)
+                    if self.done_suffix
+                    else None
+                )
                 left.append(
                     ClaimedFile(
                         kind=kind,
@@ -203,7 +216,9 @@ class LocalInbox:
                 )
         return left
 
-    def claim(self, cand: Candidate, work_dir: Path, received: datetime) -> ClaimedFile | None:
+    def claim(
+        self, cand: Candidate, work_dir: Path, received: datetime
+    ) -> ClaimedFile | None:
         """Move ``cand`` into ``work_dir/<kind>/`` atomically; None if another process won.
 
         The claimed name is ``<received-utc>_<name>``, unique per received time.

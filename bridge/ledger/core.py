@@ -53,7 +53,9 @@ class Ledger:
         try:
             self.engine: Engine = sa.create_engine(url, future=True)
         except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
-            raise ConfigError(f"ledger.url: cannot use {url!r}: {exc}", key="ledger.url") from exc
+            raise ConfigError(
+                f"ledger.url: cannot use {url!r}: {exc}", key="ledger.url"
+            ) from exc
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         # Import the domain stores here so their tables join the metadata.

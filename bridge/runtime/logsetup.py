@@ -20,7 +20,9 @@ def configure_logging(*, verbose: bool = False, json: bool | None = None) -> Non
     level = logging.DEBUG if verbose else logging.INFO
     as_json = (not sys.stderr.isatty()) if json is None else json
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer()
     )
     structlog.configure(
         processors=[

@@ -128,9 +128,13 @@ class Pipeline:
                 issues=[FileIssue(cand.name, None, None, reason)],
             ),
         )
-        self.ledger.files.log_event("error", cand.kind, "file_refused", f"{cand.name}: {reason}")
+        self.ledger.files.log_event(
+            "error", cand.kind, "file_refused", f"{cand.name}: {reason}"
+        )
         log.warning("file_refused", flow=cand.kind, file=cand.name, status=cand.refused)
-        return FileOutcome(cand.name, cand.kind, "failed", final_path=dest, report_path=report)
+        return FileOutcome(
+            cand.name, cand.kind, "failed", final_path=dest, report_path=report
+        )
 
     def process(self, claimed: ClaimedFile, *, force: bool = False) -> FileOutcome:
         """Run one claimed file to its outcome (or leave it pending on a transient error)."""
@@ -142,7 +146,9 @@ class Pipeline:
         except FileNotFoundError:
             return FileOutcome(claimed.name, claimed.kind, "gone")
         if not stat.S_ISREG(st.st_mode):
-            return self._fail_unreadable(claimed, "not a regular file (replaced while claimed)")
+            return self._fail_unreadable(
+                claimed, "not a regular file (replaced while claimed)"
+            )
         limit = self.settings.folders.max_file_mb * 1024 * 1024
         if st.st_size > limit:
             reason = (
@@ -181,7 +187,9 @@ class Pipeline:
         csv_opts = self.settings.folders.csv.for_kind(kind)
         result = validate_file(claimed.path, kind, csv=csv_opts, name=name)  # type: ignore[arg-type]
         if result.issues:
-            return self._finish_invalid(claimed, file_id, sha256, result.issues, result.record_count)
+            return self._finish_invalid(
+                claimed, file_id, sha256, result.issues, result.record_count
+            )
         ctx = FileContext(
             file_id=file_id,
             kind=kind,  # type: ignore[arg-type]
@@ -200,17 +208,30 @@ class Pipeline:
         try:
             flow_result = flow.apply(ctx, reader)
         except TransientError as exc:
-            attempts = self.ledger.files.attempt_failed(file_id, f"{type(exc).__name__}: {exc}")
+            attempts = self.ledger.files.attempt_failed(
+                file_id, f"{type(exc).__name__}: {exc}"
+            )
             log.warning(
-                "file_pending", flow=kind, file=name, attempt=attempts, status=type(exc).__name__
+                "file_pending",
+                flow=kind,
+                file=name,
+                attempt=attempts,
+                status=type(exc).__name__,
             )
             return FileOutcome(name, kind, "pending", file_id=file_id, error=str(exc))
         except PermanentError as exc:
             issue = FileIssue(name, None, None, f"{type(exc).__name__}: {exc}")
             return self._finish_invalid(
-                claimed, file_id, sha256, [issue], result.record_count, applied_some=True
+                claimed,
+                file_id,
+                sha256,
+                [issue],
+                result.record_count,
+                applied_some=True,
             )
-        return self._finish_applied(claimed, file_id, sha256, result.record_count, flow_result)
+        return self._finish_applied(
+            claimed, file_id, sha256, result.record_count, flow_result
+        )
 
     def _finish_applied(
         self,
@@ -236,7 +257,10 @@ class Pipeline:
                     claimed.path,
                     kind,  # type: ignore[arg-type]
                     csv=self.settings.folders.csv.for_kind(kind),
-                    records=[n.record for n in sorted(res.rejected, key=lambda n: n.record.index)],
+                    records=[
+                        n.record
+                        for n in sorted(res.rejected, key=lambda n: n.record.index)
+                    ],
                 )
                 _private_mode(rejects_path)
         notes_for_report = [n for n in res.notes if n.outcome != "applied"]
@@ -275,8 +299,11 @@ class Pipeline:
         self._move(claimed, final)
         level = "warning" if res.rejected else "info"
         self.ledger.files.log_event(
-            level, kind, "file_archived", f"{name}: {status}, {res.applied} applied, "
-            f"{len(res.rejected)} rejected, {res.unchanged} unchanged, {res.stale} stale"
+            level,
+            kind,
+            "file_archived",
+            f"{name}: {status}, {res.applied} applied, "
+            f"{len(res.rejected)} rejected, {res.unchanged} unchanged, {res.stale} stale",
         )
         log.info("file_archived", flow=kind, file=name, sha256=sha256, status=status)
         return FileOutcome(
@@ -347,7 +374,10 @@ class Pipeline:
         self._move(claimed, final)
         orig_name = getattr(original, "name", "?")
         self.ledger.files.log_event(
-            "info", claimed.kind, "file_duplicate", f"{claimed.name}: same content as {orig_name}"
+            "info",
+            claimed.kind,
+            "file_duplicate",
+            f"{claimed.name}: same content as {orig_name}",
         )
         log.info("file_duplicate", flow=claimed.kind, file=claimed.name, sha256=sha256)
         return FileOutcome(claimed.name, claimed.kind, "duplicate", file_id, final)

@@ -61,7 +61,9 @@ def render_report(
                 "may have been applied (see `bridge audit file`)."
             )
         else:
-            lines.append("Nothing from this file was applied. Fix the problems below and drop it again.")
+            lines.append(
+                "Nothing from this file was applied. Fix the problems below and drop it again."
+            )
         lines.append("")
         lines.append(f"problems ({len(issues)}):")
         lines.extend(f"  {issue}" for issue in issues[:_MAX_LINES])
@@ -77,8 +79,12 @@ def render_report(
                 f"rejected records ({len(result.rejected)}), written{where}: "
                 "fix them there and drop that file again"
             )
-            for note in sorted(result.rejected, key=lambda n: n.record.index)[:_MAX_LINES]:
-                lines.append(f"  {name}:{note.record.line}: {note.record.key}: {note.message}")
+            for note in sorted(result.rejected, key=lambda n: n.record.index)[
+                :_MAX_LINES
+            ]:
+                lines.append(
+                    f"  {name}:{note.record.line}: {note.record.key}: {note.message}"
+                )
         others = [n for n in result.notes if n.outcome not in ("applied", "unchanged")]
         if others:
             lines.append("")

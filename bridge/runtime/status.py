@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,23 +19,6 @@ def _count_entries(folder: Path, done_suffix: str = "") -> int:
     if not folder.is_dir():
         return 0
     return sum(1 for p in folder.iterdir() if not is_ignored_name(p.name, done_suffix))
-
-
-def _optional(section: list[str], title: str, fetch: Callable[[], Any]) -> None:
-    """Append a section from a domain store, if that store offers it."""
-    try:
-        value = fetch()
-    except AttributeError:
-        return
-    if value in (None, [], {}):
-        return
-    section.append(title)
-    if isinstance(value, dict):
-        section.extend(f"  {k}: {v}" for k, v in value.items())
-    elif isinstance(value, list):
-        section.extend(f"  {_one_line(v)}" for v in value[:20])
-    else:
-        section.append(f"  {value}")
 
 
 def _epoch(value: int | None) -> str:
@@ -88,13 +70,19 @@ def render_status(settings: Settings) -> str:
             out.append("")
             out.append("last errors:")
             for ev in errors:
-                out.append(f"  {ev['at']:%Y-%m-%d %H:%M:%S} {ev['flow']} {ev['event']}: {ev['message']}")
+                out.append(
+                    f"  {ev['at']:%Y-%m-%d %H:%M:%S} {ev['flow']} {ev['event']}: {ev['message']}"
+                )
         out.extend(_export_status(ledger))
         mismatches = ledger.shipments.mismatches()
         if mismatches:
             out.append("")
             out.append("shipments whose invoice differs from the ERP's invoice_amount:")
-            out.extend(f"  {_one_line(m)}" for m in mismatches[:20])
+            out.extend(
+                f"  {m['shipment_id']} (order {m['order_number']}): "
+                f"{m['mismatch_reason']}"
+                for m in mismatches[:20]
+            )
         if settings.sftp.host:
             from bridge.folders.sftp import ENDPOINT
 
@@ -121,9 +109,28 @@ def _export_status(ledger: Ledger) -> list[str]:
     if st.failures:
         out.append("orders that could not be exported (retried every poll):")
         out.extend(
-            f"  {f.order_number}: {f.reason} ({f.attempts} attempt(s))" for f in st.failures[:20]
+            f"  {f.order_number}: {f.reason} ({f.attempts} attempt(s))"
+            for f in st.failures[:20]
         )
     return out
+
+
+def _shipment_line(step: dict[str, Any]) -> str:
+    money = ""
+    if step.get("grand_total") is not None:
+        money = (
+            f" captured {step['grand_total']} (freight {step.get('shipping_amount')}, "
+            f"fee {step.get('fee')})"
+        )
+    line = (
+        f"  ERP shipment {step['shipment_id']}: {step['state']}; Magento shipment "
+        f"#{step.get('magento_shipment_id') or '-'} from {step.get('ship_file') or '-'}, "
+        f"invoice #{step.get('invoice_id') or '-'} from {step.get('invoice_file') or '-'}"
+        f"{money}"
+    )
+    if step.get("mismatch"):
+        line += f"\n    MISMATCH: {step.get('mismatch_reason')}"
+    return line
 
 
 def render_audit(settings: Settings, what: str, key: str) -> tuple[str, bool]:
@@ -180,8 +187,10 @@ def _audit_order(ledger: Ledger, number: str) -> tuple[str, bool]:
         )
     rows: list[dict[str, Any]] = []
     for step in ledger.shipments.for_order(number):
-        extra.append(f"  ERP shipment {_one_line(step)}")
-        rows.extend(ledger.files.history(str(step.get("shipment_id", "")), ["shipments"]))
+        extra.append(_shipment_line(step))
+        rows.extend(
+            ledger.files.history(str(step.get("shipment_id", "")), ["shipments"])
+        )
     out.extend(extra)
     for r in rows:
         out.append(
@@ -212,7 +221,9 @@ def _audit_file(ledger: Ledger, name: str) -> tuple[str, bool]:
             out.append(f"    report {row.report_path}")
         if row.last_error:
             out.append(f"    note: {row.last_error}")
-        for rec in ledger.files.records_of(row.id, ["rejected", "stale", "duplicate", "warning"]):
+        for rec in ledger.files.records_of(
+            row.id, ["rejected", "stale", "duplicate", "warning"]
+        ):
             out.append(f"    line {rec.line} {rec.key}: {rec.outcome}: {rec.message}")
     if not rows:
         out.append("  no file of that name was received")

@@ -57,7 +57,13 @@ class Components:
 def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Components:
     """Wire the bridge for ``settings``."""
     root = settings.root
-    for sub in ("inbox/products", "inbox/stock", "inbox/shipments", "outbox/orders", "var"):
+    for sub in (
+        "inbox/products",
+        "inbox/stock",
+        "inbox/shipments",
+        "outbox/orders",
+        "var",
+    ):
         (root / sub).mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.ledger_url, now=now)
     client = MagentoClient(settings.magento)

@@ -20,8 +20,8 @@ import structlog
 
 from bridge.errors import BridgeError, MagentoAuthError, TransientError
 from bridge.folders.local import ClaimedFile
-from bridge.runtime.wiring import Components
 from bridge.runtime.pipeline import FileOutcome
+from bridge.runtime.wiring import Components
 
 __all__ = ["Service", "TickSummary"]
 
@@ -86,7 +86,9 @@ class Service:
                     self._run_file(claimed, summary)
             for cand in self.c.inbox.scan():
                 if cand.refused:
-                    summary.outcomes.append(self._guard(lambda c=cand: self.c.pipeline.refuse(c)))
+                    summary.outcomes.append(
+                        self._guard(lambda c=cand: self.c.pipeline.refuse(c))
+                    )
                     continue
                 claimed = self.c.inbox.claim(cand, self.work_dir, self.c.ledger.now())
                 if claimed is not None:
@@ -107,7 +109,9 @@ class Service:
             log.warning("step_failed", status=type(exc).__name__)
             return FileOutcome("?", "?", "pending", error=str(exc))
 
-    def _run_file(self, claimed: ClaimedFile, summary: TickSummary, force: bool = False) -> None:
+    def _run_file(
+        self, claimed: ClaimedFile, summary: TickSummary, force: bool = False
+    ) -> None:
         key = str(claimed.path)
         try:
             outcome = self.c.pipeline.process(claimed, force=force)
@@ -116,12 +120,14 @@ class Service:
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
         except TransientError as exc:
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - S4.5: the one broad catch; a bug, logged
+        except Exception as exc:
             log.exception("unexpected_error", flow=claimed.kind, file=claimed.name)
             self.c.ledger.files.log_event(
                 "error", claimed.kind, "unexpected_error", f"{claimed.name}: {exc!r}"
             )
-            outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=repr(exc))
+            outcome = FileOutcome(
+                claimed.name, claimed.kind, "pending", error=repr(exc)
+            )
         if outcome.status == "pending":
             self._back_off(key, claimed)
         else:
@@ -147,7 +153,10 @@ class Service:
     def _pause_magento(self, exc: MagentoAuthError) -> None:
         self._paused_until = self.monotonic() + AUTH_PAUSE_SECONDS
         self.c.ledger.files.log_event(
-            "error", "magento", "magento_auth_failed", f"Magento refused the credentials: {exc}"
+            "error",
+            "magento",
+            "magento_auth_failed",
+            f"Magento refused the credentials: {exc}",
         )
         log.error("magento_auth_failed", status=exc.status_code)
 
@@ -159,11 +168,15 @@ class Service:
             return
         except TransientError as exc:
             log.warning("export_postponed", flow="orders", status=type(exc).__name__)
-            self.c.ledger.files.log_event("warning", "orders", "export_postponed", str(exc))
+            self.c.ledger.files.log_event(
+                "warning", "orders", "export_postponed", str(exc)
+            )
             return
-        except Exception as exc:  # noqa: BLE001 - S4.5: a bug, logged, retried next poll
+        except Exception as exc:
             log.exception("unexpected_error", flow="orders")
-            self.c.ledger.files.log_event("error", "orders", "unexpected_error", repr(exc))
+            self.c.ledger.files.log_event(
+                "error", "orders", "unexpected_error", repr(exc)
+            )
             summary.export_failed += 1
             return
         summary.exported += len(result.exported)
@@ -178,7 +191,7 @@ class Service:
             self.c.sftp.poll()
         except TransientError as exc:
             log.warning("sftp_unavailable", status=str(exc))
-        except Exception:  # noqa: BLE001 - S4.5
+        except Exception:
             log.exception("unexpected_error", flow="sftp")
 
     def _sftp_finish(self) -> None:
@@ -188,18 +201,24 @@ class Service:
             self.c.sftp.finish()
         except TransientError as exc:
             log.warning("sftp_unavailable", status=str(exc))
-        except Exception:  # noqa: BLE001 - S4.5
+        except Exception:
             log.exception("unexpected_error", flow="sftp")
 
     # -- loops ---------------------------------------------------------------------
-    def run_once(self, *, max_wait: float | None = None, retries: int = 3) -> TickSummary:
+    def run_once(
+        self, *, max_wait: float | None = None, retries: int = 3
+    ) -> TickSummary:
         """Handle everything pending, poll orders once, and return.
 
         Waits for files that are still being written (read lock) and retries files
         that hit a transient error a few times, then leaves them pending.
         """
         total = TickSummary()
-        limit = max_wait if max_wait is not None else self.c.settings.folders.stable_seconds + 5
+        limit = (
+            max_wait
+            if max_wait is not None
+            else self.c.settings.folders.stable_seconds + 5
+        )
         deadline = self.monotonic() + limit
         exported = False
         rounds = 0
@@ -212,7 +231,9 @@ class Service:
             total.pending, total.waiting = summary.pending, summary.waiting
             rounds += 1
             if summary.waiting and self.monotonic() < deadline:
-                self.sleep(min(0.5, max(0.05, self.c.settings.folders.stable_seconds / 4)))
+                self.sleep(
+                    min(0.5, max(0.05, self.c.settings.folders.stable_seconds / 4))
+                )
                 continue
             if summary.pending and rounds <= retries:
                 self._next_try.clear()
@@ -226,7 +247,7 @@ class Service:
         while not self.stop_event.is_set():
             try:
                 summary = self.tick()
-            except Exception:  # noqa: BLE001 - S4.5: keep the service alive
+            except Exception:
                 log.exception("unexpected_error", flow="service")
                 summary = TickSummary()
             wait = scan

@@ -45,7 +45,11 @@ class BridgeHome:
         """Run `bridge ARGS --config` as a real process."""
         return subprocess.run(
             [sys.executable, "-m", "bridge", *args, "--config", str(self.config)],
-            capture_output=True, text=True, timeout=timeout, env=self.env(), check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env(),
+            check=False,
         )
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
@@ -53,13 +57,18 @@ class BridgeHome:
         with (self.root / "bridge-run.log").open("a") as log:
             return subprocess.Popen(
                 [sys.executable, "-m", "bridge", *args, "--config", str(self.config)],
-                stdout=log, stderr=subprocess.STDOUT, text=True, env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=self.env(),
             )
 
     def magento(self, method: str, path: str, **kw: Any) -> Any:
         """Call the sandbox's REST API as an admin would."""
         headers = {"Authorization": f"Bearer {SANDBOX_TOKEN}"}
-        r = httpx.request(method, self.sandbox_url + path, headers=headers, timeout=30, **kw)
+        r = httpx.request(
+            method, self.sandbox_url + path, headers=headers, timeout=30, **kw
+        )
         r.raise_for_status()
         return r.json()
 
@@ -69,12 +78,16 @@ class BridgeHome:
 
     def faults(self, plan: dict[str, Any]) -> None:
         """Arm (or clear with {}) sandbox faults."""
-        httpx.post(self.sandbox_url + "/sandbox/faults", json=plan, timeout=30).raise_for_status()
+        httpx.post(
+            self.sandbox_url + "/sandbox/faults", json=plan, timeout=30
+        ).raise_for_status()
 
     def files(self, top: str) -> list[Path]:
         """Regular files below archive/, failed/, outbox/ ..."""
         base = self.root / top
-        return sorted(p for p in base.rglob("*") if p.is_file()) if base.exists() else []
+        return (
+            sorted(p for p in base.rglob("*") if p.is_file()) if base.exists() else []
+        )
 
 
 def write_config(root: Path, sandbox_url: str, extra: str = "") -> Path:

@@ -23,18 +23,29 @@ def _products_xml(n: int, prefix: str = "E2E") -> str:
 
 def _product_posts(home: BridgeHome) -> list[dict]:
     return [
-        r for r in home.requests()
+        r
+        for r in home.requests()
         if r["method"] == "POST" and r["path"].rstrip("/").endswith("/V1/products")
     ]
 
 
 def test_run_once_applies_files_and_exports_orders(home: BridgeHome) -> None:
     """One pass applies a products file, archives it, and exports an existing order."""
-    httpx.post(home.sandbox_url + "/sandbox/orders", timeout=30, json={
-        "customer": {"email": "anna@example.com", "firstname": "Anna", "lastname": "Berg"},
-        "items": [{"sku": "E2E-ORDER", "qty": 1, "price": 100, "tax_percent": 25}],
-        "shipping_amount": 49, "payment_method": "checkmo", "invoice_fee": 0,
-    }).raise_for_status()
+    httpx.post(
+        home.sandbox_url + "/sandbox/orders",
+        timeout=30,
+        json={
+            "customer": {
+                "email": "anna@example.com",
+                "firstname": "Anna",
+                "lastname": "Berg",
+            },
+            "items": [{"sku": "E2E-ORDER", "qty": 1, "price": 100, "tax_percent": 25}],
+            "shipping_amount": 49,
+            "payment_method": "checkmo",
+            "invoice_fee": 0,
+        },
+    ).raise_for_status()
     home.drop("products", "p.xml", _products_xml(3))
     run = home.cli("run", "--once")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -60,20 +71,26 @@ def test_sigkill_mid_file_then_restart_applies_exactly_once(home: BridgeHome) ->
     try:
         deadline = time.monotonic() + 60
         while len(_product_posts(home)) < 5:
-            assert time.monotonic() < deadline, (home.root / "bridge-run.log").read_text()
+            assert time.monotonic() < deadline, (
+                home.root / "bridge-run.log"
+            ).read_text()
             assert proc.poll() is None, (home.root / "bridge-run.log").read_text()
             time.sleep(0.05)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     assert len(_product_posts(home)) < n, "the kill came too late to test anything"
-    assert list((home.root / "var" / "work" / "products").iterdir()), "file should be in work"
+    assert list((home.root / "var" / "work" / "products").iterdir()), (
+        "file should be in work"
+    )
     home.faults({})
     run = home.cli("run", "--once")
     assert run.returncode == 0, run.stdout + run.stderr
     posts = _product_posts(home)
     created = [p["body"]["product"]["sku"] for p in posts if p["status"] == 200]
-    assert sorted(created) == sorted(set(created)) == [f"KILL-{i:03d}" for i in range(n)]
+    assert (
+        sorted(created) == sorted(set(created)) == [f"KILL-{i:03d}" for i in range(n)]
+    )
     assert all(p["status"] == 200 for p in posts)
     for i in range(n):
         assert home.magento("GET", f"/rest/all/V1/products/KILL-{i:03d}")["status"] == 2
@@ -83,7 +100,9 @@ def test_sigkill_mid_file_then_restart_applies_exactly_once(home: BridgeHome) ->
     assert "done 1" in status.stdout
 
 
-def test_validate_prints_problems_and_exit_codes(home: BridgeHome, tmp_path: Path) -> None:
+def test_validate_prints_problems_and_exit_codes(
+    home: BridgeHome, tmp_path: Path
+) -> None:
     """`bridge validate` prints each problem with line and field, exit 1; a good file exits 0."""
     good = tmp_path / "good.xml"
     good.write_text(_products_xml(2))

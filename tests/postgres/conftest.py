@@ -36,7 +36,9 @@ def postgres_url() -> Iterator[str]:
     """Start PostgreSQL in a temp dir; yield a SQLAlchemy URL to a fresh database."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
-        pytest.fail("PostgreSQL server binaries missing: run `make test` (installs postgresql)")
+        pytest.fail(
+            "PostgreSQL server binaries missing: run `make test` (installs postgresql)"
+        )
     bindir = Path(found[-1]).parent
     base = Path(tempfile.mkdtemp(prefix="bridge-pg-"))
     if os.geteuid() == 0:
@@ -45,27 +47,67 @@ def postgres_url() -> Iterator[str]:
     data = base / "data"
     port = _free_port()
     subprocess.run(
-        _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                      "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-        check=True, capture_output=True,
+        _as_postgres(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
-    opts = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c full_page_writes=off -c synchronous_commit=off")
+    opts = (
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c full_page_writes=off -c synchronous_commit=off"
+    )
     subprocess.run(
-        _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"),
-                      "-o", opts, "-w", "start"]),
-        check=True, capture_output=True,
+        _as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(base / "log"),
+                "-o",
+                opts,
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     try:
         subprocess.run(
-            _as_postgres([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                          "-U", "postgres", "bridge"]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [
+                    str(bindir / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-U",
+                    "postgres",
+                    "bridge",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/bridge"
     finally:
         subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-            check=False, capture_output=True,
+            _as_postgres(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]
+            ),
+            check=False,
+            capture_output=True,
         )
         shutil.rmtree(base, ignore_errors=True)

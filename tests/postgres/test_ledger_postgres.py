@@ -18,12 +18,25 @@ def test_schema_and_file_lifecycle_on_postgres(postgres_url: str) -> None:
         names = set(sa.inspect(ledger.engine).get_table_names())
         assert set(metadata.tables) <= names
         received = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-        fid = ledger.files.start(kind="stock", name="s.csv", sha256="ab" * 32, size=10,
-                                 source="local", received_at=received, work_path="/w/s.csv")
+        fid = ledger.files.start(
+            kind="stock",
+            name="s.csv",
+            sha256="ab" * 32,
+            size=10,
+            source="local",
+            received_at=received,
+            work_path="/w/s.csv",
+        )
         assert [r.id for r in ledger.files.processing()] == [fid]
-        ledger.files.finish(fid, status="partial", final_path="/a/s.csv", report_path=None,
-                            counts={"total": 2, "applied": 1, "rejected": 1}, kind="stock",
-                            notes=[RecordRow(1, 3, "ERP-2@default", "rejected", "unknown SKU")])
+        ledger.files.finish(
+            fid,
+            status="partial",
+            final_path="/a/s.csv",
+            report_path=None,
+            counts={"total": 2, "applied": 1, "rejected": 1},
+            kind="stock",
+            notes=[RecordRow(1, 3, "ERP-2@default", "rejected", "unknown SKU")],
+        )
         assert ledger.files.find_applied("stock", "ab" * 32).id == fid
         [hist] = ledger.files.history("ERP-2", ["stock"])
         assert hist["outcome"] == "rejected" and hist["name"] == "s.csv"

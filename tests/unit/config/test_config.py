@@ -24,10 +24,14 @@ def test_template_loads_with_spec_defaults(tmp_path: Path) -> None:
     assert s.ledger_url == f"sqlite:///{tmp_path.resolve()}/var/bridge.db"
 
 
-def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_overrides_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """BRIDGE_<SECTION>__<KEY> wins over the file, nested sections included."""
     cfg = tmp_path / "bridge.toml"
-    cfg.write_text('[magento]\nconcurrency = 3\n[folders.csv.stock]\nencoding = "cp1252"\n')
+    cfg.write_text(
+        '[magento]\nconcurrency = 3\n[folders.csv.stock]\nencoding = "cp1252"\n'
+    )
     monkeypatch.setenv("BRIDGE_MAGENTO__CONCURRENCY", "7")
     monkeypatch.setenv("BRIDGE_MAGENTO__TOKEN", "s3cret")
     s = load_config(cfg)
@@ -70,7 +74,9 @@ def test_cli_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
 
 def test_cli_missing_config_exits_2(tmp_path: Path) -> None:
     """An explicit --config that does not exist is a config error, not a crash."""
-    result = CliRunner().invoke(cli, ["status", "--config", str(tmp_path / "nope.toml")])
+    result = CliRunner().invoke(
+        cli, ["status", "--config", str(tmp_path / "nope.toml")]
+    )
     assert result.exit_code == 2
     assert "config file not found" in result.output
 

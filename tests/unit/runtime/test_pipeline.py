@@ -64,7 +64,9 @@ class RecordingFlow:
 
 @pytest.fixture
 def env(tmp_path: Path) -> tuple[Settings, Ledger, RecordingFlow, Pipeline, LocalInbox]:
-    settings = load_config(None, overrides={"folders": {"root": tmp_path, "stable_seconds": 0}})
+    settings = load_config(
+        None, overrides={"folders": {"root": tmp_path, "stable_seconds": 0}}
+    )
     ledger = Ledger(settings.ledger_url)
     flow = RecordingFlow()
     pipeline = Pipeline(settings, ledger, {"stock": flow})  # type: ignore[dict-item]
@@ -74,7 +76,9 @@ def env(tmp_path: Path) -> tuple[Settings, Ledger, RecordingFlow, Pipeline, Loca
     ledger.close()
 
 
-def _drop_and_claim(inbox: LocalInbox, pipeline: Pipeline, name: str, data: bytes, when=RECEIVED):
+def _drop_and_claim(
+    inbox: LocalInbox, pipeline: Pipeline, name: str, data: bytes, when=RECEIVED
+):
     path = inbox.inbox / "stock" / name
     path.write_bytes(data)
     os.utime(path, (1.0e9, 1.0e9))
@@ -91,7 +95,10 @@ def test_valid_file_is_applied_and_archived(env) -> None:
     assert out.status == "done"
     assert flow.calls == [["ERP-1", "ERP-2", "ERP-3"]]
     assert out.final_path is not None
-    assert out.final_path.parent == settings.root / "archive" / "stock" / "2026" / "11" / "26"
+    assert (
+        out.final_path.parent
+        == settings.root / "archive" / "stock" / "2026" / "11" / "26"
+    )
     assert out.final_path.name.endswith("_s.xml")
     assert out.final_path.read_bytes() == STOCK_XML
     assert stat.S_IMODE(out.final_path.stat().st_mode) == 0o640
@@ -113,7 +120,11 @@ def test_ctx_carries_generated_and_format(env) -> None:
     ("name", "data", "expect"),
     [
         ("bad.xml", b"<stock><item><sku>A</sku><qty>1</qty></item>\n<item>", "line"),
-        ("neg.xml", b"<stock>\n<item><sku>A</sku><qty>-5</qty></item>\n</stock>", "qty"),
+        (
+            "neg.xml",
+            b"<stock>\n<item><sku>A</sku><qty>-5</qty></item>\n</stock>",
+            "qty",
+        ),
         (
             "xxe.xml",
             b'<?xml version="1.0"?>\n<!DOCTYPE stock [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
@@ -132,13 +143,18 @@ def test_ctx_carries_generated_and_format(env) -> None:
         ("cp1252.csv", "sku,qty\nERP-1,5\nKÖK-2,1\n".encode("cp1252"), "line 3"),
     ],
 )
-def test_invalid_files_fail_with_report_and_nothing_applied(env, name, data, expect) -> None:
+def test_invalid_files_fail_with_report_and_nothing_applied(
+    env, name, data, expect
+) -> None:
     """Malformed, invalid, XXE, entity-bomb, empty, binary and mis-encoded files fail whole."""
     settings, ledger, flow, pipeline, inbox = env
     out = pipeline.process(_drop_and_claim(inbox, pipeline, name, data))
     assert out.status == "failed"
     assert flow.calls == []
-    assert out.final_path is not None and out.final_path.parent == settings.root / "failed" / "stock"
+    assert (
+        out.final_path is not None
+        and out.final_path.parent == settings.root / "failed" / "stock"
+    )
     assert out.final_path.read_bytes() == data
     report = out.report_path.read_text()
     assert name in report and "Nothing from this file was applied" in report
@@ -169,7 +185,9 @@ def test_rejected_records_go_to_a_rejects_file_in_the_input_format(env) -> None:
     """A partly applied file is archived; its rejected rows go to failed/ as CSV + report."""
     settings, _ledger, flow, pipeline, inbox = env
     flow.reject_keys = {"ERP-2"}
-    out = pipeline.process(_drop_and_claim(inbox, pipeline, "s.csv", STOCK_CSV.encode()))
+    out = pipeline.process(
+        _drop_and_claim(inbox, pipeline, "s.csv", STOCK_CSV.encode())
+    )
     assert out.status == "partial"
     assert out.final_path is not None and "archive" in out.final_path.parts
     assert out.rejects_path is not None
@@ -200,11 +218,18 @@ def test_crash_after_ledger_finish_completes_the_move(env) -> None:
     _settings, ledger, _flow, pipeline, inbox = env
     claimed = _drop_and_claim(inbox, pipeline, "s.xml", STOCK_XML)
     file_id = ledger.files.start(
-        kind="stock", name="s.xml", sha256="x", size=1, source="local",
-        received_at=RECEIVED, work_path=str(claimed.path),
+        kind="stock",
+        name="s.xml",
+        sha256="x",
+        size=1,
+        source="local",
+        received_at=RECEIVED,
+        work_path=str(claimed.path),
     )
     target = pipeline.archive_dir / "stock" / "planned_s.xml"
-    ledger.files.finish(file_id, status="done", final_path=str(target), report_path=None)
+    ledger.files.finish(
+        file_id, status="done", final_path=str(target), report_path=None
+    )
     [left] = inbox.work_files(pipeline.work_dir)
     out = pipeline.process(left)
     assert out.status == "done" and target.read_bytes() == STOCK_XML
@@ -226,7 +251,9 @@ def test_symlink_is_refused_and_its_target_untouched(env, tmp_path: Path) -> Non
 
 def test_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     """A file larger than folders.max_file_mb fails without being parsed."""
-    settings = load_config(None, overrides={"folders": {"root": tmp_path, "max_file_mb": 1}})
+    settings = load_config(
+        None, overrides={"folders": {"root": tmp_path, "max_file_mb": 1}}
+    )
     ledger = Ledger(settings.ledger_url)
     flow = RecordingFlow()
     pipeline = Pipeline(settings, ledger, {"stock": flow})  # type: ignore[dict-item]
