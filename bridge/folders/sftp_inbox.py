@@ -21,7 +21,7 @@ import hashlib
 import os
 import posixpath
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,17 +114,23 @@ class SftpInbox:
             ConfigError: Host key or credentials refused.
         """
         result = SftpPollResult()
+        with self._session() as sftp:
+            self._finalize(sftp, result)
+            for kind in self.kinds:
+                self._poll_kind(sftp, kind, result)
+        return result
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[RemoteClient]:
+        """A session whose resulting endpoint state is kept for ``bridge status``."""
         try:
             with self.endpoint.session() as sftp:
-                self._finalize(sftp, result)
-                for kind in self.kinds:
-                    self._poll_kind(sftp, kind, result)
+                yield sftp
         finally:
             state = self.endpoint.state
             self.ledger.remote.set_endpoint_state(
                 self.endpoint.name, state.state, state.error
             )
-        return result
 
     def remote_dir(self, kind: str) -> str:
         """The remote inbox directory of ``kind``."""
@@ -237,7 +243,7 @@ class SftpInbox:
     def finalize(self) -> list[str]:
         """Archive remote files whose local outcome is known; see ``poll``."""
         result = SftpPollResult()
-        with self.endpoint.session() as sftp:
+        with self._session() as sftp:
             self._finalize(sftp, result)
         return result.archived
 

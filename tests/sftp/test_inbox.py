@@ -263,3 +263,21 @@ def test_endpoint_state_is_recorded_for_status(
     state = ledger.remote.endpoint_state("sftp")
     assert state is not None
     assert state.state == "up"
+
+
+def test_finalize_alone_archives_finished_files(
+    inbox: SftpInbox, ledger: Ledger, remote: Path
+) -> None:
+    """finalize() archives a handed-over file once its outcome exists."""
+    (remote / "inbox/stock/late.csv").write_bytes(STOCK)
+    inbox.poll()
+    inbox.poll()
+    assert inbox.finalize() == []
+    sha = ledger.remote.handed_over("sftp")[0].sha256
+    assert sha is not None
+    add_outcome(ledger, sha, "stock", "partial")
+    assert inbox.finalize() == [str(remote / "inbox/stock/late.csv")]
+    assert names(remote / "inbox/stock") == []
+    state = ledger.remote.endpoint_state("sftp")
+    assert state is not None
+    assert state.state == "up"
