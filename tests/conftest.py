@@ -44,7 +44,12 @@ def sandbox_server() -> Iterator[object]:
     """One sandbox Magento on 127.0.0.1 with an ephemeral port for the whole session."""
     from bridge.sandbox import SandboxServer
 
-    server = SandboxServer(host="127.0.0.1", port=0, token=SANDBOX_TOKEN)
+    # SANDBOX_RECORD_FILE=path appends every exchange as JSONL for
+    # tests/contract/test_recorded_traffic.py (schema check of the whole run).
+    record = os.environ.get("SANDBOX_RECORD_FILE") or None
+    server = SandboxServer(
+        host="127.0.0.1", port=0, token=SANDBOX_TOKEN, record_file=record
+    )
     server.start()
     try:
         yield server

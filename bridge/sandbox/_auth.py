@@ -25,7 +25,7 @@ TIMESTAMP_WINDOW_SECONDS = 600  # Magento's Oauth\Oauth::_validateTimestamp tole
 
 @dataclass(frozen=True)
 class OAuthKeys:
-    """The four credentials of a Magento integration (Admin › System › Integrations)."""
+    """The four credentials of a Magento integration (Admin > System > Integrations)."""
 
     consumer_key: str
     consumer_secret: str
@@ -112,9 +112,12 @@ class Authenticator:
             presented = authorization[len("Bearer ") :].strip()
             if hmac.compare_digest(presented.encode(), self.token.encode()):
                 return
-        if authorization.startswith("OAuth ") and self.oauth is not None:
-            if self._oauth_valid(method, url, parse_oauth_header(authorization)):
-                return
+        if (
+            authorization.startswith("OAuth ")
+            and self.oauth is not None
+            and self._oauth_valid(method, url, parse_oauth_header(authorization))
+        ):
+            return
         raise unauthorized(resource)
 
     def _oauth_valid(self, method: str, url: str, params: dict[str, str]) -> bool:

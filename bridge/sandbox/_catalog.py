@@ -226,7 +226,7 @@ def post_product(shop: Shop, req: Request) -> dict[str, Any]:
 
 @router.add("PUT", "/V1/products/{sku}", CATALOG)
 def put_product(shop: Shop, req: Request, sku: str) -> dict[str, Any]:
-    """PUT /V1/products/{sku}: the URL's SKU overrides the body's; missing SKUs are created."""
+    """PUT /V1/products/{sku}: the URL's SKU wins; a missing SKU is created."""
     body = _product_body(req)
     body["sku"] = sku  # ParamsOverrider: the path parameter wins (API-FACTS M9)
     return _save(shop, req, body)
@@ -290,7 +290,7 @@ def set_stock(shop: Shop, product: dict[str, Any], values: dict[str, Any]) -> in
 @router.add("GET", "/V1/stockItems/{productSku}", STOCK)
 def get_stock_item(shop: Shop, req: Request, productSku: str) -> dict[str, Any]:  # noqa: N803
     """GET /V1/stockItems/{sku}: the legacy stock item with its ``item_id``."""
-    return copy.deepcopy(find(shop, productSku)["extension_attributes"]["stock_item"])  # type: ignore[no-any-return]
+    return copy.deepcopy(find(shop, productSku)["extension_attributes"]["stock_item"])
 
 
 @router.add("PUT", "/V1/products/{productSku}/stockItems/{itemId}", STOCK)

@@ -1,4 +1,4 @@
-"""What ship and invoice share: requested items → order lines, validation, echo lists.
+r"""What ship and invoice share: requested items → order lines, validation, echo lists.
 
 Magento resolves ``items[{order_item_id, qty}]`` against the order's lines; an
 empty list means "everything remaining". Validation messages are collected and
@@ -35,14 +35,16 @@ class Messages:
 SHIPMENT = Messages(
     "Shipment",
     "qty_shipped",
-    'The quantity to ship must not be greater than the unshipped quantity for product SKU "{}".',
+    "The quantity to ship must not be greater than the unshipped quantity"
+    ' for product SKU "{}".',
     'The shipment contains product SKU "{}" that is not part of the original order.',
     "You can't create a shipment without products.",
 )
 INVOICE = Messages(
     "Invoice",
     "qty_invoiced",
-    'The quantity to invoice must not be greater than the uninvoiced quantity for product SKU "{}".',
+    "The quantity to invoice must not be greater than the uninvoiced quantity"
+    ' for product SKU "{}".',
     "The invoice contains one or more items that are not part of the original order.",
     "The invoice can't be created without products. Add products and try again.",
 )
@@ -76,7 +78,7 @@ def select_lines(
     strangers: list[Any] = []
     for item in requested:
         item_id = _as_int(item.get("order_item_id") if isinstance(item, dict) else None)
-        if item_id not in lines:
+        if item_id is None or item_id not in lines:
             strangers.append(item_id)
         elif dec(item.get("qty")) > 0:
             wanted[item_id] = wanted.get(item_id, ZERO) + dec(item["qty"])
@@ -143,7 +145,7 @@ def refuse(words: Messages, errors: list[str]) -> None:
 
 
 def list_documents(shop: Shop, table: str, query: dict[str, str]) -> dict[str, Any]:
-    """Search invoices or shipments with searchCriteria (scalar fields are filterable)."""
+    """Search invoices or shipments (scalar fields are filterable)."""
     rows = []
     for doc in sorted(shop.data[table].values(), key=lambda d: int(d["entity_id"])):
         record = {k: v for k, v in doc.items() if not isinstance(v, (list, dict))}

@@ -3,7 +3,7 @@
 ``POST /sandbox/orders`` places an order, ``POST /sandbox/faults`` arms faults,
 ``GET /sandbox/requests`` lists every request seen (``DELETE`` forgets them),
 ``POST /sandbox/reset`` empties the shop, ``POST /sandbox/config`` switches input
-limits and assigns order statuses to states (as Admin › Stores › Order Status does),
+limits and assigns order statuses to states (as Admin > Stores > Order Status does),
 ``POST /sandbox/seed`` adds realistic orders, and
 ``POST /sandbox/orders/{id}/state`` forces a state (e.g. ``payment_review``) that
 no REST call can reach. Their answers are not Magento's and are not schema-checked.

@@ -3,7 +3,7 @@
 Totals split as Magento's invoice total collectors do (API-FACTS §5): the whole
 shipping amount and shipping tax go on the first non-cancelled invoice (M1, M2),
 the invoice fee likewise (Svea-style modules copy that loop, E1/E2); each line's
-tax and discount are ``remaining × qty / remaining qty`` rounded, and the invoice
+tax and discount are ``remaining * qty / remaining qty`` rounded, and the invoice
 that takes a line's last quantity takes its remainder, which absorbs rounding.
 ``capture: true`` on an online payment method records a capture transaction.
 """
@@ -39,7 +39,8 @@ STATE_CANCELED = 3
 def _order_errors(order: dict[str, Any]) -> list[str]:
     if order["state"] in BLOCKED_STATES:
         return [
-            f"An invoice cannot be created when an order has a status of {order['status']}"
+            "An invoice cannot be created when an order has a status of "
+            f"{order['status']}"
         ]
     if not can_do(order, "qty_invoiced"):
         return ["The order does not allow an invoice to be created."]
@@ -47,7 +48,7 @@ def _order_errors(order: dict[str, Any]) -> list[str]:
 
 
 def _share(total: Any, done: Any, qty: Decimal, left: Decimal) -> Decimal:
-    """The part of ``total - done`` for ``qty`` of ``left`` (all of it on the last qty)."""
+    """The part of ``total - done`` for ``qty`` of ``left`` (all of it at the end)."""
     rest = dec(total) - dec(done)
     return rest if qty >= left else cents(rest * qty / left)
 

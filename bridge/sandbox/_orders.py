@@ -30,7 +30,7 @@ def parent_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def remaining(line: dict[str, Any], done_key: str) -> Any:
-    """Return the quantity of ``line`` not yet ``done_key`` (shipped/invoiced), not canceled."""
+    """Return the quantity of ``line`` not yet ``done_key`` and not canceled."""
     return dec(line["qty_ordered"]) - dec(line[done_key]) - dec(line["qty_canceled"])
 
 
@@ -57,7 +57,7 @@ def recompute_state(order: dict[str, Any], now: str) -> None:
 
 
 def view(order: dict[str, Any]) -> dict[str, Any]:
-    """Return the order as GET /V1/orders/{id} shows it (child lines carry parent_item)."""
+    """Return the order as GET /V1/orders/{id} shows it (children with parent_item)."""
     out = copy.deepcopy(order)
     by_id = {ln["item_id"]: ln for ln in order["items"]}
     for line in out["items"]:
@@ -184,7 +184,7 @@ def unhold(shop: Shop, req: Request, id: str) -> bool:
 
 @router.add("POST", "/V1/orders/{id}/cancel", ACTIONS)
 def cancel(shop: Shop, req: Request, id: str) -> bool:
-    """POST /V1/orders/{id}/cancel: false (not an error) when the order cannot be canceled."""
+    """POST /V1/orders/{id}/cancel: false (no error) when it cannot be canceled."""
     order = shop.order(id)
     if order["state"] not in ("new", "processing") or not can_do(order, "qty_invoiced"):
         return False

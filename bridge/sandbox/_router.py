@@ -130,7 +130,7 @@ class Router:
             The route and its decoded path parameters.
 
         Raises:
-            MagentoHttpError: 404 "Request does not match any route." as Magento answers.
+            MagentoHttpError: Magento's 404 "Request does not match any route."
         """
         from urllib.parse import unquote
 

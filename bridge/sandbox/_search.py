@@ -229,8 +229,9 @@ def search(
         )
     ]
     for order in reversed(criteria.get("sort_orders", [])):
+        field = str(order["field"])
         hits.sort(
-            key=lambda row, f=order["field"]: _sort_key(row[0].get(f)),
+            key=lambda row: _sort_key(row[0].get(field)),
             reverse=order["direction"] != "ASC",
         )
     total = len(hits)

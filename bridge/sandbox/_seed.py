@@ -1,5 +1,7 @@
-"""Realistic demo orders: varied customers (guest and registered), configurable
-items, discounts and invoice fees, over products that exist in the catalogue.
+"""Realistic demo orders over products that exist in the catalogue.
+
+Customers vary (guest and registered), some lines are configurable, and orders
+carry discounts and invoice fees.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _SIMPLES = [
     ("SEED-4001", "Work gloves", "89.00"),
 ]
 _CONFIGURABLE = ("SEED-TEE", "Workwear T-shirt", "199.00", ["S", "M", "L", "XL"])
-_CUSTOMERS = [
+_CUSTOMERS: list[dict[str, Any]] = [
     {
         "email": "anna.svensson@example.com",
         "firstname": "Anna",

@@ -32,7 +32,8 @@ ITEM_TYPE = "\\Magento\\Sales\\Api\\Data\\ShipmentItemCreationInterface"
 def _order_errors(order: dict[str, Any]) -> list[str]:
     if order["state"] in BLOCKED_STATES:
         return [
-            f"A shipment cannot be created when an order has a status of {order['status']}"
+            "A shipment cannot be created when an order has a status of "
+            f"{order['status']}"
         ]
     if not can_do(order, "qty_shipped"):
         return ["The order does not allow a shipment to be created."]
@@ -122,5 +123,5 @@ def get_shipment(shop: Shop, req: Request, id: str) -> dict[str, Any]:
 
 @router.add("GET", "/V1/shipments", "Magento_Sales::shipment")
 def list_shipments(shop: Shop, req: Request) -> dict[str, Any]:
-    """GET /V1/shipments?searchCriteria... (items carry order_id, items, tracks, comments)."""
+    """GET /V1/shipments?searchCriteria... (with order_id, items, tracks, comments)."""
     return list_documents(shop, "shipments", req.query)

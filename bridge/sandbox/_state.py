@@ -23,7 +23,7 @@ ENTITY_MISSING = (
     "The entity that was requested doesn't exist. Verify the entity and try again."
 )
 
-#: Order statuses assigned to each state (Admin › Stores › Order Status).
+#: Order statuses assigned to each state (Admin > Stores > Order Status).
 DEFAULT_STATUSES: dict[str, list[str]] = {
     "new": ["pending"],
     "pending_payment": ["pending_payment"],
@@ -69,6 +69,7 @@ class Shop:
     ) -> None:
         self.lock = threading.RLock()
         self.input_limit = input_limit
+        self.default_input_limit = input_limit
         self.state_file = state_file
         self.clock = clock
         self.data: dict[str, Any] = empty_data()
@@ -76,9 +77,10 @@ class Shop:
             self.data.update(json.loads(state_file.read_text(encoding="utf-8")))
 
     def reset(self) -> None:
-        """Forget everything: an empty shop (and an empty state file)."""
+        """Forget everything: an empty shop with the configured input limits."""
         with self.lock:
             self.data = empty_data()
+            self.input_limit = self.default_input_limit
             self.save()
 
     def save(self) -> None:

@@ -65,7 +65,7 @@ def _get(api: httpx.Client, path: str) -> Any:
 def test_two_part_delivery_scenario(
     api: httpx.Client, place_order: OrderFactory
 ) -> None:
-    """Two invoices sum to the order total to the cent; only the first has freight and fee."""
+    """Two invoices sum to the order total; only the first has freight and fee."""
     order = place_order(**THREE_LINES)
     oid, lines = order["entity_id"], _lines(order)
     first = [
@@ -78,7 +78,8 @@ def test_two_part_delivery_scenario(
     ]
     assert _ship(api, oid, first).status_code == 200
     inv1 = _invoice(api, oid, first)
-    assert inv1.status_code == 200 and isinstance(inv1.json(), int)
+    assert inv1.status_code == 200
+    assert isinstance(inv1.json(), int)
     middle = _get(api, f"/rest/V1/orders/{oid}")
     assert (middle["state"], middle["status"]) == ("processing", "processing")
     assert _ship(api, oid, second).status_code == 200
@@ -95,7 +96,7 @@ def test_two_part_delivery_scenario(
         0,
         0,
     )
-    assert one["shipping_tax_amount"] == 12.25 and two["shipping_tax_amount"] == 0
+    assert (one["shipping_tax_amount"], two["shipping_tax_amount"]) == (12.25, 0)
     final = _get(api, f"/rest/V1/orders/{oid}")
     assert (final["state"], final["status"]) == ("complete", "complete")
     assert final["total_invoiced"] == order["grand_total"]
@@ -117,7 +118,8 @@ def test_prorated_tax_and_discount_last_invoice_absorbs(
         for _ in range(3)
     ]
     invoices = [_get(api, f"/rest/V1/invoices/{i}") for i in ids]
-    # line tax (30-1)*25% = 7.25 -> 2.42, 2.42, 2.41; discount 1 -> 0.33, 0.67/2=0.335 -> 0.34, 0.33
+    # line tax (30-1)*25% = 7.25 -> 2.42, 2.42, 2.41
+    # discount 1 -> 0.33, then 0.67/2 = 0.335 -> 0.34, then the rest 0.33
     assert [i["tax_amount"] for i in invoices] == [2.42, 2.42, 2.41]
     assert [i["discount_amount"] for i in invoices] == [-0.33, -0.34, -0.33]
     assert sum(Decimal(str(i["grand_total"])) for i in invoices) == Decimal(
@@ -149,7 +151,7 @@ def test_configurable_shipped_and_invoiced_on_parent(
 def test_capture_records_a_transaction(
     api: httpx.Client, place_order: OrderFactory
 ) -> None:
-    """capture:true on an online method sets transaction_id, amount_paid and a transaction."""
+    """capture:true on an online method records transaction_id and amount_paid."""
     order = place_order(payment_method="klarna_kp")
     invoice_id = _invoice(api, order["entity_id"], []).json()
     invoice = _get(api, f"/rest/V1/invoices/{invoice_id}")
@@ -185,11 +187,13 @@ def test_over_quantity_is_refused_and_nothing_changes(
     order = place_order()
     item = {"order_item_id": order["items"][0]["item_id"], "qty": 3}
     assert _message(_ship(api, order["entity_id"], [item])) == (
-        "Shipment Document Validation Error(s):\nThe quantity to ship must not be greater "
+        "Shipment Document Validation Error(s):\n"
+        "The quantity to ship must not be greater "
         'than the unshipped quantity for product SKU "A-1".'
     )
     assert _message(_invoice(api, order["entity_id"], [item])) == (
-        "Invoice Document Validation Error(s):\nThe quantity to invoice must not be greater "
+        "Invoice Document Validation Error(s):\n"
+        "The quantity to invoice must not be greater "
         'than the uninvoiced quantity for product SKU "A-1".'
     )
     assert _get(api, "/rest/V1/shipments")["total_count"] == 0
@@ -202,7 +206,7 @@ def test_over_quantity_is_refused_and_nothing_changes(
 def test_unknown_items_and_missing_tracking(
     api: httpx.Client, place_order: OrderFactory
 ) -> None:
-    """Unknown ids alone mean "without products"; mixed with known ones they are refused."""
+    """Unknown ids alone mean "without products"; mixed with known ones, refused."""
     order = place_order()
     oid, known = order["entity_id"], order["items"][0]["item_id"]
     unknown = [{"order_item_id": -1, "qty": 1}]
@@ -214,7 +218,8 @@ def test_unknown_items_and_missing_tracking(
     )
     mixed = [*unknown, {"order_item_id": known, "qty": 1}]
     assert _message(_invoice(api, oid, mixed)).endswith(
-        "The invoice contains one or more items that are not part of the original order."
+        "The invoice contains one or more items that are not part of the original"
+        " order."
     )
     assert "that is not part of the original order." in _message(_ship(api, oid, mixed))
     no_number = _ship(api, oid, [], tracks=[{"title": "PN", "carrier_code": "custom"}])
@@ -225,7 +230,7 @@ def test_unknown_items_and_missing_tracking(
 def test_blocked_states_refuse_ship_and_invoice(
     api: httpx.Client, place_order: OrderFactory, state: str
 ) -> None:
-    """Orders on hold, canceled or in payment review can be neither shipped nor invoiced."""
+    """Orders held, canceled or in payment review cannot be shipped or invoiced."""
     order = place_order()
     api.post(f"/sandbox/orders/{order['entity_id']}/state", json={"state": state})
     assert _message(_ship(api, order["entity_id"], [])) == (
@@ -256,7 +261,7 @@ def test_complete_order_refuses_more(
 def test_shipment_and_invoice_reads(
     api: httpx.Client, place_order: OrderFactory
 ) -> None:
-    """Shipments and invoices are searchable by order_id and carry items, tracks, comments."""
+    """Shipments and invoices are found by order_id with items, tracks, comments."""
     order = place_order(shipping_amount="10")
     oid = order["entity_id"]
     other = place_order()["entity_id"]

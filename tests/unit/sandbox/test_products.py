@@ -85,7 +85,7 @@ def test_core_update_keeps_status_categories_and_websites(api: httpx.Client) -> 
 
 
 def test_default_store_update_becomes_a_store_view_override(api: httpx.Client) -> None:
-    """A name written through /rest/V1 shows in the default view but not in /rest/all."""
+    """A name written through /rest/V1 shows in the default view, not /rest/all."""
     api.post("/rest/all/V1/products", json={"product": NEW})
     api.put(
         "/rest/V1/products/ERP-1",
@@ -99,7 +99,7 @@ def test_default_store_update_becomes_a_store_view_override(api: httpx.Client) -
 
 
 def test_later_all_store_write_does_not_clear_the_override(api: httpx.Client) -> None:
-    """Once a store-view value exists, a write through /rest/all no longer reaches that view."""
+    """Once a store-view value exists, /rest/all writes no longer reach that view."""
     api.post("/rest/all/V1/products", json={"product": NEW})
     api.put("/rest/default/V1/products/ERP-1", json={"product": {"name": "Stuck"}})
     api.put("/rest/all/V1/products/ERP-1", json={"product": {"name": "Global v3"}})
@@ -125,7 +125,8 @@ def test_unknown_product_is_404_with_magento_message(api: httpx.Client) -> None:
     response = api.get("/rest/all/V1/products/NOPE")
     assert response.status_code == 404
     assert response.json()["message"] == (
-        "The product that was requested doesn't exist. Verify the product and try again."
+        "The product that was requested doesn't exist."
+        " Verify the product and try again."
     )
 
 
@@ -136,13 +137,14 @@ def test_create_without_name_names_the_attribute(api: httpx.Client) -> None:
     )
     assert response.status_code == 400
     assert response.json() == {
-        "message": 'The "%1" attribute value is empty. Set the attribute and try again.',
+        "message": 'The "%1" attribute value is empty.'
+        " Set the attribute and try again.",
         "parameters": ["name"],
     }
 
 
 def test_product_search_by_sku_in_with_fields(api: httpx.Client) -> None:
-    """GET /V1/products with an `in` filter and `fields` returns only those SKUs' fields."""
+    """GET /V1/products with an `in` filter and `fields` trims to those SKUs."""
     for sku in ("S-1", "S-2", "S-3"):
         api.put(
             f"/rest/all/V1/products/{sku}", json={"product": {"name": sku, "price": 1}}

@@ -1,0 +1,101 @@
+"""Sandbox lifecycle: state file, seed orders, record file, serve_forever."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import httpx
+
+from bridge.sandbox import SandboxServer
+
+AUTH = {"Authorization": "Bearer t"}
+
+
+def test_state_file_survives_a_restart(tmp_path: Path) -> None:
+    """A product written before a restart is still there after it."""
+    state = tmp_path / "shop.json"
+    first = SandboxServer(port=0, token="t", state_file=state)
+    first.start()
+    try:
+        put = httpx.put(
+            f"{first.url}/rest/all/V1/products/KEEP",
+            json={"product": {"name": "Kept", "price": 3}},
+            headers=AUTH,
+        )
+        assert put.status_code == 200
+    finally:
+        first.stop()
+    assert "KEEP" in json.loads(state.read_text())["products"]
+    second = SandboxServer(port=0, token="t", state_file=state)
+    second.start()
+    try:
+        got = httpx.get(f"{second.url}/rest/all/V1/products/KEEP", headers=AUTH)
+        assert got.json()["name"] == "Kept"
+    finally:
+        second.stop()
+
+
+def test_seed_orders_are_varied_and_use_catalogue_products() -> None:
+    """Seeded orders mix guests, customers, configurables, fees, real products."""
+    server = SandboxServer(port=0, token="t", seed_orders=12)
+    server.start()
+    try:
+        params = {"searchCriteria[pageSize]": "50"}
+        orders = httpx.get(
+            f"{server.url}/rest/V1/orders", params=params, headers=AUTH
+        ).json()
+        assert orders["total_count"] == 12
+        items = orders["items"]
+        assert {o["customer_is_guest"] for o in items} == {0, 1}
+        assert any(
+            ln["product_type"] == "configurable" for o in items for ln in o["items"]
+        )
+        assert any(o["extension_attributes"]["invoice_fee"] > 0 for o in items)
+        assert any(o["discount_amount"] < 0 for o in items)
+        for order in items:
+            for line in order["items"]:
+                sku = line["sku"]
+                got = httpx.get(
+                    f"{server.url}/rest/all/V1/products/{sku}", headers=AUTH
+                )
+                assert got.status_code == 200, sku
+    finally:
+        server.stop()
+
+
+def test_record_file_gets_every_exchange(tmp_path: Path) -> None:
+    """With record_file each request/response is appended as one JSON line."""
+    record = tmp_path / "traffic.jsonl"
+    server = SandboxServer(port=0, token="t", record_file=record)
+    server.start()
+    try:
+        httpx.get(f"{server.url}/rest/V1/orders", headers=AUTH)
+        httpx.get(f"{server.url}/rest/V1/orders/1", headers=AUTH)
+    finally:
+        server.stop()
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(r["path"], r["status"]) for r in lines] == [
+        ("/rest/V1/orders", 200),
+        ("/rest/V1/orders/1", 404),
+    ]
+
+
+def test_serve_forever_blocks_until_stopped() -> None:
+    """serve_forever serves in the calling thread until stop() is called."""
+    server = SandboxServer(port=0, token=None)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        assert httpx.get(f"{server.url}/rest/V1/orders").status_code == 200
+    finally:
+        server.stop()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_seed_helper_adds_orders(sandbox: SandboxServer) -> None:
+    """POST /sandbox/seed {"orders": 3} answers three increment ids."""
+    response = httpx.post(f"{sandbox.url}/sandbox/seed", json={"orders": 3})
+    assert len(response.json()) == 3

@@ -1,0 +1,126 @@
+"""MSI source items and legacy stock items behave as Magento 2.4 answers them."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def skus(api: httpx.Client) -> list[str]:
+    """Twenty-one products in the catalogue."""
+    names = [f"STK-{n:02d}" for n in range(21)]
+    for sku in names:
+        api.put(
+            f"/rest/all/V1/products/{sku}", json={"product": {"name": sku, "price": 1}}
+        )
+    return names
+
+
+def _items(skus: list[str], qty: int = 5) -> list[dict[str, object]]:
+    return [
+        {"sku": s, "source_code": "default", "quantity": qty, "status": 1} for s in skus
+    ]
+
+
+def test_source_items_accepts_an_array_and_answers_empty_list(
+    api: httpx.Client, skus: list[str]
+) -> None:
+    """Many SKUs in one call answer []; the legacy stock follows the default source."""
+    response = api.post(
+        "/rest/V1/inventory/source-items", json={"sourceItems": _items(skus[:3])}
+    )
+    assert (response.status_code, response.json()) == (200, [])
+    stock = api.get(f"/rest/V1/stockItems/{skus[1]}").json()
+    assert (stock["qty"], stock["is_in_stock"]) == (5, True)
+
+
+def test_status_is_not_derived_from_quantity(
+    api: httpx.Client, skus: list[str]
+) -> None:
+    """Quantity 0 with status 1 stays in stock: MSI does not derive it (#2823)."""
+    api.post(
+        "/rest/V1/inventory/source-items", json={"sourceItems": _items(skus[:1], qty=0)}
+    )
+    params = {
+        "searchCriteria[filter_groups][0][filters][0][field]": "sku",
+        "searchCriteria[filter_groups][0][filters][0][value]": skus[0],
+    }
+    found = api.get("/rest/V1/inventory/source-items", params=params).json()["items"]
+    assert found == [
+        {"sku": skus[0], "source_code": "default", "quantity": 0, "status": 1}
+    ]
+
+
+def test_input_limit_refuses_21_items_until_switched_off(
+    api: httpx.Client, skus: list[str]
+) -> None:
+    """21 items are refused with the input-limit message until limits are off."""
+    response = api.post(
+        "/rest/V1/inventory/source-items", json={"sourceItems": _items(skus)}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": 'Maximum items of type "%type" is %max',
+        "parameters": {
+            "type": "\\Magento\\InventoryApi\\Api\\Data\\SourceItemInterface",
+            "max": 20,
+        },
+    }
+    assert api.get(f"/rest/V1/stockItems/{skus[0]}").json()["qty"] == 0
+    api.post("/sandbox/config", json={"input_limit": False})
+    again = api.post(
+        "/rest/V1/inventory/source-items", json={"sourceItems": _items(skus)}
+    )
+    assert (again.status_code, again.json()) == (200, [])
+
+
+def test_twenty_items_pass_the_limit(api: httpx.Client, skus: list[str]) -> None:
+    """Exactly 20 items are within the limit."""
+    response = api.post(
+        "/rest/V1/inventory/source-items", json={"sourceItems": _items(skus[:20])}
+    )
+    assert response.status_code == 200
+
+
+def test_unknown_sku_fails_the_whole_call(api: httpx.Client, skus: list[str]) -> None:
+    """An unknown SKU answers 400 "Could not save Source Item" and nothing is saved."""
+    items = [
+        *_items(skus[:2]),
+        {"sku": "GHOST", "source_code": "default", "quantity": 1, "status": 1},
+    ]
+    response = api.post("/rest/V1/inventory/source-items", json={"sourceItems": items})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"message": "Could not save Source Item"},
+    )
+    assert api.get(f"/rest/V1/stockItems/{skus[0]}").json()["qty"] == 0
+
+
+def test_missing_status_is_a_validation_failure(
+    api: httpx.Client, skus: list[str]
+) -> None:
+    """A source item without status is refused with a Validation Failed body."""
+    item = {"sku": skus[0], "source_code": "default", "quantity": 1}
+    response = api.post("/rest/V1/inventory/source-items", json={"sourceItems": [item]})
+    assert response.status_code == 400
+    assert response.json()["message"] == "Validation Failed"
+    assert response.json()["errors"][0]["parameters"] == {"field": "status"}
+
+
+def test_legacy_stock_item_get_and_put(api: httpx.Client, skus: list[str]) -> None:
+    """PUT stockItems answers the item id, ignores the URL's; qty 0 is out of stock."""
+    item_id = api.get(f"/rest/V1/stockItems/{skus[0]}").json()["item_id"]
+    url = f"/rest/V1/products/{skus[0]}/stockItems/999"
+    response = api.put(url, json={"stockItem": {"qty": 12, "is_in_stock": True}})
+    assert (response.status_code, response.json()) == (200, item_id)
+    assert api.get(f"/rest/V1/stockItems/{skus[0]}").json()["qty"] == 12
+    api.put(url, json={"stockItem": {"qty": 0, "is_in_stock": True}})
+    assert api.get(f"/rest/V1/stockItems/{skus[0]}").json()["is_in_stock"] is False
+
+
+def test_legacy_stock_unknown_sku_is_404(api: httpx.Client) -> None:
+    """An unknown SKU on the legacy endpoint is Magento's product 404."""
+    assert api.get("/rest/V1/stockItems/NOPE").status_code == 404
+    put = api.put("/rest/V1/products/NOPE/stockItems/1", json={"stockItem": {"qty": 1}})
+    assert put.status_code == 404
