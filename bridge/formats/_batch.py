@@ -13,7 +13,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from bridge.errors import FileIssue
-from bridge.formats._records import FieldError, converter
+from bridge.formats._records import FieldError, Values, converter
 from bridge.formats._xsd import KindSchema, XsdProblem
 from bridge.models.erp import Kind, ParsedRecord
 
@@ -43,8 +43,9 @@ class IssueLog:
             self.issues.append(FileIssue(self.file, line, field, reason))
 
 
-# (record element, index in the file, line, raw form or None to serialize the element)
-_Pending = tuple[etree._Element, int, int, Raw | None]
+# (record element, index in the file, line, raw form or None to serialize the element,
+#  field values when already known or None to read them from the element)
+_Pending = tuple[etree._Element, int, int, Raw | None, Values | None]
 
 
 class RecordChecker:
@@ -84,10 +85,15 @@ class RecordChecker:
         return len(self.pending) >= BATCH_SIZE
 
     def add(
-        self, element: etree._Element, index: int, line: int, raw: Raw | None
+        self,
+        element: etree._Element,
+        index: int,
+        line: int,
+        raw: Raw | None,
+        values: Values | None = None,
     ) -> None:
         """Queue a record element already appended to ``self.batch``."""
-        self.pending.append((element, index, line, raw))
+        self.pending.append((element, index, line, raw, values))
 
     def flush(self) -> list[ParsedRecord]:
         """Validate the queued records and return those that passed every check."""
@@ -116,10 +122,15 @@ class RecordChecker:
         return out
 
     def _build(
-        self, element: etree._Element, index: int, line: int, raw: Raw | None
+        self,
+        element: etree._Element,
+        index: int,
+        line: int,
+        raw: Raw | None,
+        values: Values | None,
     ) -> ParsedRecord | None:
         try:
-            key, model = self._convert(element, self.max_chars)
+            key, model = self._convert(element, values, self.max_chars)
         except FieldError as exc:
             where = exc.node.sourceline if exc.node is not None else None
             self.log.add(where or line, exc.field, exc.reason)

@@ -48,6 +48,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "stock": ("sku", "qty"),
     "shipments": ("shipment_id", "order_number", "sku", "qty"),
 }
+_SubElement = etree.SubElement
+_Element = etree.Element
 _DECIMALS = frozenset({"price", "qty", "invoice_amount"})
 _SHARED = ("order_number", "shipped_at", "invoice_amount", "currency")
 
@@ -91,8 +93,29 @@ class RowBuilder:
         """True for an empty line or a row of empty cells (skipped, not a record)."""
         return not row or not any(c.strip() for c in row)
 
+    def add_flat(self, line: int, row: list[str]) -> bool:
+        """Build one product or stock record from its row; False for a blank row."""
+        if len(row) != self.width and self.blank(row):
+            return False
+        values = self._values(line, row)
+        if values is not None and not values:
+            return False
+        index, self.index = self.index, self.index + 1
+        if values is None:
+            return True
+        el = _SubElement(self.checker.batch, self.record)
+        try:
+            for name, value in values.items():
+                _SubElement(el, name).text = value
+        except ValueError:
+            self._drop(el)
+            self._fill(_Element(self.record), line, values.items())  # names the column
+            return True
+        self.checker.add(el, index, line, (tuple(row),), values)  # type: ignore[arg-type]
+        return True
+
     def add(self, rows: list[Row]) -> bool:
-        """Build one record from its rows and queue it; False if there was none."""
+        """Build one shipment from its rows and queue it; False if there was none."""
         rows = [r for r in rows if not self.blank(r[1])]
         if not rows:
             return False
@@ -105,10 +128,7 @@ class RowBuilder:
             for (line, _), v in zip(rows, values, strict=True)
             if v is not None
         ]
-        if self.checker.kind == "shipments":
-            el = self._shipment(good)
-        else:
-            el = self._flat(*good[0])
+        el = self._shipment(good)
         if el is not None:
             raw = tuple(tuple(row) for _, row in rows)
             self.checker.add(el, index, rows[0][0], raw)
@@ -144,10 +164,6 @@ class RowBuilder:
                 value = value.replace(",", ".")
             out[name] = value
         return out if ok else None
-
-    def _flat(self, line: int, values: dict[str, str]) -> etree._Element | None:
-        el = etree.SubElement(self.checker.batch, self.record)
-        return el if self._fill(el, line, values.items()) else self._drop(el)
 
     def _fill(
         self, el: etree._Element, line: int, pairs: Iterable[tuple[str, str]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from dateutil.parser import isoparse
 from lxml import etree
@@ -29,8 +30,10 @@ from bridge.models.erp import (
 
 __all__ = ["Converter", "FieldError", "converter", "ean_check_digit"]
 
-_Flat = ErpProduct | ErpStockLevel
-Converter = Callable[[etree._Element, int], tuple[str, ErpRecord]]
+Values = dict[str, str | None]
+Converted = tuple[str, ErpRecord]
+# (record element, its field values if already known (CSV), max chars) -> (key, model)
+Converter = Callable[[etree._Element, Values | None, int], Converted]
 
 
 class FieldError(ValueError):
@@ -85,19 +88,25 @@ def _long_text(values: dict[str, str | None], max_chars: int) -> None:
             raise FieldError(name, f"longer than {max_chars} characters ({len(value)})")
 
 
-def _stock(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
-    d = {c.tag: c.text for c in el}
+_STOCK = ErpStockLevel.__pydantic_validator__
+
+
+def _stock(el: etree._Element, values: Values | None, max_chars: int) -> Converted:
+    d: dict[str, Any] = {c.tag: c.text for c in el} if values is None else values
     updated_at = d.get("updated_at")
     if updated_at is not None:
         d["updated_at"] = _datetime("updated_at", updated_at)
-    model = _validated(ErpStockLevel, d)
+    try:
+        model = _STOCK.validate_python(d)
+    except ValidationError as exc:
+        raise _field_error(exc) from exc
     source = d.get("source")
-    sku = d["sku"] or ""
+    sku = d["sku"]
     return (f"{sku}@{source}" if source else sku), model
 
 
-def _product(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
-    d: dict[str, str | None] = {c.tag: c.text for c in el}
+def _product(el: etree._Element, values: Values | None, max_chars: int) -> Converted:
+    d: Values = {c.tag: c.text for c in el} if values is None else values
     _long_text(d, max_chars)
     ean = d.get("ean")
     if ean:
@@ -107,7 +116,7 @@ def _product(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
     return d["sku"] or "", _validated(ErpProduct, d)
 
 
-def _shipment(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
+def _shipment(el: etree._Element, values: Values | None, max_chars: int) -> Converted:
     d: dict[str, str | None] = {
         c.tag: c.text for c in el if c.tag not in ("lines", "tracks")
     }
@@ -140,13 +149,17 @@ def _shipment(el: etree._Element, max_chars: int) -> tuple[str, ErpRecord]:
     return model.shipment_id, model
 
 
-def _validated(cls: type[_Flat], values: dict[str, str | None]) -> ErpRecord:
+def _validated(cls: type[ErpProduct], values: Values) -> ErpRecord:
     try:
         return cls.model_validate(values)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        name = ".".join(str(p) for p in err["loc"]) or "record"
-        raise FieldError(name, err["msg"]) from exc
+        raise _field_error(exc) from exc
+
+
+def _field_error(exc: ValidationError) -> FieldError:
+    err = exc.errors()[0]
+    name = ".".join(str(p) for p in err["loc"]) or "record"
+    return FieldError(name, err["msg"])
 
 
 _CONVERTERS: dict[str, Converter] = {
@@ -159,9 +172,10 @@ _CONVERTERS: dict[str, Converter] = {
 def converter(kind: Kind) -> Converter:
     """The function that builds a kind's model from a schema-valid record element.
 
-    The converter takes the record element and the longest free-text value accepted,
-    and returns the record's business key and its model; it raises ``FieldError``
-    when a check beyond the XSD fails.
+    The converter takes the record element, its field values when the caller already
+    has them (CSV rows), and the longest free-text value accepted. It returns the
+    record's business key and its model, and raises ``FieldError`` when a check
+    beyond the XSD fails.
 
     Args:
         kind: products | stock | shipments.

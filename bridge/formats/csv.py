@@ -24,8 +24,8 @@ from typing import BinaryIO
 from lxml import etree
 
 from bridge.config import CsvOptions
-from bridge.formats._batch import IssueLog, RecordChecker
-from bridge.formats._csvrows import COLUMNS, REQUIRED, Row, RowBuilder, group_shipments
+from bridge.formats._batch import BATCH_SIZE, IssueLog, RecordChecker
+from bridge.formats._csvrows import COLUMNS, REQUIRED, RowBuilder, group_shipments
 from bridge.formats._xsd import XsdProblem
 from bridge.models.erp import ParsedRecord
 
@@ -166,16 +166,20 @@ def _rows(
     checker.namer = _namer
     reader = _csv.reader(it, delimiter=state.delimiter or ",")
     numbered = _numbered(reader, lines)
-    units: Iterator[list[Row]]
     if checker.kind == "shipments":
-        units = group_shipments(numbered, builder.key_col)
+        for group in group_shipments(numbered, builder.key_col):
+            if builder.add(group):
+                state.records += 1
+                if checker.full:
+                    yield from checker.flush()
     else:
-        units = ([row] for row in numbered)
-    for unit in units:
-        if builder.add(unit):
-            state.records += 1
-            if checker.full:
-                yield from checker.flush()
+        add, pending = builder.add_flat, checker.pending
+        for line, row in numbered:
+            if add(line, row):
+                state.records += 1
+                if len(pending) >= BATCH_SIZE:
+                    yield from checker.flush()
+                    pending = checker.pending
     yield from checker.flush()
 
 

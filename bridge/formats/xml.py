@@ -82,11 +82,11 @@ def _parse(
                 _leftovers(root, log, ks.record)
                 continue
             # the fast test first: a record directly under the root, nothing before it
-            if el.getprevious() is not None or el.getparent() is not root:
-                if not _place(el, root, log, ks.root):
-                    continue
+            misplaced = el.getprevious() is not None or el.getparent() is not root
+            if misplaced and not _place(el, root, log, ks.root):
+                continue
             checker.batch.append(el)
-            pending.append((el, state.records, el.sourceline, None))
+            pending.append((el, state.records, el.sourceline, None, None))
             state.records += 1
             if len(pending) >= BATCH_SIZE:
                 yield from checker.flush()

@@ -1,4 +1,4 @@
-"""Fuzzing the ERP readers: any bytes end as records or issues, never as an exception."""
+"""Fuzzing the ERP readers: any bytes end as records or issues, never an exception."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def _mutated(draw: st.DrawFn) -> tuple[bytes, str, str]:
     ext=st.sampled_from(["xml", "csv"]),
 )
 def test_random_bytes_never_raise(content: bytes, kind: str, ext: str) -> None:
-    """Random bytes as any kind and format give issues or records, never an exception."""
+    """Random bytes as any kind and format give issues or records, never raise."""
     _read(content, kind, ext, CsvOptions())
 
 
@@ -69,7 +69,7 @@ def test_random_bytes_never_raise(content: bytes, kind: str, ext: str) -> None:
 def test_mutated_samples_never_raise(
     case: tuple[bytes, str, str], decimal: str
 ) -> None:
-    """Valid samples with random byte edits give issues or records, never an exception."""
+    """Valid samples with random byte edits give issues or records, never raise."""
     content, kind, ext = case
     _read(content, kind, ext, CsvOptions(decimal_separator=decimal))  # type: ignore[arg-type]
 
