@@ -167,7 +167,9 @@ def test_duplicate_sku_last_wins_and_is_reported(env: CatalogEnv) -> None:
     assert env.product("D-1")["name"] == "Second"
     assert len(env.writes("/V1/products")) == 2
     dup = [n for n in result.notes if n.outcome == "duplicate"]
-    assert [(n.record.line, n.record.model.name) for n in dup] == [(3, "First")]
+    assert [(n.record.line, getattr(n.record.model, "name", None)) for n in dup] == [
+        (3, "First")
+    ]
     assert "D-1 appears again on line 5; the last occurrence wins" in dup[0].message
 
 
