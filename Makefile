@@ -28,6 +28,7 @@ system-deps:
 	fi
 
 test: $(STAMP) system-deps
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)

@@ -7,8 +7,8 @@ place where paramiko and socket errors are translated (S4.2): network trouble is
 ``FolderUnavailableError`` (transient), an unknown or changed host key, refused
 credentials or an unusable key file are a ``ConfigError`` (an operator must act).
 
-``SftpInbox`` (``sftp_inbox.py``) brings remote inbox files into the local inbox and
-``SftpOutboxPusher`` (``sftp_outbox.py``) delivers local outbox files remotely; both
+``SftpInbox`` (``flows/fetch_remote_files.py``) brings remote inbox files into the local inbox and
+``SftpOutboxPusher`` (``flows/deliver_order_files.py``) delivers local outbox files remotely; both
 work on the client that ``session()`` yields and never import paramiko.
 """
 

@@ -79,7 +79,7 @@ class Service:
         """Do everything that is due now once; ``export`` forces or skips the order poll."""
         summary = TickSummary()
         now = self.monotonic()
-        self._sftp_poll(now)
+        remote_waiting = self._sftp_poll(now, force=export is not None)
         if now >= self._paused_until:
             for claimed in self.c.inbox.work_files(self.work_dir):
                 if self._next_try.get(str(claimed.path), 0.0) <= now:
@@ -93,7 +93,7 @@ class Service:
                 claimed = self.c.inbox.claim(cand, self.work_dir, self.c.ledger.now())
                 if claimed is not None:
                     self._run_file(claimed, summary)
-            summary.waiting = self.c.inbox.waiting
+            summary.waiting = self.c.inbox.waiting + remote_waiting
             due = now >= self._next_export if export is None else export
             if due:
                 self._export(summary)
@@ -183,16 +183,20 @@ class Service:
         summary.export_failed += len(result.failed)
 
     # -- SFTP ------------------------------------------------------------------------
-    def _sftp_poll(self, now: float) -> None:
-        if self.c.sftp is None or now < self._next_sftp:
-            return
+    def _sftp_poll(self, now: float, *, force: bool = False) -> int:
+        """Poll the remote inboxes when due (and on every tick of ``run --once``)."""
+        if self.c.sftp is None or (now < self._next_sftp and not force):
+            return 0
         self._next_sftp = now + self.c.settings.sftp.poll_seconds
         try:
-            self.c.sftp.poll()
+            return int(self.c.sftp.poll())
         except TransientError as exc:
-            log.warning("sftp_unavailable", status=str(exc))
+            log.warning("sftp_unavailable", flow="sftp", status=str(exc))
+        except BridgeError as exc:
+            self._sftp_refused(exc)
         except Exception:
             log.exception("unexpected_error", flow="sftp")
+        return 0
 
     def _sftp_finish(self) -> None:
         if self.c.sftp is None:
@@ -200,9 +204,16 @@ class Service:
         try:
             self.c.sftp.finish()
         except TransientError as exc:
-            log.warning("sftp_unavailable", status=str(exc))
+            log.warning("sftp_unavailable", flow="sftp", status=str(exc))
+        except BridgeError as exc:
+            self._sftp_refused(exc)
         except Exception:
             log.exception("unexpected_error", flow="sftp")
+
+    def _sftp_refused(self, exc: BridgeError) -> None:
+        """Host key or credentials refused: an operator must act; keep running."""
+        log.error("sftp_refused", flow="sftp", status=str(exc))
+        self.c.ledger.files.log_event("error", "sftp", "sftp_refused", str(exc))
 
     # -- loops ---------------------------------------------------------------------
     def run_once(
