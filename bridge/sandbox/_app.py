@@ -113,7 +113,8 @@ class SandboxApp:
             req = Request(method, path, "all", query, _parse_body(raw))
             with self.shop.lock:
                 result = route.handler(self, req, **params)
-                self.shop.save()
+                if method != "GET":
+                    self.shop.save()
         except MagentoHttpError as exc:
             return Reply(exc.status, exc.body(), exc.headers)
         return Reply(200, result)

@@ -292,3 +292,30 @@ def test_shipment_and_invoice_reads(
     ):
         assert key in invoices[0]
     assert api.get("/rest/V1/shipment/999").status_code == 404
+
+
+def test_online_method_without_capture_has_no_transaction(
+    api: httpx.Client, place_order: OrderFactory
+) -> None:
+    """capture:false marks the invoice paid without a capture transaction."""
+    order = place_order(payment_method="klarna_kp")
+    response = api.post(
+        f"/rest/V1/order/{order['entity_id']}/invoice", json={"capture": False}
+    )
+    assert "transaction_id" not in _get(api, f"/rest/V1/invoices/{response.json()}")
+    assert _get(api, "/rest/V1/transactions")["total_count"] == 0
+    paid = _get(api, f"/rest/V1/orders/{order['entity_id']}")["payment"]["amount_paid"]
+    assert paid == order["grand_total"]
+
+
+def test_empty_items_ship_everything_left(
+    api: httpx.Client, place_order: OrderFactory
+) -> None:
+    """After a partial shipment, an empty items list ships only what is left."""
+    order = place_order(
+        items=[{"sku": "P", "qty": 5, "price": "1.00", "tax_percent": 0}]
+    )
+    line = order["items"][0]["item_id"]
+    _ship(api, order["entity_id"], [{"order_item_id": line, "qty": 2}])
+    second = _ship(api, order["entity_id"], []).json()
+    assert _get(api, f"/rest/V1/shipment/{second}")["items"][0]["qty"] == 3

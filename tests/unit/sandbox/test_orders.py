@@ -186,3 +186,29 @@ def test_unknown_route_is_404(api: httpx.Client) -> None:
         404,
         {"message": "Request does not match any route."},
     )
+
+
+def test_comments_list_newest_first(
+    api: httpx.Client, place_order: OrderFactory
+) -> None:
+    """GET /V1/orders/{id}/comments lists the comments, newest first."""
+    order_id = place_order()["entity_id"]
+    _comment(api, order_id, comment="first")
+    _comment(api, order_id, comment="second")
+    body = api.get(f"/rest/V1/orders/{order_id}/comments").json()
+    assert [c["comment"] for c in body["items"]] == ["second", "first"]
+    assert body["total_count"] == 2
+
+
+def test_unknown_store_code_is_refused(api: httpx.Client) -> None:
+    """A store code other than default or all is refused with 400."""
+    response = api.get("/rest/nostore/V1/orders")
+    assert response.status_code == 400
+    assert "store" in response.json()["message"]
+
+
+def test_bad_order_spec_is_refused(api: httpx.Client) -> None:
+    """An order spec without items answers 400 and creates nothing."""
+    response = api.post("/sandbox/orders", json={"customer": {}, "items": []})
+    assert response.status_code == 400
+    assert api.get("/rest/V1/orders").json()["total_count"] == 0
