@@ -52,9 +52,14 @@ def empty_data() -> dict[str, Any]:
     }
 
 
+def magento_time(moment: datetime) -> str:
+    """Format an aware datetime as Magento writes it: UTC ``YYYY-MM-DD HH:MM:SS``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def utc_now() -> str:
-    """Return the current UTC time as Magento writes it: ``YYYY-MM-DD HH:MM:SS``."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """Return the current UTC time in Magento's format."""
+    return magento_time(datetime.now(UTC))
 
 
 class Shop:

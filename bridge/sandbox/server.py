@@ -15,6 +15,8 @@ import json
 import socket
 import sys
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from bridge.sandbox._auth import Authenticator, OAuthKeys
 from bridge.sandbox._faults import RequestLog
 from bridge.sandbox._helpers import router as helper_router
 from bridge.sandbox._seed import seed_orders
-from bridge.sandbox._state import Shop
+from bridge.sandbox._state import Shop, magento_time, utc_now
 
 log = structlog.get_logger(__name__)
 DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - a well-known demo token, not a secret
@@ -134,6 +136,8 @@ class SandboxServer:
         seed_orders: Realistic orders to place at start (on an empty shop).
         record_file: JSONL file every request/response is appended to, for contract
             checks across test sessions.
+        now: Clock returning an aware UTC datetime (default: the system clock);
+            every ``created_at``/``updated_at`` comes from it.
     """
 
     def __init__(
@@ -147,10 +151,13 @@ class SandboxServer:
         state_file: Path | None = None,
         seed_orders: int = 0,
         record_file: Path | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.token = token
         self.shop = Shop(
-            input_limit=input_limit, state_file=Path(state_file) if state_file else None
+            input_limit=input_limit,
+            state_file=Path(state_file) if state_file else None,
+            clock=utc_now if now is None else lambda: magento_time(now()),
         )
         self.app = SandboxApp(
             self.shop,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -99,3 +100,24 @@ def test_seed_helper_adds_orders(sandbox: SandboxServer) -> None:
     """POST /sandbox/seed {"orders": 3} answers three increment ids."""
     response = httpx.post(f"{sandbox.url}/sandbox/seed", json={"orders": 3})
     assert len(response.json()) == 3
+
+
+def test_injected_clock_dates_orders_and_documents() -> None:
+    """With now= every created_at/updated_at comes from the injected clock, in UTC."""
+    moment = datetime(2024, 5, 1, 14, 30, 5, tzinfo=timezone(timedelta(hours=2)))
+    server = SandboxServer(port=0, token=None, now=lambda: moment)
+    server.start()
+    try:
+        spec = {"items": [{"sku": "A", "qty": 1, "price": "5", "tax_percent": 0}]}
+        order = httpx.post(f"{server.url}/sandbox/orders", json=spec).json()
+        assert (order["created_at"], order["updated_at"]) == (
+            "2024-05-01 12:30:05",
+            "2024-05-01 12:30:05",
+        )
+        ship = httpx.post(
+            f"{server.url}/rest/V1/order/{order['entity_id']}/ship", json={}
+        )
+        shipment = httpx.get(f"{server.url}/rest/V1/shipment/{ship.json()}").json()
+        assert shipment["created_at"] == "2024-05-01 12:30:05"
+    finally:
+        server.stop()
