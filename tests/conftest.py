@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,16 +38,67 @@ def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SANDBOX_TOKEN = "sandbox-test-token"
+_TRAFFIC = pytest.StashKey[str]()
+_CONTRACT = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Check the session sandbox's recorded traffic against the official schema."""
+    import json
+
+    from tests.contract.swagger import schema_available, validate_exchange
+
+    path = session.config.stash.get(_TRAFFIC, None)
+    if path is None or not Path(path).is_file():
+        return
+    if not schema_available():
+        session.config.stash[_CONTRACT] = [f"skipped: no schema at {SWAGGER}"]
+        return
+    problems: list[str] = []
+    count = 0
+    with Path(path).open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            entry = json.loads(line)
+            count += 1
+            problems += [
+                f"exchange {number} {entry['method']} {entry['path']}: {p}"
+                for p in validate_exchange(entry)
+            ]
+    summary = [f"{count} recorded exchanges checked against the official schema"]
+    session.config.stash[_CONTRACT] = summary + problems
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the contract check's result (and every violation)."""
+    lines = config.stash.get(_CONTRACT, None)
+    if not lines:
+        return
+    terminalreporter.section("Magento schema contract")
+    for line in lines[:200]:
+        terminalreporter.write_line(line)
+    if len(lines) > 1:
+        terminalreporter.write_line(f"CONTRACT VIOLATIONS: {len(lines) - 1}")
 
 
 @pytest.fixture(scope="session")
-def sandbox_server() -> Iterator[object]:
-    """One sandbox Magento on 127.0.0.1 with an ephemeral port for the whole session."""
+def sandbox_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[object]:
+    """One sandbox Magento on 127.0.0.1 with an ephemeral port for the whole session.
+
+    It records every exchange (JSONL); at the end of the session every request the
+    bridge sent and every answer the sandbox gave is checked against Magento's official
+    REST schema (S7.4), and the run fails on any violation.
+    """
     from bridge.sandbox import SandboxServer
 
-    # SANDBOX_RECORD_FILE=path appends every exchange as JSONL for
-    # tests/contract/test_recorded_traffic.py (schema check of the whole run).
-    record = os.environ.get("SANDBOX_RECORD_FILE") or None
+    record = os.environ.get("SANDBOX_RECORD_FILE") or str(
+        tmp_path_factory.getbasetemp() / "sandbox-traffic.jsonl"
+    )
+    request.config.stash[_TRAFFIC] = record
     server = SandboxServer(
         host="127.0.0.1", port=0, token=SANDBOX_TOKEN, record_file=record
     )
