@@ -35,8 +35,8 @@ Helpers under ``/sandbox/`` (not Magento's, never schema-checked):
   "sources": [...]}``.
 
 ``state_file`` keeps the shop across restarts; ``record_file`` appends every
-exchange as one JSON line, which ``tests/contract/test_recorded_traffic.py``
-validates against the official schema.
+exchange as one JSON line, which the test suite validates against the official
+schema at the end of every run (``tests/conftest.py``).
 
 Known simplifications: one website and one store view (``default``); shipments
 do not deduct MSI source quantities; a SKU cannot be renamed through ``id``;
