@@ -299,3 +299,57 @@ def test_mapping_does_not_modify_its_input() -> None:
     before = copy.deepcopy(raw)
     export(raw)
     assert raw == before
+
+
+def test_bundle_children_stay_lines_of_their_own() -> None:
+    """Only a configurable's child is a dummy; a bundle's children are real lines."""
+    raw = magento_order()
+    raw["items"][0]["product_type"] = "bundle"
+    assert [ln.line_id for ln in export(raw).lines] == [101, 102, 103]
+
+
+def test_order_without_lines_or_with_zero_qty_is_refused() -> None:
+    """No lines at all, or a line with qty 0, cannot be exported."""
+    with pytest.raises(RecordRejectedError, match="the order has no lines"):
+        export(magento_order(items=[]))
+    raw = magento_order()
+    raw["items"][2]["qty_ordered"] = 0
+    with pytest.raises(RecordRejectedError, match=r"qty_ordered: must be > 0"):
+        export(raw)
+
+
+def test_currency_created_at_and_grand_total_are_checked() -> None:
+    """A bad currency, an unreadable date and a missing grand total are all named."""
+    raw = magento_order(order_currency_code="kr", created_at="yesterday")
+    del raw["grand_total"]
+    with pytest.raises(RecordRejectedError) as err:
+        export(raw, "none")
+    text = str(err.value)
+    assert "order_currency_code: not an ISO 4217 code: 'kr'" in text
+    assert "created_at: not a date and time: 'yesterday'" in text
+    assert "grand_total: missing" in text
+
+
+def test_created_at_with_a_zone_is_converted_to_utc() -> None:
+    """A created_at that carries an offset is normalised to UTC."""
+    rec = export(magento_order(created_at="2026-03-01T11:15:00+01:00"))
+    assert rec.created_at == datetime(2026, 3, 1, 10, 15, tzinfo=UTC)
+
+
+def test_guest_flag_missing_falls_back_to_the_customer_id() -> None:
+    """Without customer_is_guest, an order without customer_id is a guest order."""
+    raw = magento_order(customer_id=None)
+    del raw["customer_is_guest"]
+    assert export(raw).customer.is_guest is True
+    raw = magento_order()
+    del raw["customer_is_guest"]
+    assert export(raw).customer.is_guest is False
+
+
+def test_shipping_method_falls_back_to_the_order_field() -> None:
+    """Without a method in the shipping assignment, the order field is used."""
+    raw = magento_order(shipping_method="tablerate_bestway", shipping_incl_tax=None)
+    raw["extension_attributes"]["shipping_assignments"][0]["shipping"]["method"] = None
+    shipping = export(raw).shipping
+    assert shipping.method == "tablerate_bestway"
+    assert shipping.amount_incl_tax == shipping.amount
