@@ -25,8 +25,9 @@ Exactly once: the ledger row is written only after the file is durably in place;
 crash between the two leaves a published file and no row, and the next run finds
 ``order-<n>.<ext>`` in the outbox and records it instead of writing a second file. A
 comment failure never re-exports: the row says ``comment pending`` and the comment
-is retried on the next poll. The cursor moves only after the page's files and rows
-are written.
+is retried on the next poll (a kill between Magento saving the comment and the
+ledger noting it can leave the comment twice on the order, never the file). The
+cursor moves only after the page's files and rows are written.
 """
 
 from __future__ import annotations
