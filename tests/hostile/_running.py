@@ -150,3 +150,33 @@ def running_service(
         yield bridge
     finally:
         bridge.stop()
+
+
+def sftp_toml(sshd: Any, remote: Path, key_file: Path | None = None) -> str:
+    """The ``[sftp]`` section for a test sshd, its remote folders made under ``remote``.
+
+    Args:
+        sshd: A ``tests.sftp.conftest.SshServer``.
+        remote: The remote root (seen locally, as the server runs here).
+        key_file: The client key; the server's own test key if None.
+    """
+    for sub in (
+        "inbox/products",
+        "inbox/stock",
+        "inbox/shipments",
+        "outbox",
+        "archive",
+    ):
+        (remote / sub).mkdir(parents=True, exist_ok=True)
+    return f"""
+[sftp]
+host = "{sshd.host}"
+port = {sshd.port}
+username = "{sshd.username}"
+key_file = "{key_file or sshd.key_file}"
+known_hosts = "{sshd.known_hosts}"
+inbox = "{remote / "inbox"}"
+outbox = "{remote / "outbox"}"
+archive = "{remote / "archive"}"
+timeout_seconds = 5
+"""
