@@ -88,34 +88,27 @@ class PermanentError(BridgeError):
     """Retrying cannot help: quarantine the unit and alert."""
 
 
-class MagentoAuthError(PermanentError):
+class _MagentoAnswer(PermanentError):
+    """A permanent error carrying Magento's HTTP status and message (S4.4)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        magento_message: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.magento_message = magento_message
+
+
+class MagentoAuthError(_MagentoAnswer):
     """Magento refused our credentials (401/403): every Magento flow pauses."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int | None = None,
-        magento_message: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.magento_message = magento_message
 
-
-class MagentoRequestError(PermanentError):
+class MagentoRequestError(_MagentoAnswer):
     """A 4xx answer that is not tied to one record (bad route, bad request shape)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int | None = None,
-        magento_message: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.magento_message = magento_message
 
 
 @dataclass(frozen=True)
