@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bridge.sandbox import SandboxServer
 from tests.chaos._snapshot import differences, exactly_once, snapshot
@@ -236,6 +237,7 @@ def _files_problems(home: BridgeHome, work: Workload) -> list[str]:
     return problems
 
 
+@pytest.mark.timeout(480)  # ~1.5 min alone; room for a loaded CI machine
 def test_sigkill_and_faults_end_as_the_fault_free_run(
     chaos_sandbox: tuple[SandboxServer, CountingLog], tmp_path: Path
 ) -> None:
