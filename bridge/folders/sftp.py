@@ -252,9 +252,13 @@ class SftpEndpoint:
         if not s.key_file:
             return None
         path = Path(s.key_file).expanduser()
+        # paramiko 5 types ``password`` as str but hands it to cryptography's key
+        # loaders, which accept only bytes (a str passphrase raises TypeError).
+        passphrase = s.key_passphrase.get_secret_value().encode() or None
         try:
             return paramiko.PKey.from_path(
-                path, password=s.key_passphrase.get_secret_value() or None
+                path,
+                password=passphrase,  # type: ignore[arg-type]
             )
         except (OSError, ValueError, paramiko.SSHException) as exc:
             raise ConfigError(

@@ -70,6 +70,19 @@ def _private_mode(path: Path) -> None:
         pass
 
 
+def _private_folders(folder: Path) -> None:
+    """Restrict ``folder`` and its parents up to ``archive/`` or ``failed/`` (0o750).
+
+    Folders are created with the process umask; without this, ``archive/`` and its
+    ``<kind>/YYYY/MM`` levels would list quarantined file names to every local user.
+    """
+    chain = [folder, *list(folder.parents)[:4]]
+    tops = [i for i, level in enumerate(chain) if level.name in ("archive", "failed")]
+    if tops:
+        for level in chain[: tops[0] + 1]:
+            _private_mode(level)
+
+
 class Pipeline:
     """Applies claimed files through their kind's flow.
 
@@ -394,7 +407,7 @@ class Pipeline:
 
     def _move(self, claimed: ClaimedFile, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        _private_mode(dest.parent)
+        _private_folders(dest.parent)
         if dest.exists():  # never overwrite: the ledger's name was taken meanwhile
             dest = _unique(dest)
         os.rename(claimed.path, dest)
@@ -438,6 +451,7 @@ def _sha256_nofollow(path: Path) -> str:
 def _write_text(path: Path, text: str) -> Path:
     """Write a report atomically (temp + rename) with private permissions."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _private_folders(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write(text)
