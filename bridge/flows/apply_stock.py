@@ -165,7 +165,10 @@ class ApplyStockFlow:
         """
         self._staging.mark_superseded(ctx.file_id, STOCK)
         self._note_superseded(ctx, result, note_duplicates)
-        last = -1
+        last, pending = -1, []
+        # Full MSI batches only: the few changed rows of each page are carried over,
+        # so a snapshot costs ceil(changed / batch_size) calls, not one per page.
+        unit = self._settings.magento.batch_size if self._msi else 1
         with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
             while page := self._staging.winners_page(
                 ctx.file_id,
@@ -176,7 +179,11 @@ class ApplyStockFlow:
                 limit=PAGE,
             ):
                 last = page[-1].idx
-                self._apply_page(ctx, result, page, pool)
+                pending.extend(self._changed(ctx, result, page))
+                ready = len(pending) - len(pending) % unit
+                self.send(ctx, result, pending[:ready], pool)
+                del pending[:ready]
+            self.send(ctx, result, pending, pool)
         if ctx.kind == STOCK:
             self._staging.settle_counts(ctx.file_id, ctx.kind, result)
 
@@ -206,13 +213,14 @@ class ApplyStockFlow:
                 f"for the same SKU and source; the first {MAX_NOTES} are listed"
             )
 
-    def _apply_page(
-        self,
-        ctx: FileContext,
-        result: FlowResult,
-        page: Sequence[Any],
-        pool: ThreadPoolExecutor,
-    ) -> None:
+    @property
+    def _msi(self) -> bool:
+        return self._settings.magento.inventory == "msi"
+
+    def _changed(
+        self, ctx: FileContext, result: FlowResult, page: Sequence[Any]
+    ) -> list[Any]:
+        """Sort a page into stale, unchanged (as-of moved forward) and to-send rows."""
         send, bumps = [], []
         for row in page:
             state_as_of = row.state_as_of
@@ -226,7 +234,7 @@ class ApplyStockFlow:
             else:
                 send.append(row)
         self._ledger.stock.bump_as_of(bumps)
-        self.send(ctx, result, send, pool)
+        return send
 
     def _stale(self, result: FlowResult, row: Any) -> None:
         result.stale += 1
@@ -258,7 +266,7 @@ class ApplyStockFlow:
         if not rows:
             return
         work: Callable[[Sequence[Any]], _Sent]
-        if self._settings.magento.inventory == "msi":
+        if self._msi:
             size = self._settings.magento.batch_size
             units = [rows[i : i + size] for i in range(0, len(rows), size)]
             work = self._save_batch
