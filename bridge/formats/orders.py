@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast
 
 from lxml import etree
 
@@ -76,7 +76,9 @@ def validate_orders_xml(payload: bytes, *, name: str = "orders.xml") -> None:
     schema = _schema()
     if schema.validate(root):
         return
-    issues = [_issue(name, err) for err in schema.error_log]
+    # lxml-stubs declare the error log opaque; at run time it iterates its entries.
+    entries = cast("Iterable[etree._LogEntry]", schema.error_log)
+    issues = [_issue(name, err) for err in entries]
     raise InvalidFileError(
         f"{name}: does not match schemas/orders.xsd: {issues[0].reason}",
         file=name,
