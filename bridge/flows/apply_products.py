@@ -116,6 +116,7 @@ class ApplyProductsFlow:
         self._stock.begin(ctx)
         self._staging.stage(ctx.file_id, PRODUCTS, self._stage_rows(ctx, records))
         self._staging.mark_superseded(ctx.file_id, PRODUCTS)
+        self._staging.discard_superseded(ctx.file_id, STOCK, PRODUCTS)
         self._note_duplicates(ctx, result)
         self._apply_winners(ctx, result)
         self._stock.apply_staged(ctx, result, note_duplicates=False)

@@ -318,6 +318,26 @@ class StagingStore:
         result.unchanged = max(0, result.unchanged - (total - result.applied))
         result.applied = total
 
+    def discard_superseded(self, file_id: int, kind: str, of_kind: str) -> None:
+        """Drop ``kind`` rows staged from records that are superseded as ``of_kind``.
+
+        A product record beaten by a later one for the same SKU loses its ``qty``
+        too, even when the winner carries no ``qty`` at all.
+        """
+        beaten = sa.select(staging.c.idx).where(
+            staging.c.file_id == file_id,
+            staging.c.kind == of_kind,
+            staging.c.superseded == sa.true(),
+        )
+        with self._ledger.begin() as conn:
+            conn.execute(
+                staging.delete().where(
+                    staging.c.file_id == file_id,
+                    staging.c.kind == kind,
+                    staging.c.idx.in_(beaten),
+                )
+            )
+
     def discard(self, file_id: int, kind: str, skus: Iterable[str]) -> None:
         """Drop staged rows of the given SKUs (e.g. stock of a rejected product)."""
         skus = list(skus)

@@ -173,6 +173,17 @@ def test_duplicate_sku_last_wins_and_is_reported(env: CatalogEnv) -> None:
     assert "D-1 appears again on line 5; the last occurrence wins" in dup[0].message
 
 
+def test_duplicate_without_qty_drops_the_earlier_qty(env: CatalogEnv) -> None:
+    """The last occurrence wins whole: an earlier duplicate's qty is not applied."""
+    rows = [
+        {"sku": "Q-1", "name": "Cup", "price": "1", "qty": "12"},
+        {"sku": "Q-1", "name": "Cup", "price": "1"},
+    ]
+    result = env.run(env.products_flow(), env.write("dq.xml", products_xml(rows)))
+    assert result.applied == 1
+    assert env.writes("/inventory/source-items") == []
+
+
 def test_a_refused_product_rejects_that_record_only(env: CatalogEnv) -> None:
     """A Magento 400 on one product rejects it; the others are created."""
     env.admin(
