@@ -11,7 +11,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -156,6 +156,24 @@ def _print_summary(summary: Any) -> None:
         )
 
 
+def _progress_bar(label: str, items: Iterable[Any], total: int | None) -> Iterator[Any]:
+    """Show a progress bar on stderr while ``items`` are consumed."""
+    with click.progressbar(
+        items,
+        length=total,
+        label=label,
+        file=sys.stderr,
+        show_pos=True,
+        update_min_steps=500,
+    ) as bar:
+        yield from bar
+
+
+def _progress() -> Any:
+    """A progress wrapper when stderr is a terminal; None (quiet) otherwise."""
+    return _progress_bar if sys.stderr.isatty() else None
+
+
 def guess_kind(path: Path) -> str | None:
     """Guess a file's kind from its folder, XML root element or CSV header."""
     if path.parent.name in KINDS:
@@ -208,6 +226,7 @@ def process(settings: Settings, file: Path, kind: str | None, force: bool) -> No
         _fail(f"{file}: not a regular file")
     kind = _kind_for(file, kind)
     comps = _components(settings)
+    comps.pipeline.progress = _progress()
     try:
         received = comps.ledger.now()
         work = comps.pipeline.work_dir / kind
@@ -249,8 +268,13 @@ def validate(settings: Settings, file: Path, kind: str | None) -> None:
     if not file.is_file():
         _fail(f"{file}: no such file")
     kind = _kind_for(file, kind)
+    bar = _progress()
     result = validate_file(
-        file, kind, csv=settings.folders.csv.for_kind(kind), name=file.name
+        file,
+        kind,  # type: ignore[arg-type]
+        csv=settings.folders.csv.for_kind(kind),
+        name=file.name,
+        progress=(lambda it: bar(f"checking {file.name}", it, None)) if bar else None,
     )  # type: ignore[arg-type]
     for issue in result.issues:
         click.echo(str(issue))

@@ -7,7 +7,7 @@ verdict. The pipeline validates a file completely before it applies any record o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -188,6 +188,7 @@ def validate_file(
     csv: CsvOptions,
     name: str | None = None,
     max_issues: int = 1000,
+    progress: Callable[[Iterable[ParsedRecord]], Iterable[ParsedRecord]] | None = None,
 ) -> ValidationResult:
     """Check a whole file without keeping its records.
 
@@ -197,12 +198,13 @@ def validate_file(
         csv: Encoding and decimal separator used if the file is CSV.
         name: The name to use in issues (default: the file's name).
         max_issues: How many issues to keep (they are all counted).
+        progress: Wraps the record stream (a progress bar on a terminal).
 
     Returns:
         The format, the issues, the record count and the XML ``generated``.
     """
     reader = RecordReader(path, kind, csv=csv, name=name, max_issues=max_issues)
-    for _ in reader:
+    for _ in progress(reader) if progress is not None else reader:
         pass
     return ValidationResult(
         reader.fmt,

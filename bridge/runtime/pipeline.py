@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,9 +36,12 @@ from bridge.folders.local import Candidate, ClaimedFile, received_stamp
 from bridge.formats import RecordReader, validate_file, write_rejects
 from bridge.ledger import Ledger
 from bridge.ledger.files import RecordRow
+from bridge.models.erp import ParsedRecord
 from bridge.runtime.report import render_report
 
-__all__ = ["FileOutcome", "Pipeline"]
+__all__ = ["FileOutcome", "Pipeline", "Progress"]
+
+Progress = Callable[[str, Iterable[ParsedRecord], "int | None"], Iterable[ParsedRecord]]
 
 log = structlog.get_logger("bridge.pipeline")
 
@@ -91,6 +94,8 @@ class Pipeline:
         ledger: The ledger.
         flows: The apply flow per kind.
         now: Clock (S7.6).
+        progress: Wraps a file's record stream, e.g. in a progress bar on a
+            terminal: ``progress(label, records, total_or_None)``.
     """
 
     def __init__(
@@ -100,8 +105,10 @@ class Pipeline:
         flows: Mapping[str, ApplyFlow],
         *,
         now: Callable[[], datetime] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.settings = settings
+        self.progress = progress
         self.ledger = ledger
         self.flows = flows
         self.now = now or ledger.now
@@ -198,7 +205,14 @@ class Pipeline:
     ) -> FileOutcome:
         kind, name = claimed.kind, claimed.name
         csv_opts = self.settings.folders.csv.for_kind(kind)
-        result = validate_file(claimed.path, kind, csv=csv_opts, name=name)  # type: ignore[arg-type]
+        bar = self.progress
+        result = validate_file(
+            claimed.path,
+            kind,  # type: ignore[arg-type]
+            csv=csv_opts,
+            name=name,
+            progress=(lambda it: bar(f"checking {name}", it, None)) if bar else None,
+        )
         if result.issues:
             return self._finish_invalid(
                 claimed, file_id, sha256, result.issues, result.record_count
@@ -216,7 +230,14 @@ class Pipeline:
             now=self.now,
         )
         flow = self.flows[kind]
-        reader = RecordReader(claimed.path, kind, csv=csv_opts, name=name)  # type: ignore[arg-type]
+        reader: Iterable[ParsedRecord] = RecordReader(
+            claimed.path,
+            kind,  # type: ignore[arg-type]
+            csv=csv_opts,
+            name=name,
+        )
+        if bar is not None:
+            reader = bar(f"applying {name}", reader, result.record_count)
         log.info("file_applying", flow=kind, file=name, sha256=sha256)
         try:
             flow_result = flow.apply(ctx, reader)
