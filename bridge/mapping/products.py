@@ -130,8 +130,8 @@ def url_key_for(name: str, sku: str) -> str:
     Returns:
         e.g. ``"widget-10-mm-erp-1001"``; just the SKU's slug when ``name`` is empty.
     """
-    slug = slugify(f"{name} {sku}")
-    return slug or slugify(sku) or hashlib.sha256(sku.encode()).hexdigest()[:16]
+    # A name and SKU with no ASCII letters or digits still need a key.
+    return slugify(f"{name} {sku}") or hashlib.sha256(sku.encode()).hexdigest()[:16]
 
 
 def is_url_key_clash(message: str) -> bool:

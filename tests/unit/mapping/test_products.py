@@ -53,6 +53,7 @@ def _product(**kw: object) -> ErpProduct:
         ("0.000", "0"),
         ("1E+2", "100"),
         ("0.10", "0.1"),
+        ("-0.00", "0"),
     ],
 )
 def test_format_decimal_is_canonical(value: str, text: str) -> None:
@@ -128,6 +129,19 @@ def test_update_of_unknown_history_sends_every_core_field_and_nothing_else() -> 
     assert not FORBIDDEN_IN_UPDATES & set(payload)
     codes = [a["attribute_code"] for a in payload["custom_attributes"]]
     assert codes == ["description", "ean"]
+
+
+def test_update_of_one_custom_attribute_sends_only_it() -> None:
+    """A changed description alone is one custom attribute, without name or price."""
+    old = core_fields(_product(), ean_attribute="ean")
+    new = core_fields(_product(description="<p>New</p>"), ean_attribute="ean")
+    payload = to_magento_product_update(
+        "ERP-1001", changed_fields(old, new), ean_attribute="ean"
+    )
+    assert payload == {
+        "sku": "ERP-1001",
+        "custom_attributes": [{"attribute_code": "description", "value": "<p>New</p>"}],
+    }
 
 
 def test_update_with_nothing_to_send_is_none() -> None:
