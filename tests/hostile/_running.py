@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tests.e2e.conftest import BridgeHome, write_config
 
 WRITE_METHODS = ("POST", "PUT", "DELETE")
@@ -32,6 +34,9 @@ def service_home(
     text = cfg.read_text().replace(
         "stable_seconds = 0", f"stable_seconds = {stable_seconds}"
     )
+    # These services test inbound files: no order export polls that could meet
+    # orders another test left in the shared sandbox (only the one at start).
+    text = text.replace("poll_seconds = 1", "poll_seconds = 3600")
     cfg.write_text(text)
     return BridgeHome(root, sandbox_url)
 
@@ -143,6 +148,7 @@ def running_service(
     root: Path, sandbox_url: str, *, stable_seconds: float = 0.3
 ) -> Iterator[RunningBridge]:
     """Run `bridge run` over a new home in ``root`` until the block ends."""
+    httpx.post(sandbox_url + "/sandbox/reset", timeout=30).raise_for_status()
     bridge = RunningBridge.start(
         service_home(root, sandbox_url, stable_seconds=stable_seconds)
     )
