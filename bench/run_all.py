@@ -71,6 +71,8 @@ def main() -> int:
         )
         took = time.monotonic() - start
         out = proc.stdout.strip()
+        if not out.startswith("#"):
+            out = f"### {script}\n\n```\n{out}\n```"
         if proc.returncode != 0:
             failed += 1
             out += f"\n\n**failed** (exit {proc.returncode}):\n```\n{proc.stderr[-3000:]}\n```"
