@@ -83,7 +83,7 @@ def measure(rounds: int, stable: float) -> list[float]:
                 tmp_file = inbox / f".s{i}.csv.part"
                 tmp_file.write_text(f"sku,qty\nLAT-{i},{i + 1}\n")
                 start = time.monotonic()
-                os.replace(tmp_file, inbox / f"s{i}.csv")
+                tmp_file.replace(inbox / f"s{i}.csv")
                 while _source_item_posts(server.url) == before:
                     if time.monotonic() - start > 30:
                         raise RuntimeError("file was not applied within 30 s")

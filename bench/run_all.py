@@ -32,14 +32,14 @@ BENCHES = [
 def _machine() -> str:
     mem = ""
     try:
-        with open("/proc/meminfo") as fh:
+        with Path("/proc/meminfo").open() as fh:
             kb = int(fh.readline().split()[1])
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
     cpu = platform.processor() or platform.machine()
     try:
-        with open("/proc/cpuinfo") as fh:
+        with Path("/proc/cpuinfo").open() as fh:
             for line in fh:
                 if line.startswith("model name"):
                     cpu = line.split(":", 1)[1].strip()

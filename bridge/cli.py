@@ -6,8 +6,8 @@ unknown); 2 usage or configuration error, always with one clear line.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import os
 import shutil
 import signal
 import sys
@@ -234,11 +234,11 @@ def process(settings: Settings, file: Path, kind: str | None, force: bool) -> No
         dest = work / f"{received_stamp(received)}_{file.name}"
         inbox = (settings.root / "inbox" / kind).resolve()
         if file.resolve().parent == inbox:
-            os.rename(file, dest)
+            file.rename(dest)
         else:
             tmp = work / f".{dest.name}.tmp"
             shutil.copyfile(file, tmp)
-            os.replace(tmp, dest)
+            tmp.replace(dest)
         st = dest.stat()
         claimed = ClaimedFile(
             kind, file.name, dest, st.st_size, st.st_mtime_ns, received
@@ -393,10 +393,8 @@ def sandbox(
         seed_orders=seed_orders,
     )
     click.echo(f"sandbox Magento on http://{host}:{port} (token {token!r})", err=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -88,7 +88,7 @@ class PermanentError(BridgeError):
     """Retrying cannot help: quarantine the unit and alert."""
 
 
-class _MagentoAnswer(PermanentError):
+class _MagentoAnswerError(PermanentError):
     """A permanent error carrying Magento's HTTP status and message (S4.4)."""
 
     def __init__(
@@ -103,11 +103,11 @@ class _MagentoAnswer(PermanentError):
         self.magento_message = magento_message
 
 
-class MagentoAuthError(_MagentoAnswer):
+class MagentoAuthError(_MagentoAnswerError):
     """Magento refused our credentials (401/403): every Magento flow pauses."""
 
 
-class MagentoRequestError(_MagentoAnswer):
+class MagentoRequestError(_MagentoAnswerError):
     """A 4xx answer that is not tied to one record (bad route, bad request shape)."""
 
 

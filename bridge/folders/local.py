@@ -227,7 +227,7 @@ class LocalInbox:
         dest_dir.mkdir(parents=True, exist_ok=True)
         dest = dest_dir / f"{received_stamp(received)}_{cand.name}"
         try:
-            os.rename(cand.path, dest)
+            cand.path.rename(dest)
         except FileNotFoundError:
             self._lock.forget(str(cand.path))
             return None
@@ -238,7 +238,7 @@ class LocalInbox:
         if cand.done_path is not None:
             done_dest = dest.with_name(dest.name + self.done_suffix)
             try:
-                os.rename(cand.done_path, done_dest)
+                cand.done_path.rename(done_dest)
             except FileNotFoundError:
                 done_dest = None
         return ClaimedFile(

@@ -68,7 +68,7 @@ def _private_mode(path: Path) -> None:
     try:
         if path.is_symlink():
             return
-        os.chmod(path, 0o640 if path.is_file() else 0o750)
+        path.chmod(0o640 if path.is_file() else 0o750)
     except OSError:
         pass
 
@@ -134,7 +134,7 @@ class Pipeline:
         dest.parent.mkdir(parents=True, exist_ok=True)
         reason = f"refused: {cand.refused}; inbox entries must be regular files"
         try:
-            os.rename(cand.path, dest)
+            cand.path.rename(dest)
         except FileNotFoundError:
             return FileOutcome(cand.name, cand.kind, "gone")
         report = _write_text(
@@ -431,11 +431,11 @@ class Pipeline:
         _private_folders(dest.parent)
         if dest.exists():  # never overwrite: the ledger's name was taken meanwhile
             dest = _unique(dest)
-        os.rename(claimed.path, dest)
+        claimed.path.rename(dest)
         _private_mode(dest)
         if claimed.done_path is not None and claimed.done_path.exists():
             done_dest = _unique(dest.with_name(dest.name + claimed.done_path.suffix))
-            os.rename(claimed.done_path, done_dest)
+            claimed.done_path.rename(done_dest)
 
 
 def _row(note: RecordNote) -> RecordRow:
@@ -478,6 +478,6 @@ def _write_text(path: Path, text: str) -> Path:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp.replace(path)
     _private_mode(path)
     return path

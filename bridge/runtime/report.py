@@ -90,8 +90,9 @@ def render_report(
             lines.append("")
             lines.append("notes:")
             for note in others[:_MAX_LINES]:
+                rec = note.record
                 lines.append(
-                    f"  {name}:{note.record.line}: {note.record.key}: {note.outcome}: {note.message}"
+                    f"  {name}:{rec.line}: {rec.key}: {note.outcome}: {note.message}"
                 )
         if result.warnings:
             lines.append("")

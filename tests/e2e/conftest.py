@@ -33,7 +33,7 @@ class BridgeHome:
         tmp = folder / f".{name}.part"
         tmp.write_bytes(data.encode() if isinstance(data, str) else data)
         final = folder / name
-        os.replace(tmp, final)
+        tmp.replace(final)
         return final
 
     def env(self) -> dict[str, str]:

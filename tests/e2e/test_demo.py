@@ -43,8 +43,6 @@ def test_demo_once_applies_samples_and_exports_orders(tmp_path: Path) -> None:
     assert "Drop ERP files here" in out
     assert "products/demo-products.xml: done" in out, out
     orders = sorted(p.name for p in (tmp_path / "outbox" / "orders").iterdir())
-    assert (
-        orders[:2] == ["order-000000001.xml", "order-000000002.xml"]
-        and len(orders) == 5
-    )
+    assert orders[:2] == ["order-000000001.xml", "order-000000002.xml"]
+    assert len(orders) == 5
     assert (tmp_path / "bridge.toml").is_file()

@@ -39,10 +39,14 @@ def test_validate_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     """`bridge validate` draws a bar on a tty and prints no bar when piped."""
     big = _stock_csv(tmp_path / "big.csv", 5000)
     on_tty = _run_on_pty(["validate", str(big), "--kind", "stock"])
-    assert "checking big.csv" in on_tty and "5000" in on_tty
+    assert "checking big.csv" in on_tty
+    assert "5000" in on_tty
     piped = subprocess.run(
         [sys.executable, "-m", "bridge", "validate", str(big), "--kind", "stock"],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert piped.returncode == 0
     assert "checking" not in piped.stdout + piped.stderr

@@ -51,11 +51,13 @@ def test_run_once_applies_files_and_exports_orders(home: BridgeHome) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     for i in range(3):
         product = home.magento("GET", f"/rest/all/V1/products/E2E-{i:03d}")
-        assert product["status"] == 2 and product["name"] == f"Widget {i}"
+        assert product["status"] == 2
+        assert product["name"] == f"Widget {i}"
     archived = home.files("archive")
     assert [p.name.split("_", 1)[1] for p in archived] == ["p.xml"]
     orders = home.files("outbox")
-    assert len(orders) == 1 and orders[0].name.startswith("order-")
+    assert len(orders) == 1
+    assert orders[0].name.startswith("order-")
     again = home.cli("run", "--once")
     assert again.returncode == 0
     assert len(home.files("outbox")) == 1
@@ -109,10 +111,12 @@ def test_validate_prints_problems_and_exit_codes(
     bad = tmp_path / "bad.csv"
     bad.write_text("sku,name,price\nA-1,Thing,12.50\nA 2,Other,-1\n")
     ok = home.cli("validate", str(good))
-    assert ok.returncode == 0 and ok.stdout == ""
+    assert ok.returncode == 0
+    assert ok.stdout == ""
     nok = home.cli("validate", str(bad), "--kind", "products")
     assert nok.returncode == 1
-    assert "bad.csv:3: sku" in nok.stdout and "bad.csv:3: price" in nok.stdout
+    assert "bad.csv:3: sku" in nok.stdout
+    assert "bad.csv:3: price" in nok.stdout
     assert nok.stdout.count("\n") == 2
 
 
@@ -121,7 +125,9 @@ def test_audit_sku_and_file(home: BridgeHome) -> None:
     home.drop("products", "p.xml", _products_xml(1, "AUD"))
     assert home.cli("run", "--once").returncode == 0
     sku = home.cli("audit", "sku", "AUD-000")
-    assert sku.returncode == 0 and "p.xml" in sku.stdout
+    assert sku.returncode == 0
+    assert "p.xml" in sku.stdout
     f = home.cli("audit", "file", "p.xml")
-    assert f.returncode == 0 and "done" in f.stdout
+    assert f.returncode == 0
+    assert "done" in f.stdout
     assert home.cli("audit", "sku", "NOPE").returncode == 1

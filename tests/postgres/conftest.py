@@ -7,7 +7,6 @@ installs them.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -34,7 +33,7 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """Start PostgreSQL in a temp dir; yield a SQLAlchemy URL to a fresh database."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not found:
         pytest.fail(
             "PostgreSQL server binaries missing: run `make test` (installs postgresql)"
@@ -43,7 +42,7 @@ def postgres_url() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="bridge-pg-"))
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
-    os.chmod(base, 0o700)
+    base.chmod(0o700)
     data = base / "data"
     port = _free_port()
     subprocess.run(

@@ -39,7 +39,8 @@ def test_schema_and_file_lifecycle_on_postgres(postgres_url: str) -> None:
         )
         assert ledger.files.find_applied("stock", "ab" * 32).id == fid
         [hist] = ledger.files.history("ERP-2", ["stock"])
-        assert hist["outcome"] == "rejected" and hist["name"] == "s.csv"
+        assert hist["outcome"] == "rejected"
+        assert hist["name"] == "s.csv"
         ledger.files.set_value("cursor", "1")
         ledger.files.set_value("cursor", "2")
         assert ledger.files.get_value("cursor") == "2"

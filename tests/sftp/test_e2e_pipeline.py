@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from bridge.config import load_config
-from bridge.folders.sftp import SftpEndpoint
-from bridge.flows.fetch_remote_files import SftpInbox
 from bridge.flows.deliver_order_files import SftpOutboxPusher
+from bridge.flows.fetch_remote_files import SftpInbox
+from bridge.folders.sftp import SftpEndpoint
 from bridge.runtime.wiring import Components, build
 from bridge.runtime.worker import Service
 from tests.conftest import SANDBOX_TOKEN

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from bridge.errors import FolderUnavailableError
-from bridge.folders.sftp import SftpEndpoint, remote_name_refusal
 from bridge.flows.fetch_remote_files import SftpInbox
+from bridge.folders.sftp import SftpEndpoint, remote_name_refusal
 from bridge.ledger import Ledger
 from bridge.ledger._schema import files
 from tests.sftp.conftest import SshServer, names

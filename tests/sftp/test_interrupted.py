@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bridge.errors import FolderUnavailableError
+from bridge.flows.deliver_order_files import SftpOutboxPusher
+from bridge.flows.fetch_remote_files import SftpInbox
 from bridge.folders.outbox import LocalOutbox
 from bridge.folders.sftp import SftpEndpoint
-from bridge.flows.fetch_remote_files import SftpInbox
-from bridge.flows.deliver_order_files import SftpOutboxPusher
 from bridge.ledger import Ledger
 from tests.sftp.conftest import SshServer, names
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bridge.errors import FolderUnavailableError
+from bridge.flows.deliver_order_files import SftpOutboxPusher
 from bridge.folders.outbox import LocalOutbox
 from bridge.folders.sftp import SftpEndpoint
-from bridge.flows.deliver_order_files import SftpOutboxPusher
 from bridge.ledger import Ledger
 from tests.sftp.conftest import SshServer, names
 

@@ -18,8 +18,10 @@ def test_template_loads_with_spec_defaults(tmp_path: Path) -> None:
     cfg = tmp_path / "bridge.toml"
     cfg.write_text(CONFIG_TEMPLATE)
     s = load_config(cfg)
-    assert s.magento.batch_size == 20 and s.magento.inventory == "msi"
-    assert s.folders.stable_seconds == 2 and s.orders.format == "xml"
+    assert s.magento.batch_size == 20
+    assert s.magento.inventory == "msi"
+    assert s.folders.stable_seconds == 2
+    assert s.orders.format == "xml"
     assert s.root == tmp_path.resolve()
     assert s.ledger_url == f"sqlite:///{tmp_path.resolve()}/var/bridge.db"
 
@@ -69,7 +71,8 @@ def test_cli_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["status", "--config", str(cfg)])
     assert result.exit_code == 2
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "magento.concurrency" in lines[0]
+    assert len(lines) == 1
+    assert "magento.concurrency" in lines[0]
 
 
 def test_cli_missing_config_exits_2(tmp_path: Path) -> None:

@@ -62,7 +62,9 @@ def test_growing_file_is_not_taken_until_stable(tmp_path: Path) -> None:
     assert inbox.scan() == []
     clock.now = 1003.0
     [cand] = inbox.scan()
-    assert cand.name == "s.csv" and cand.kind == "stock" and cand.refused is None
+    assert cand.name == "s.csv"
+    assert cand.kind == "stock"
+    assert cand.refused is None
 
 
 def test_old_file_is_taken_at_first_scan(tmp_path: Path) -> None:
@@ -85,8 +87,10 @@ def test_done_file_releases_the_file(tmp_path: Path) -> None:
     [cand] = inbox.scan()
     assert cand.done_path == folder / "s.csv.done"
     claimed = inbox.claim(cand, tmp_path / "work", RECEIVED)
-    assert claimed is not None and claimed.done_path is not None
-    assert claimed.done_path.exists() and not (folder / "s.csv.done").exists()
+    assert claimed is not None
+    assert claimed.done_path is not None
+    assert claimed.done_path.exists()
+    assert not (folder / "s.csv.done").exists()
 
 
 def test_symlink_and_fifo_are_refused_not_followed(tmp_path: Path) -> None:
@@ -99,8 +103,10 @@ def test_symlink_and_fifo_are_refused_not_followed(tmp_path: Path) -> None:
     (folder / "link.xml").symlink_to(secret)
     os.mkfifo(folder / "pipe.xml")
     refused = {c.name: c.refused for c in inbox.scan()}
-    assert refused["link.xml"] is not None and "link" in refused["link.xml"]
-    assert refused["pipe.xml"] is not None and "pipe" in refused["pipe.xml"]
+    assert refused["link.xml"] is not None
+    assert "link" in refused["link.xml"]
+    assert refused["pipe.xml"] is not None
+    assert "pipe" in refused["pipe.xml"]
 
 
 def test_claim_moves_atomically_and_only_once(tmp_path: Path) -> None:
@@ -113,7 +119,8 @@ def test_claim_moves_atomically_and_only_once(tmp_path: Path) -> None:
     [cand_b] = inbox_b.scan()
     first = inbox_a.claim(cand_a, tmp_path / "work", RECEIVED)
     second = inbox_b.claim(cand_b, tmp_path / "work", RECEIVED)
-    assert first is not None and second is None
+    assert first is not None
+    assert second is None
     assert first.path.name == f"{received_stamp(RECEIVED)}_s.csv"
     assert first.path.read_bytes() == b"sku,qty\nA,1\n"
     assert inbox_a.work_files(tmp_path / "work")[0].received == RECEIVED

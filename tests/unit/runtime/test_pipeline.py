@@ -103,7 +103,9 @@ def test_valid_file_is_applied_and_archived(env) -> None:
     assert out.final_path.read_bytes() == STOCK_XML
     assert stat.S_IMODE(out.final_path.stat().st_mode) == 0o640
     row = ledger.files.get(out.file_id)
-    assert row is not None and row.status == "done" and row.records_applied == 3
+    assert row is not None
+    assert row.status == "done"
+    assert row.records_applied == 3
     assert not any(pipeline.work_dir.joinpath("stock").iterdir())
 
 
@@ -151,13 +153,12 @@ def test_invalid_files_fail_with_report_and_nothing_applied(
     out = pipeline.process(_drop_and_claim(inbox, pipeline, name, data))
     assert out.status == "failed"
     assert flow.calls == []
-    assert (
-        out.final_path is not None
-        and out.final_path.parent == settings.root / "failed" / "stock"
-    )
+    assert out.final_path is not None
+    assert out.final_path.parent == settings.root / "failed" / "stock"
     assert out.final_path.read_bytes() == data
     report = out.report_path.read_text()
-    assert name in report and "Nothing from this file was applied" in report
+    assert name in report
+    assert "Nothing from this file was applied" in report
     if expect == "line 3":
         assert f"{name}:3" in report
     elif expect:
@@ -167,17 +168,19 @@ def test_invalid_files_fail_with_report_and_nothing_applied(
 
 def test_same_content_is_applied_once_unless_forced(env) -> None:
     """Identical content dropped again is archived as a duplicate; --force re-applies."""
-    _settings, ledger, flow, pipeline, inbox = env
+    _settings, _ledger, flow, pipeline, inbox = env
     first = pipeline.process(_drop_and_claim(inbox, pipeline, "a.xml", STOCK_XML))
     later = datetime(2026, 11, 27, tzinfo=UTC)
     dup = pipeline.process(_drop_and_claim(inbox, pipeline, "b.xml", STOCK_XML, later))
     assert (first.status, dup.status) == ("done", "duplicate")
     assert len(flow.calls) == 1
-    assert dup.final_path is not None and dup.final_path.exists()
+    assert dup.final_path is not None
+    assert dup.final_path.exists()
     forced = pipeline.process(
         _drop_and_claim(inbox, pipeline, "a.xml", STOCK_XML, later), force=True
     )
-    assert forced.status == "done" and len(flow.calls) == 2
+    assert forced.status == "done"
+    assert len(flow.calls) == 2
     assert flow.contexts[-1].force is True
 
 
@@ -189,7 +192,8 @@ def test_rejected_records_go_to_a_rejects_file_in_the_input_format(env) -> None:
         _drop_and_claim(inbox, pipeline, "s.csv", STOCK_CSV.encode())
     )
     assert out.status == "partial"
-    assert out.final_path is not None and "archive" in out.final_path.parts
+    assert out.final_path is not None
+    assert "archive" in out.final_path.parts
     assert out.rejects_path is not None
     assert out.rejects_path.parent == settings.root / "failed" / "stock"
     assert out.rejects_path.name.endswith("_s.csv.rejects.csv")
@@ -204,12 +208,15 @@ def test_transient_error_leaves_file_pending_then_resumes(env) -> None:
     flow.transient_left = 1
     claimed = _drop_and_claim(inbox, pipeline, "s.xml", STOCK_XML)
     out = pipeline.process(claimed)
-    assert out.status == "pending" and claimed.path.exists()
+    assert out.status == "pending"
+    assert claimed.path.exists()
     row = ledger.files.get(out.file_id)
-    assert row.status == "processing" and row.attempts == 1
+    assert row.status == "processing"
+    assert row.attempts == 1
     [left] = inbox.work_files(pipeline.work_dir)
     again = pipeline.process(left)
-    assert again.status == "done" and again.file_id == out.file_id
+    assert again.status == "done"
+    assert again.file_id == out.file_id
     assert len(ledger.files.recent()) == 1
 
 
@@ -232,19 +239,22 @@ def test_crash_after_ledger_finish_completes_the_move(env) -> None:
     )
     [left] = inbox.work_files(pipeline.work_dir)
     out = pipeline.process(left)
-    assert out.status == "done" and target.read_bytes() == STOCK_XML
+    assert out.status == "done"
+    assert target.read_bytes() == STOCK_XML
 
 
 def test_symlink_is_refused_and_its_target_untouched(env, tmp_path: Path) -> None:
     """A symlink in an inbox goes to failed/ as a link with a report; the target stays."""
-    settings, _ledger, flow, pipeline, inbox = env
+    _settings, _ledger, flow, pipeline, inbox = env
     target = tmp_path / "outside.xml"
     target.write_bytes(STOCK_XML)
     (inbox.inbox / "stock" / "evil.xml").symlink_to(target)
     [cand] = inbox.scan()
     out = pipeline.refuse(cand)
-    assert out.status == "failed" and flow.calls == []
-    assert out.final_path is not None and out.final_path.is_symlink()
+    assert out.status == "failed"
+    assert flow.calls == []
+    assert out.final_path is not None
+    assert out.final_path.is_symlink()
     assert "symbolic link" in out.report_path.read_text()
     assert target.read_bytes() == STOCK_XML
 
@@ -264,6 +274,7 @@ def test_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
         fh.truncate(2 * 1024 * 1024)  # sparse: no disk used
     [cand] = inbox.scan()
     out = pipeline.process(inbox.claim(cand, pipeline.work_dir, RECEIVED))
-    assert out.status == "failed" and flow.calls == []
+    assert out.status == "failed"
+    assert flow.calls == []
     assert "folders.max_file_mb" in out.report_path.read_text()
     ledger.close()
