@@ -275,7 +275,7 @@ def validate(settings: Settings, file: Path, kind: str | None) -> None:
         csv=settings.folders.csv.for_kind(kind),
         name=file.name,
         progress=(lambda it: bar(f"checking {file.name}", it, None)) if bar else None,
-    )  # type: ignore[arg-type]
+    )
     for issue in result.issues:
         click.echo(str(issue))
     if result.issues:

@@ -63,9 +63,15 @@ class FileRow:
     forced: bool
 
     @classmethod
-    def from_mapping(cls, row: Mapping[str, Any]) -> FileRow:
+    def from_mapping(cls, row: Mapping[str, Any] | sa.RowMapping) -> FileRow:
         """Build from a SQLAlchemy row mapping."""
         return cls(**{k: row[k] for k in cls.__dataclass_fields__})
+
+
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 class FileStore:
@@ -102,7 +108,7 @@ class FileStore:
                     forced=forced,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     def get(self, file_id: int) -> FileRow | None:
         """Return one file row."""
@@ -230,7 +236,7 @@ class FileStore:
                     last_error=f"same content as file #{original.id} {original.name}",
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     def recent(self, limit: int = 10) -> list[FileRow]:
         """The most recently received files."""

@@ -19,7 +19,7 @@ from datetime import datetime
 import structlog
 
 from bridge.errors import BridgeError, MagentoAuthError, TransientError
-from bridge.folders.local import ClaimedFile
+from bridge.folders.local import Candidate, ClaimedFile
 from bridge.runtime.pipeline import FileOutcome
 from bridge.runtime.wiring import Components
 
@@ -81,14 +81,12 @@ class Service:
         now = self.monotonic()
         remote_waiting = self._sftp_poll(now, force=export is not None)
         if now >= self._paused_until:
-            for claimed in self.c.inbox.work_files(self.work_dir):
-                if self._next_try.get(str(claimed.path), 0.0) <= now:
-                    self._run_file(claimed, summary)
+            for left in self.c.inbox.work_files(self.work_dir):
+                if self._next_try.get(str(left.path), 0.0) <= now:
+                    self._run_file(left, summary)
             for cand in self.c.inbox.scan():
                 if cand.refused:
-                    summary.outcomes.append(
-                        self._guard(lambda c=cand: self.c.pipeline.refuse(c))
-                    )
+                    summary.outcomes.append(self._guard(self.c.pipeline.refuse, cand))
                     continue
                 claimed = self.c.inbox.claim(cand, self.work_dir, self.c.ledger.now())
                 if claimed is not None:
@@ -102,9 +100,11 @@ class Service:
         self._sftp_finish()
         return summary
 
-    def _guard(self, step: Callable[[], FileOutcome]) -> FileOutcome:
+    def _guard(
+        self, step: Callable[[Candidate], FileOutcome], cand: Candidate
+    ) -> FileOutcome:
         try:
-            return step()
+            return step(cand)
         except BridgeError as exc:
             log.warning("step_failed", status=type(exc).__name__)
             return FileOutcome("?", "?", "pending", error=str(exc))
