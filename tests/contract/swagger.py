@@ -18,10 +18,9 @@ Usage::
 
 from __future__ import annotations
 
-import os
-
 import copy
 import json
+import os
 import re
 from functools import cache
 from pathlib import Path
