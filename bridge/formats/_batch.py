@@ -43,9 +43,10 @@ class IssueLog:
             self.issues.append(FileIssue(self.file, line, field, reason))
 
 
-# (record element, index in the file, line, raw form or None to serialize the element,
+# (record element, or None for a record the fast path vouched for (not in the batch),
+#  index in the file, line, raw form or None to serialize the element,
 #  field values when already known or None to read them from the element)
-_Pending = tuple[etree._Element, int, int, Raw | None, Values | None]
+_Pending = tuple[etree._Element | None, int, int, Raw | None, Values | None]
 
 
 class RecordChecker:
@@ -86,13 +87,17 @@ class RecordChecker:
 
     def add(
         self,
-        element: etree._Element,
+        element: etree._Element | None,
         index: int,
         line: int,
         raw: Raw | None,
         values: Values | None = None,
     ) -> None:
-        """Queue a record element already appended to ``self.batch``."""
+        """Queue a record element already appended to ``self.batch``.
+
+        ``element`` is None for a record whose ``values`` the fast path vouched for:
+        it skips the XSD and only goes through the model checks, in its turn.
+        """
         self.pending.append((element, index, line, raw, values))
 
     def flush(self) -> list[ParsedRecord]:
@@ -102,12 +107,12 @@ class RecordChecker:
         self.node_lines = {}
         if not pending:
             return []
-        batch_ok = bool(self.schema.schema.validate(batch))
+        batch_ok = not len(batch) or bool(self.schema.schema.validate(batch))
         blamed = False
         out: list[ParsedRecord] = []
         build = self._build
         for p in pending:
-            if not batch_ok:
+            if not batch_ok and p[0] is not None:
                 problems = self.schema.explain(p[0])
                 if problems:
                     blamed = True
@@ -123,7 +128,7 @@ class RecordChecker:
 
     def _build(
         self,
-        element: etree._Element,
+        element: etree._Element | None,
         index: int,
         line: int,
         raw: Raw | None,
@@ -135,7 +140,7 @@ class RecordChecker:
             where = exc.node.sourceline if exc.node is not None else None
             self.log.add(where or line, exc.field, exc.reason)
             return None
-        if raw is None:
+        if raw is None:  # XML: the record element is always there
             raw = _tostring(element, encoding="utf-8", with_tail=False)
         return ParsedRecord(index, line, key, model, raw)
 

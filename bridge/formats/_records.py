@@ -32,8 +32,9 @@ __all__ = ["Converter", "FieldError", "converter", "ean_check_digit"]
 
 Values = dict[str, str | None]
 Converted = tuple[str, ErpRecord]
-# (record element, its field values if already known (CSV), max chars) -> (key, model)
-Converter = Callable[[etree._Element, Values | None, int], Converted]
+# (record element (None when the values are known), its field values if already known
+#  (CSV), max chars) -> (key, model)
+Converter = Callable[[etree._Element | None, Values | None, int], Converted]
 
 
 class FieldError(ValueError):
@@ -91,8 +92,18 @@ def _long_text(values: dict[str, str | None], max_chars: int) -> None:
 _STOCK = ErpStockLevel.__pydantic_validator__
 
 
-def _stock(el: etree._Element, values: Values | None, max_chars: int) -> Converted:
-    d: dict[str, Any] = {c.tag: c.text for c in el} if values is None else values
+def _fields(el: etree._Element | None, values: Values | None) -> Values:
+    """The record's field values: given (CSV), or the children's texts (XML)."""
+    if values is not None:
+        return values
+    assert el is not None  # the caller passes one or the other
+    return {c.tag: c.text for c in el}
+
+
+def _stock(
+    el: etree._Element | None, values: Values | None, max_chars: int
+) -> Converted:
+    d: dict[str, Any] = _fields(el, values)
     updated_at = d.get("updated_at")
     if updated_at is not None:
         d["updated_at"] = _datetime("updated_at", updated_at)
@@ -105,8 +116,10 @@ def _stock(el: etree._Element, values: Values | None, max_chars: int) -> Convert
     return (f"{sku}@{source}" if source else sku), model
 
 
-def _product(el: etree._Element, values: Values | None, max_chars: int) -> Converted:
-    d: Values = {c.tag: c.text for c in el} if values is None else values
+def _product(
+    el: etree._Element | None, values: Values | None, max_chars: int
+) -> Converted:
+    d: Values = _fields(el, values)
     _long_text(d, max_chars)
     ean = d.get("ean")
     if ean:
@@ -116,7 +129,10 @@ def _product(el: etree._Element, values: Values | None, max_chars: int) -> Conve
     return d["sku"] or "", _validated(ErpProduct, d)
 
 
-def _shipment(el: etree._Element, values: Values | None, max_chars: int) -> Converted:
+def _shipment(
+    el: etree._Element | None, values: Values | None, max_chars: int
+) -> Converted:
+    assert el is not None  # shipments always come as elements
     d: dict[str, str | None] = {
         c.tag: c.text for c in el if c.tag not in ("lines", "tracks")
     }
