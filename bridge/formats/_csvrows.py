@@ -145,12 +145,20 @@ class RowBuilder:
                 line, None, f"has {len(row)} fields, the header has {self.width}"
             )
             return None
+        cells = {
+            n: v for n, cell in zip(self.names, row, strict=True) if (v := cell.strip())
+        }
+        if self.decimal != "," and (
+            not cells or max(map(len, cells.values())) <= self.checker.max_chars
+        ):
+            return cells  # the common case: nothing to report or convert
+        return self._checked(line, cells)
+
+    def _checked(self, line: int, cells: dict[str, str]) -> dict[str, str] | None:
+        """Apply the length cap and the decimal comma to a row's non-empty cells."""
         out: dict[str, str] = {}
         ok = True
-        for name, cell in zip(self.names, row, strict=True):
-            value = cell.strip()
-            if not value:
-                continue
+        for name, value in cells.items():
             if len(value) > self.checker.max_chars:
                 self.log.add(
                     line, name, f"longer than {self.checker.max_chars} characters"

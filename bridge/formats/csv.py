@@ -165,16 +165,17 @@ def _rows(
         return
     checker.namer = _namer
     reader = _csv.reader(it, delimiter=state.delimiter or ",")
-    numbered = _numbered(reader, lines)
     if checker.kind == "shipments":
-        for group in group_shipments(numbered, builder.key_col):
+        for group in group_shipments(_numbered(reader, lines), builder.key_col):
             if builder.add(group):
                 state.records += 1
                 if checker.full:
                     yield from checker.flush()
     else:
         add, pending = builder.add_flat, checker.pending
-        for line, row in numbered:
+        start = lines.number + 1
+        for row in reader:  # _numbered inlined: this loop runs once per row
+            line, start = start, lines.number + 1
             if add(line, row):
                 state.records += 1
                 if len(pending) >= BATCH_SIZE:
