@@ -44,20 +44,14 @@ TOKEN = "bench-token"
 # benchmark would measure the sandbox rather than the bridge.
 _SANDBOX = textwrap.dedent(
     """
-    import copy, sys
+    import sys
     from bridge.sandbox import SandboxServer
 
     count, token, snapshots = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
-    server = SandboxServer(port=0, token=token, seed_orders=count)
-    app = server.app
-    if not snapshots and hasattr(app, "_run"):
-        def run(handler, req, params):
-            with app.shop.lock:
-                return copy.deepcopy(handler(app.shop, req, **params))
-        app._run = run
-        note = "off"
-    else:
-        note = "on"
+    server = SandboxServer(
+        port=0, token=token, seed_orders=count, rollback=snapshots
+    )
+    note = "on" if snapshots else "off"
     print(server.url, note, flush=True)
     server.serve_forever()
     """

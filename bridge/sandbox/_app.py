@@ -56,9 +56,16 @@ class SandboxApp:
     """Dispatches requests to the Magento routes or the ``/sandbox/`` helpers."""
 
     def __init__(
-        self, shop: Shop, auth: Authenticator, requests: RequestLog, helpers: Router
+        self,
+        shop: Shop,
+        auth: Authenticator,
+        requests: RequestLog,
+        helpers: Router,
+        *,
+        rollback: bool = True,
     ) -> None:
         self.shop = shop
+        self.rollback = rollback
         self.auth = auth
         self.faults = FaultPlan()
         self.requests = requests
@@ -170,7 +177,10 @@ class SandboxApp:
         with self.shop.lock:
             # A pickled snapshot is ~10x cheaper than deepcopy and is only unpickled
             # when the handler fails; large catalogues (benches) stay usable.
-            before = None if req.method == "GET" else pickle.dumps(self.shop.data, 5)
+            writes = req.method != "GET"
+            before = (
+                pickle.dumps(self.shop.data, 5) if writes and self.rollback else None
+            )
             try:
                 result = handler(self.shop, req, **params)
             except MagentoHttpError:
@@ -182,7 +192,7 @@ class SandboxApp:
                 raise MagentoHttpError(
                     500, "Internal Error. Details are available in Magento log file."
                 ) from None
-            if before is not None:
+            if writes:
                 self.shop.save()
             return copy.deepcopy(result)
 

@@ -89,16 +89,21 @@ def find(shop: Shop, sku: str) -> dict[str, Any]:
     return product  # type: ignore[no-any-return]
 
 
-def _url_keys_in_use(shop: Shop, except_sku: str) -> set[str]:
-    keys = set()
+def _url_key_taken(shop: Shop, url_key: str, except_sku: str) -> bool:
+    """Whether another product (or a store-view override) already uses ``url_key``."""
     for sku, product in shop.data["products"].items():
-        if sku != except_sku and _attributes(product).get("url_key"):
-            keys.add(str(_attributes(product)["url_key"]))
+        if sku == except_sku:
+            continue
+        for attribute in product["custom_attributes"]:
+            if attribute["attribute_code"] == "url_key":
+                if str(attribute.get("value") or "") == url_key:
+                    return True
+                break
     for overrides in shop.data["overrides"].values():
         for sku, values in overrides.items():
-            if sku != except_sku and values.get("url_key"):
-                keys.add(str(values["url_key"]))
-    return keys
+            if sku != except_sku and str(values.get("url_key") or "") == url_key:
+                return True
+    return False
 
 
 def _new_product(shop: Shop, body: dict[str, Any]) -> dict[str, Any]:
@@ -177,9 +182,7 @@ def save_product(shop: Shop, store: str, body: Any, created: bool) -> dict[str, 
     )
     if "url_key" not in sent and created:
         sent["url_key"] = slug(str(body.get("name", body["sku"])))
-    if sent.get("url_key") and str(sent["url_key"]) in _url_keys_in_use(
-        shop, body["sku"]
-    ):
+    if sent.get("url_key") and _url_key_taken(shop, str(sent["url_key"]), body["sku"]):
         raise bad_request(URL_KEY_TAKEN)
     for code, value in sent.items():
         if overrides is not None and code in STORE_VIEW_ATTRIBUTES:

@@ -138,6 +138,9 @@ class SandboxServer:
             checks across test sessions.
         now: Clock returning an aware UTC datetime (default: the system clock);
             every ``created_at``/``updated_at`` comes from it.
+        rollback: Snapshot the shop before each write so a write that fails midway
+            leaves no trace, as Magento's database transaction does. Benchmarks of
+            big shops switch it off: the snapshot costs time in proportion to the shop.
     """
 
     def __init__(
@@ -152,6 +155,7 @@ class SandboxServer:
         seed_orders: int = 0,
         record_file: Path | None = None,
         now: Callable[[], datetime] | None = None,
+        rollback: bool = True,
     ) -> None:
         self.token = token
         self.shop = Shop(
@@ -164,6 +168,7 @@ class SandboxServer:
             Authenticator(token, oauth),
             RequestLog(Path(record_file) if record_file else None),
             helper_router,
+            rollback=rollback,
         )
         self._httpd = _HttpServer((host, port), self.app)
         bound_host, bound_port = self._httpd.server_address[:2]
