@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bridge.ledger._schema import metadata, records
+from bridge.ledger._schema import kv, metadata, records
 from bridge.models.erp import ErpProduct, ErpShipment, ErpStockLevel, ParsedRecord
 
 if TYPE_CHECKING:
@@ -113,6 +113,11 @@ def upsert(
     conn.execute(
         stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows
     )
+
+
+def put_value(conn: Connection, name: str, value: str, now: datetime) -> None:
+    """Write one named value of the ``kv`` table (insert or replace)."""
+    upsert(conn, kv, [{"name": name, "value": value, "updated_at": now}], ["name"])
 
 
 def write_outcomes(

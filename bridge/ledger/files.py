@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from bridge.ledger._schema import events, files, kv, records
+from bridge.ledger._staging import put_value
 
 if TYPE_CHECKING:
     from bridge.ledger.core import Ledger
@@ -334,10 +335,5 @@ class FileStore:
 
     def set_value(self, name: str, value: str) -> None:
         """Write a named value (insert or replace)."""
-        now = self._ledger.now()
         with self._ledger.begin() as conn:
-            updated = conn.execute(
-                kv.update().where(kv.c.name == name).values(value=value, updated_at=now)
-            )
-            if updated.rowcount == 0:
-                conn.execute(kv.insert().values(name=name, value=value, updated_at=now))
+            put_value(conn, name, value, self._ledger.now())

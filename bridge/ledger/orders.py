@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from bridge.ledger._schema import kv, metadata
+from bridge.ledger._staging import put_value
 
 if TYPE_CHECKING:
     from bridge.ledger.core import Ledger
@@ -325,7 +325,7 @@ class OrderExportStore:
     def _set_time(self, name: str, value: datetime) -> None:
         text = value.astimezone(UTC).isoformat()
         with self._ledger.begin() as conn:
-            _put(conn, name, text, self._ledger.now())
+            put_value(conn, name, text, self._ledger.now())
 
     # --- status -------------------------------------------------------------------
 
@@ -346,14 +346,6 @@ class OrderExportStore:
             comments_pending=int(pending),
             failures=self.failures(),
         )
-
-
-def _put(conn: Connection, name: str, value: str, now: datetime) -> None:
-    updated = conn.execute(
-        kv.update().where(kv.c.name == name).values(value=value, updated_at=now)
-    )
-    if updated.rowcount == 0:
-        conn.execute(kv.insert().values(name=name, value=value, updated_at=now))
 
 
 def _export(m: Any) -> OrderExport:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from bridge.ledger._schema import files, kv, metadata
+from bridge.ledger._staging import put_value
 
 if TYPE_CHECKING:
     from bridge.ledger.core import Ledger
@@ -400,14 +401,7 @@ class RemoteStore:
                 if previous.get("state") == state:
                     since = previous.get("since", since)
             value = json.dumps({"state": state, "error": error, "since": since})
-            if old is None:
-                conn.execute(kv.insert().values(name=key, value=value, updated_at=now))
-            else:
-                conn.execute(
-                    kv.update()
-                    .where(kv.c.name == key)
-                    .values(value=value, updated_at=now)
-                )
+            put_value(conn, key, value, now)
 
     def endpoint_state(self, endpoint: str) -> EndpointStatus | None:
         """Return the stored state of an endpoint, or None if it never ran."""
