@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo bench check system-deps clean
+.PHONY: test demo bench check coverage system-deps clean
 
 # Debian's own python3 needs python3-venv for `-m venv`; install it if that is missing.
 $(BIN)/python:
@@ -45,6 +45,11 @@ check: $(STAMP)
 	$(BIN)/ruff check bridge tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy bridge
+
+# In-process branch coverage (code that only runs in `bridge` subprocesses is not counted).
+coverage: $(STAMP) system-deps
+	$(BIN)/coverage run -m pytest -q
+	$(BIN)/coverage report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
