@@ -95,21 +95,21 @@ class FileStore:
         forced: bool = False,
     ) -> int:
         """Record a claimed file as ``processing`` and return its id."""
+        return self._insert(
+            kind=kind,
+            name=name,
+            sha256=sha256,
+            size=size,
+            source=source,
+            received_at=received_at,
+            status="processing",
+            work_path=work_path,
+            forced=forced,
+        )
+
+    def _insert(self, **values: Any) -> int:
         with self._ledger.begin() as conn:
-            result = conn.execute(
-                files.insert().values(
-                    kind=kind,
-                    name=name,
-                    sha256=sha256,
-                    size=size,
-                    source=source,
-                    received_at=received_at,
-                    status="processing",
-                    work_path=work_path,
-                    forced=forced,
-                )
-            )
-            return _new_id(result)
+            return _new_id(conn.execute(files.insert().values(**values)))
 
     def get(self, file_id: int) -> FileRow | None:
         """Return one file row."""
@@ -221,23 +221,18 @@ class FileStore:
         original: FileRow,
     ) -> int:
         """Record a file whose content was applied before (it is archived, not applied)."""
-        now = self._ledger.now()
-        with self._ledger.begin() as conn:
-            result = conn.execute(
-                files.insert().values(
-                    kind=kind,
-                    name=name,
-                    sha256=sha256,
-                    size=size,
-                    source=source,
-                    received_at=received_at,
-                    finished_at=now,
-                    status="duplicate",
-                    final_path=final_path,
-                    last_error=f"same content as file #{original.id} {original.name}",
-                )
-            )
-            return _new_id(result)
+        return self._insert(
+            kind=kind,
+            name=name,
+            sha256=sha256,
+            size=size,
+            source=source,
+            received_at=received_at,
+            finished_at=self._ledger.now(),
+            status="duplicate",
+            final_path=final_path,
+            last_error=f"same content as file #{original.id} {original.name}",
+        )
 
     def recent(self, limit: int = 10) -> list[FileRow]:
         """The most recently received files."""
