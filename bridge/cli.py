@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import shutil
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -220,41 +219,17 @@ def _kind_for(path: Path, kind: str | None) -> str:
 @with_config
 def process(settings: Settings, file: Path, kind: str | None, force: bool) -> None:
     """Apply one file now (a copy is archived; a file in an inbox is moved)."""
-    from bridge.folders.local import ClaimedFile, received_stamp
+    from bridge.cli_text import render_process
+    from bridge.usecases import Operations
 
     if not file.is_file() or file.is_symlink():
         _fail(f"{file}: not a regular file")
     kind = _kind_for(file, kind)
-    comps = _components(settings)
-    comps.pipeline.progress = _progress()
-    try:
-        received = comps.ledger.now()
-        work = comps.pipeline.work_dir / kind
-        work.mkdir(parents=True, exist_ok=True)
-        dest = work / f"{received_stamp(received)}_{file.name}"
-        inbox = (settings.root / "inbox" / kind).resolve()
-        if file.resolve().parent == inbox:
-            file.rename(dest)
-        else:
-            tmp = work / f".{dest.name}.tmp"
-            shutil.copyfile(file, tmp)
-            tmp.replace(dest)
-        st = dest.stat()
-        claimed = ClaimedFile(
-            kind, file.name, dest, st.st_size, st.st_mtime_ns, received
-        )
-        outcome = comps.pipeline.process(claimed, force=force)
-        if outcome.status == "pending":
-            click.echo(
-                f"{file.name}: pending ({outcome.error}); `bridge run` resumes it"
-            )
-            sys.exit(1)
-        from bridge.runtime.worker import TickSummary
-
-        _print_summary(TickSummary(outcomes=[outcome]))
-        sys.exit(1 if outcome.status in ("failed", "partial") else 0)
-    finally:
-        comps.close()
+    with Operations(settings) as ops:
+        view = ops.process(file, kind, force=force, progress=_progress())
+    for line in render_process(view):
+        click.echo(line)
+    sys.exit(1 if view.had_problems else 0)
 
 
 @cli.command()
@@ -311,9 +286,11 @@ def export_orders(settings: Settings) -> None:
 @with_config
 def status(settings: Settings) -> None:
     """Show pending, processing and failed counts, last runs, errors and cursors."""
-    from bridge.runtime.status import render_status
+    from bridge.cli_text import render_status
+    from bridge.usecases import Operations
 
-    click.echo(render_status(settings))
+    with Operations(settings) as ops:
+        click.echo(render_status(ops.status()))
 
 
 @cli.group()
@@ -321,10 +298,20 @@ def audit() -> None:
     """What happened, when, and from which file."""
 
 
-def _audit(kind: str, key: str, settings: Settings) -> None:
-    from bridge.runtime.status import render_audit
+def _audit(what: str, key: str, settings: Settings) -> None:
+    from bridge import cli_text
+    from bridge.usecases import Operations
 
-    text, found = render_audit(settings, kind, key)
+    with Operations(settings) as ops:
+        if what == "sku":
+            sku = ops.audit_sku(key)
+            text, found = cli_text.render_sku_audit(sku), sku.found
+        elif what == "order":
+            order = ops.audit_order(key)
+            text, found = cli_text.render_order_audit(order), order.found
+        else:
+            named = ops.audit_file(key)
+            text, found = cli_text.render_file_audit(named), named.found
     click.echo(text)
     sys.exit(0 if found else 1)
 
@@ -349,8 +336,55 @@ def audit_order(settings: Settings, number: str) -> None:
 @click.argument("name")
 @with_config
 def audit_file(settings: Settings, name: str) -> None:
-    """One received file: outcome, counts, rejected records."""
+    """One received file: outcome, counts, rejected records, resolution."""
     _audit("file", name, settings)
+
+
+def _operator(by: str | None) -> str:
+    import getpass
+
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+_BY = click.option(
+    "--by", "by", default=None, help="Operator name to record (default: login name)."
+)
+
+
+@cli.command()
+@click.argument("file_id", type=int)
+@_BY
+@with_config
+def retry(settings: Settings, file_id: int, by: str | None) -> None:
+    """Send failed file FILE_ID through the pipeline again (a copy into its inbox)."""
+    from bridge.cli_text import render_retry
+    from bridge.usecases import Operations
+
+    with Operations(settings) as ops:
+        view = ops.retry(file_id, who=_operator(by))
+    click.echo(render_retry(view), err=view.refused is not None)
+    sys.exit(1 if view.refused is not None else 0)
+
+
+@cli.command()
+@click.argument("file_id", type=int)
+@click.option("--note", required=True, help="What was done about the failure.")
+@_BY
+@with_config
+def resolve(settings: Settings, file_id: int, note: str, by: str | None) -> None:
+    """Mark failed file FILE_ID resolved with a note (kept in the ledger, in audit)."""
+    from bridge.cli_text import render_resolve
+    from bridge.usecases import Operations
+
+    with Operations(settings) as ops:
+        view = ops.resolve(file_id, note=note, who=_operator(by))
+    click.echo(render_resolve(view), err=view.refused is not None)
+    sys.exit(1 if view.refused is not None else 0)
 
 
 @cli.command()

@@ -1,0 +1,94 @@
+"""The ``audit`` use cases: what happened to a SKU, an order or a file, and when."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.ledger import Ledger
+from bridge.ledger.resolutions import ResolutionStore
+from bridge.usecases._rows import aware, file_entry, record_history
+from bridge.usecases.views import (
+    FileAudit,
+    OrderAudit,
+    OrderExportEntry,
+    ProductStateView,
+    ShipmentStepView,
+    SkuAudit,
+)
+
+__all__ = ["audit_file", "audit_order", "audit_sku"]
+
+FILE_RECORD_OUTCOMES = ("rejected", "stale", "duplicate", "warning")
+"""The per-record outcomes ``audit file`` lists (applied ones are counted only)."""
+
+
+def audit_sku(ledger: Ledger, sku: str) -> SkuAudit:
+    """History of one SKU in the products and stock files, and its product state."""
+    rows = ledger.files.history(sku, ["products", "stock"])
+    product = ledger.products.get(sku)
+    state = None
+    if product is not None:
+        state = ProductStateView(
+            action=str(product.action),
+            applied_at=aware(product.applied_at),
+            file_id=product.file_id,
+            fields=str(product.fields),
+        )
+    return SkuAudit(sku, tuple(record_history(r) for r in rows), state)
+
+
+def _step(step: dict[str, Any]) -> ShipmentStepView:
+    def text(key: str) -> str | None:
+        value = step.get(key)
+        return None if value is None else str(value)
+
+    return ShipmentStepView(
+        shipment_id=str(step["shipment_id"]),
+        state=str(step["state"]),
+        magento_shipment_id=step.get("magento_shipment_id"),
+        ship_file=text("ship_file"),
+        invoice_id=step.get("invoice_id"),
+        invoice_file=text("invoice_file"),
+        grand_total=text("grand_total"),
+        shipping_amount=text("shipping_amount"),
+        fee=text("fee"),
+        mismatch=bool(step.get("mismatch")),
+        mismatch_reason=text("mismatch_reason"),
+    )
+
+
+def audit_order(ledger: Ledger, number: str) -> OrderAudit:
+    """One order: its export, its ERP shipments and the records that touched them."""
+    found = ledger.orders.find(number)
+    export = None
+    if found is not None:
+        export = OrderExportEntry(
+            exported_at=aware(found.exported_at),
+            file_name=found.file_name,
+            sha256=found.sha256,
+            entity_id=found.entity_id,
+            comment_state=found.comment_state,
+        )
+    steps = ledger.shipments.for_order(number)
+    history = [
+        record_history(r)
+        for step in steps
+        for r in ledger.files.history(str(step.get("shipment_id", "")), ["shipments"])
+    ]
+    return OrderAudit(number, export, tuple(_step(s) for s in steps), tuple(history))
+
+
+def audit_file(ledger: Ledger, name: str) -> FileAudit:
+    """Every file received under ``name``: outcome, counts, notable records, resolution."""
+    resolutions = ResolutionStore(ledger)
+    return FileAudit(
+        name,
+        tuple(
+            file_entry(
+                row,
+                resolution=resolutions.get(row.id),
+                records=ledger.files.records_of(row.id, FILE_RECORD_OUTCOMES),
+            )
+            for row in ledger.files.by_name(name)
+        ),
+    )

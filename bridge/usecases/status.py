@@ -1,0 +1,114 @@
+"""The ``status`` use case: the service's state from the ledger and the folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bridge.config import Settings
+from bridge.folders.readlock import is_ignored_name
+from bridge.ledger import Ledger
+from bridge.ledger.resolutions import ResolutionStore
+from bridge.usecases._rows import aware, file_entry
+from bridge.usecases.views import (
+    ErrorEvent,
+    ExportFailureView,
+    ExportView,
+    FolderCounts,
+    MismatchView,
+    SftpView,
+    StatusView,
+)
+
+__all__ = ["status"]
+
+KINDS = ("products", "stock", "shipments")
+
+LAST_FILES = 10
+LAST_ERRORS = 10
+LIST_LIMIT = 20
+"""Export failures, mismatches and files needing attention shown at most."""
+
+
+def _count_entries(folder: Path, done_suffix: str = "") -> int:
+    if not folder.is_dir():
+        return 0
+    return sum(1 for p in folder.iterdir() if not is_ignored_name(p.name, done_suffix))
+
+
+def _folders(settings: Settings) -> tuple[FolderCounts, ...]:
+    root, suffix = settings.root, settings.folders.done_suffix
+    return tuple(
+        FolderCounts(
+            kind=kind,
+            pending=_count_entries(root / "inbox" / kind, suffix),
+            processing=_count_entries(root / "var" / "work" / kind, suffix),
+            failed_entries=_count_entries(root / "failed" / kind),
+        )
+        for kind in KINDS
+    )
+
+
+def _export(ledger: Ledger) -> ExportView:
+    st = ledger.orders.status()
+    return ExportView(
+        cursor=st.cursor,
+        last_poll=st.last_poll,
+        exported=st.exported,
+        comments_pending=st.comments_pending,
+        failures=tuple(
+            ExportFailureView(f.order_number, f.reason, f.attempts)
+            for f in st.failures[:LIST_LIMIT]
+        ),
+    )
+
+
+def _error(ev: dict[str, Any]) -> ErrorEvent:
+    return ErrorEvent(
+        aware(ev["at"]), str(ev["flow"]), str(ev["event"]), str(ev["message"] or "")
+    )
+
+
+def _sftp(settings: Settings, ledger: Ledger) -> SftpView | None:
+    if not settings.sftp.host:
+        return None
+    from bridge.folders.sftp import ENDPOINT
+
+    sftp = settings.sftp
+    name = f"{sftp.username}@{sftp.host}:{sftp.port}"
+    state = ledger.remote.endpoint_state(ENDPOINT)
+    if state is None:
+        return SftpView(name, None)
+    return SftpView(name, state.state, state.since, state.error)
+
+
+def status(settings: Settings, ledger: Ledger) -> StatusView:
+    """Collect the service's state: folders, files by status, last runs and errors.
+
+    Args:
+        settings: The bridge settings (folder root, SFTP endpoint).
+        ledger: The ledger to read.
+    """
+    resolutions = ResolutionStore(ledger)
+    attention, total = resolutions.unresolved(LIST_LIMIT)
+    return StatusView(
+        root=settings.root,
+        folders=_folders(settings),
+        files_by_status=ledger.files.status_counts(),
+        last_files=tuple(file_entry(r) for r in ledger.files.recent(LAST_FILES)),
+        last_errors=tuple(
+            _error(ev) for ev in ledger.files.recent_events(LAST_ERRORS, level="error")
+        ),
+        export=_export(ledger),
+        mismatches=tuple(
+            MismatchView(
+                str(m["shipment_id"]),
+                str(m["order_number"]),
+                str(m["mismatch_reason"]),
+            )
+            for m in ledger.shipments.mismatches()[:LIST_LIMIT]
+        ),
+        attention=tuple(file_entry(r) for r in attention),
+        attention_total=total,
+        sftp=_sftp(settings, ledger),
+    )

@@ -1,0 +1,313 @@
+"""The typed views the use cases return: plain frozen data, no printing, no markup.
+
+A presenter (the CLI's text, a web page, JSON) renders these; it never queries the
+ledger or the folders itself. Times are timezone-aware UTC where the ledger gave a zone,
+and paths are absolute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bridge.errors import FileIssue
+
+__all__ = [
+    "AuditView",
+    "ErrorEvent",
+    "ExportFailureView",
+    "ExportView",
+    "FileAudit",
+    "FileEntry",
+    "FolderCounts",
+    "MismatchView",
+    "OrderAudit",
+    "OrderExportEntry",
+    "ProcessView",
+    "ProductStateView",
+    "RecordEntry",
+    "RecordHistory",
+    "ResolutionView",
+    "ResolveView",
+    "RetryView",
+    "SftpView",
+    "ShipmentStepView",
+    "SkuAudit",
+    "StatusView",
+]
+
+
+# -- shared pieces ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResolutionView:
+    """How an operator dealt with a failed file (``resolved`` or ``retried``)."""
+
+    action: str
+    note: str
+    who: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """One stored per-record outcome of a file."""
+
+    line: int | None
+    key: str
+    outcome: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One received file as the ledger knows it."""
+
+    id: int
+    kind: str
+    name: str
+    sha256: str
+    status: str
+    received_at: datetime
+    records_total: int
+    records_applied: int
+    records_unchanged: int
+    records_rejected: int
+    records_skipped: int
+    final_path: str | None = None
+    report_path: str | None = None
+    last_error: str | None = None
+    resolution: ResolutionView | None = None
+    records: tuple[RecordEntry, ...] = ()
+
+
+# -- status ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FolderCounts:
+    """Entries of one kind waiting in its inbox, in work, and under ``failed/``."""
+
+    kind: str
+    pending: int
+    processing: int
+    failed_entries: int
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    """A service event of level ``error``."""
+
+    at: datetime
+    flow: str
+    event: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ExportFailureView:
+    """An order that could not be exported yet."""
+
+    order_number: str
+    reason: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ExportView:
+    """The order export: cursor, last poll, counts and failures."""
+
+    cursor: datetime | None
+    last_poll: datetime | None
+    exported: int
+    comments_pending: int
+    failures: tuple[ExportFailureView, ...]
+
+
+@dataclass(frozen=True)
+class MismatchView:
+    """An ERP shipment whose Magento invoice differs from the ERP's amount."""
+
+    shipment_id: str
+    order_number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SftpView:
+    """The SFTP endpoint: who it is and its last known state (None: not contacted)."""
+
+    name: str
+    state: str | None
+    since: datetime | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """Everything ``bridge status`` shows."""
+
+    root: Path
+    folders: tuple[FolderCounts, ...]
+    files_by_status: dict[str, int]
+    last_files: tuple[FileEntry, ...]
+    last_errors: tuple[ErrorEvent, ...]
+    export: ExportView
+    mismatches: tuple[MismatchView, ...]
+    attention: tuple[FileEntry, ...]
+    attention_total: int
+    sftp: SftpView | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """True while a failed or partly applied file is unresolved."""
+        return self.attention_total > 0
+
+
+# -- audit -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordHistory:
+    """One per-record outcome of a business key, with the file it came from."""
+
+    at: datetime
+    kind: str
+    outcome: str
+    file_name: str
+    file_id: int
+    line: int | None
+    record_key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ProductStateView:
+    """What the last file applying a SKU's core data did."""
+
+    action: str
+    applied_at: datetime
+    file_id: int | None
+    fields: str
+
+
+@dataclass(frozen=True)
+class SkuAudit:
+    """``audit sku``: the SKU's record history and its product state."""
+
+    sku: str
+    history: tuple[RecordHistory, ...]
+    product: ProductStateView | None
+
+    @property
+    def found(self) -> bool:
+        """True when anything is known about the SKU."""
+        return bool(self.history) or self.product is not None
+
+
+@dataclass(frozen=True)
+class OrderExportEntry:
+    """How an order was written to the outbox."""
+
+    exported_at: datetime
+    file_name: str
+    sha256: str
+    entity_id: int
+    comment_state: str
+
+
+@dataclass(frozen=True)
+class ShipmentStepView:
+    """How far one ERP shipment of an order got."""
+
+    shipment_id: str
+    state: str
+    magento_shipment_id: int | None
+    ship_file: str | None
+    invoice_id: int | None
+    invoice_file: str | None
+    grand_total: str | None
+    shipping_amount: str | None
+    fee: str | None
+    mismatch: bool
+    mismatch_reason: str | None
+
+
+@dataclass(frozen=True)
+class OrderAudit:
+    """``audit order``: its export, its ERP shipments and their records."""
+
+    number: str
+    export: OrderExportEntry | None
+    shipments: tuple[ShipmentStepView, ...]
+    history: tuple[RecordHistory, ...]
+
+    @property
+    def found(self) -> bool:
+        """True when anything is known about the order."""
+        return self.export is not None or bool(self.shipments or self.history)
+
+
+@dataclass(frozen=True)
+class FileAudit:
+    """``audit file``: every file received under one name, oldest first."""
+
+    name: str
+    files: tuple[FileEntry, ...]
+
+    @property
+    def found(self) -> bool:
+        """True when a file of that name was received."""
+        return bool(self.files)
+
+
+AuditView = SkuAudit | OrderAudit | FileAudit
+"""Any of the three audit views; each has ``found``."""
+
+
+# -- actions -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProcessView:
+    """What became of one file applied now (``bridge process``).
+
+    ``status`` is the pipeline's outcome (``done | partial | failed | duplicate |
+    pending``), or ``taken`` when another bridge process claimed the file first.
+    """
+
+    name: str
+    kind: str
+    status: str
+    file_id: int | None = None
+    final_path: Path | None = None
+    report_path: Path | None = None
+    rejects_path: Path | None = None
+    issues: tuple[FileIssue, ...] = ()
+    error: str | None = None
+
+    @property
+    def had_problems(self) -> bool:
+        """True when the file was not (completely) applied."""
+        return self.status in ("failed", "partial", "pending", "taken")
+
+
+@dataclass(frozen=True)
+class RetryView:
+    """A failed file copied back into its inbox, or why it was not.
+
+    Attributes:
+        file_id: The failed file's ledger id.
+        refused: Why nothing was done, or None.
+        copy: The new file in the inbox (the normal pipeline takes it).
+        evidence: The failed file, left where it is.
+    """
+
+    file_id: int
+    refused: str | None = None
+    copy: Path | None = None
+    evidence: Path | None = None
+
+
+@dataclass(frozen=True)
+class ResolveView:
+    """A failure marked resolved, or why it was not."""
+
+    file_id: int
+    refused: str | None = None
+    name: str | None = None
+    resolution: ResolutionView | None = None
