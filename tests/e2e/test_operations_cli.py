@@ -1,0 +1,79 @@
+"""`bridge process`, `retry`, `resolve`, `status` and `audit` as an operator uses them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bridge.cli import cli
+from tests.e2e.conftest import BridgeHome
+
+CP1252 = (
+    Path(__file__).parents[1] / "fixtures" / "erp" / "products-cp1252.csv"
+).read_bytes()
+PRODUCT = "<products><product><sku>OPS-1</sku><name>Mug</name><price>9</price></product></products>"
+
+
+def _file_id(home: BridgeHome, name: str) -> int:
+    out = home.cli("audit", "file", name).stdout
+    found = re.search(r"#(\d+) received", out)
+    assert found is not None, out
+    return int(found.group(1))
+
+
+def test_failed_files_are_retried_and_resolved_from_the_cli(home: BridgeHome) -> None:
+    """An operator retries one failed file and resolves another; status then is clear."""
+    home.drop("products", "bad.xml", "<products>")
+    home.drop("products", "erp.csv", CP1252)
+    assert home.cli("run", "--once").returncode == 1
+    bad, erp = _file_id(home, "bad.xml"), _file_id(home, "erp.csv")
+    status = home.cli("status").stdout
+    assert "needs attention (2 failed or partly applied file(s)" in status
+    assert f"#{bad} " in status.split("needs attention")[1]
+
+    retried = home.cli("retry", str(bad), "--by", "ops")
+    assert retried.returncode == 0, retried.stderr
+    assert (home.root / "inbox" / "products" / "bad.xml").read_text() == "<products>"
+    assert len(list((home.root / "failed" / "products").glob("*_bad.xml"))) == 1
+
+    resolved = home.cli("resolve", str(erp), "--note", "ERP re-sends it", "--by", "ann")
+    assert resolved.returncode == 0, resolved.stderr
+    assert "resolved by ann" in resolved.stdout
+    audit = home.cli("audit", "file", "erp.csv").stdout
+    assert re.search(r"resolved \S+ \S+ UTC by ann: ERP re-sends it", audit)
+    assert "needs attention" not in home.cli("status").stdout
+
+    again = home.cli("resolve", str(erp), "--note", "twice", "--by", "bob")
+    assert again.returncode == 1
+    assert "already resolved by ann" in again.stderr
+    assert home.cli("retry", "999").returncode == 1
+    assert home.cli("resolve", str(erp)).returncode == 2  # --note is required
+
+
+def test_process_prints_the_outcome_and_exit_code(home: BridgeHome) -> None:
+    """`bridge process` prints only the file's outcome: 0 when done, 1 when it failed."""
+    ok = home.cli("process", str(home.drop("products", "p.xml", PRODUCT)))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("products/p.xml: done -> ")
+    assert "orders exported" not in ok.stdout  # no export ran
+    bad = home.cli("process", str(home.drop("products", "bad.xml", "<products>")))
+    assert bad.returncode == 1
+    assert "products/bad.xml: failed" in bad.stdout
+    assert "report: " in bad.stdout
+
+
+def test_process_takes_an_inbox_file_with_its_done_file(home: BridgeHome) -> None:
+    """With done files, `bridge process` claims the file and its done file together."""
+    path = home.drop("products", "p.xml", PRODUCT)
+    path.with_name("p.xml.done").write_bytes(b"")
+    result = CliRunner().invoke(
+        cli,
+        ["process", str(path), "--config", str(home.config)],
+        env={"BRIDGE_FOLDERS__DONE_SUFFIX": ".done"},
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (home.root / "inbox" / "products").iterdir()) == []
+    [archived] = [p for p in home.files("archive") if p.name.endswith("_p.xml")]
+    assert archived.with_name(archived.name + ".done").is_file()

@@ -1,0 +1,49 @@
+"""The status use case: folders, files, errors, export and attention as one view."""
+
+from __future__ import annotations
+
+from tests.usecases.conftest import Home, products_xml
+
+
+def test_status_of_a_new_home_is_empty(home: Home) -> None:
+    """A home that received nothing has zero counts, no files and needs nothing."""
+    view = home.ops.status()
+    assert view.root == home.root
+    assert [
+        (c.kind, c.pending, c.processing, c.failed_entries) for c in view.folders
+    ] == [
+        ("products", 0, 0, 0),
+        ("stock", 0, 0, 0),
+        ("shipments", 0, 0, 0),
+    ]
+    assert view.files_by_status == {}
+    assert view.last_files == ()
+    assert view.export.cursor is None
+    assert view.export.exported == 0
+    assert view.sftp is None
+    assert not view.needs_attention
+
+
+def test_status_counts_files_errors_and_what_needs_attention(home: Home) -> None:
+    """After a good, a bad and a waiting file, status shows each where it belongs."""
+    home.ops.process(home.drop("products", "ok.xml", products_xml("ST-1")), "products")
+    bad = home.ops.process(home.drop("products", "bad.xml", "<products>"), "products")
+    home.drop("stock", "waiting.csv", "sku,qty\nST-1,1\n")
+    view = home.ops.status()
+    assert view.files_by_status == {"done": 1, "failed": 1}
+    assert [f.name for f in view.last_files] == ["bad.xml", "ok.xml"]
+    counts = {c.kind: c for c in view.folders}
+    assert counts["stock"].pending == 1
+    assert counts["products"].failed_entries == 2  # the file and its report
+    assert [e.event for e in view.last_errors] == ["file_failed"]
+    assert [f.id for f in view.attention] == [bad.file_id]
+    assert view.attention_total == 1
+
+
+def test_status_names_the_sftp_endpoint_before_first_contact(home: Home) -> None:
+    """With SFTP configured but never polled, status names it as not contacted."""
+    home.reconfigure({"sftp": {"host": "127.0.0.1", "port": 2222, "username": "erp"}})
+    view = home.ops.status()
+    assert view.sftp is not None
+    assert view.sftp.name == "erp@127.0.0.1:2222"
+    assert view.sftp.state is None
