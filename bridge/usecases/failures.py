@@ -18,6 +18,8 @@ import os
 import shutil
 from pathlib import Path
 
+import structlog
+
 from bridge.config import Settings
 from bridge.ledger import Ledger
 from bridge.ledger.files import FileRow
@@ -26,6 +28,8 @@ from bridge.usecases._rows import resolution_view
 from bridge.usecases.views import ResolveView, RetryView
 
 __all__ = ["resolve", "retry"]
+
+log = structlog.get_logger("bridge.usecases")
 
 
 def _already(row: FileRow, res: Resolution) -> str:
@@ -94,6 +98,7 @@ def retry(settings: Settings, ledger: Ledger, file_id: int, *, who: str) -> Retr
     suffix = settings.folders.done_suffix
     if suffix:
         copy.with_name(copy.name + suffix).touch(exist_ok=False)
+    log.info("file_retried", flow=row.kind, file=row.name, status=copy.name)
     return RetryView(file_id, copy=copy, evidence=evidence)
 
 
@@ -124,4 +129,5 @@ def resolve(ledger: Ledger, file_id: int, *, note: str, who: str) -> ResolveView
         return ResolveView(
             file_id, refused=_already(row, earlier) if earlier else "already resolved"
         )
+    log.info("file_resolved", flow=row.kind, file=row.name, status=row.status)
     return ResolveView(file_id, name=row.name, resolution=resolution_view(res))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from structlog.testing import capture_logs
+
 from tests.usecases.conftest import FIXTURES, Home, products_xml
 
 CP1252 = (FIXTURES / "products-cp1252.csv").read_bytes()
@@ -22,7 +24,9 @@ def test_retry_copies_the_failed_file_back_and_it_applies(home: Home) -> None:
     """A retried file reappears in its inbox under its name and applies once fixed."""
     file_id = _failed_cp1252(home)
     home.reconfigure(CP1252_SETTINGS)
-    view = home.ops.retry(file_id, who="ops")
+    with capture_logs() as logs:
+        view = home.ops.retry(file_id, who="ops")
+    assert [(e["event"], e["status"]) for e in logs] == [("file_retried", "erp.csv")]
     assert view.refused is None
     assert view.copy == home.root / "inbox" / "products" / "erp.csv"
     assert view.copy.read_bytes() == CP1252
@@ -95,7 +99,11 @@ def test_resolve_records_the_note_and_clears_the_attention(home: Home) -> None:
     before = home.ops.status()
     assert before.needs_attention
     assert [f.id for f in before.attention] == [file_id]
-    view = home.ops.resolve(file_id, note="  re-sent by the ERP as UTF-8 ", who="ann")
+    with capture_logs() as logs:
+        view = home.ops.resolve(
+            file_id, note="  re-sent by the ERP as UTF-8 ", who="ann"
+        )
+    assert [(e["event"], e["file"]) for e in logs] == [("file_resolved", "erp.csv")]
     assert view.refused is None
     assert view.resolution is not None
     assert view.resolution.note == "re-sent by the ERP as UTF-8"
