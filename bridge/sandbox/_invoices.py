@@ -19,6 +19,7 @@ from bridge.sandbox._documents import (
     comment_entries,
     document_item,
     list_documents,
+    notify,
     refuse,
 )
 from bridge.sandbox._money import ZERO, cents, dec, num
@@ -158,6 +159,7 @@ def invoice(shop: Shop, req: Request, orderId: str) -> int:  # noqa: N803
     shop.data["invoices"][str(invoice_id)] = doc
     _book(order, doc)
     recompute_state(order, shop.now())
+    notify(shop, order, "invoice", invoice_id, body)
     return invoice_id
 
 

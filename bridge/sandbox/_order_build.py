@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bridge.sandbox._money import ZERO, cents, dec, num
+from bridge.sandbox._msi import reserve_for_order
 from bridge.sandbox._router import bad_request
 from bridge.sandbox._state import Shop
 
@@ -89,6 +90,7 @@ def _line(
         "product_id": product.get("id"),
         "product_type": "configurable" if item.get("parent_sku") else "simple",
         "qty_ordered": num(qty),
+        "is_qty_decimal": int(bool(item.get("is_qty_decimal"))),
         "qty_invoiced": 0,
         "qty_shipped": 0,
         "qty_canceled": 0,
@@ -168,6 +170,10 @@ def build_order(shop: Shop, spec: dict[str, Any]) -> dict[str, Any]:
         The stored order document (state ``new``, status ``pending``).
     """
     items = _validate_items(spec.get("items"))
+    wanted: dict[str, Decimal] = {}
+    for item in items:
+        wanted[item["sku"]] = wanted.get(item["sku"], ZERO) + dec(item["qty"])
+    reserve_for_order(shop, wanted)
     now = str(spec.get("created_at") or shop.now())
     rows = [cents(dec(i["price"]) * dec(i["qty"])) for i in items]
     discounts = _allocate(cents(abs(dec(spec.get("discount_amount")))), rows)

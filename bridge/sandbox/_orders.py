@@ -14,7 +14,7 @@ from typing import Any
 from bridge.sandbox._money import dec, num
 from bridge.sandbox._router import Request, Router, bad_request
 from bridge.sandbox._search import parse, search
-from bridge.sandbox._state import Shop
+from bridge.sandbox._state import Shop, record_email
 
 router = Router()
 SALES = "Magento_Sales::sales"
@@ -114,6 +114,11 @@ def add_comment(shop: Shop, req: Request, id: str) -> bool:
         notified=int(history.get("is_customer_notified") or 0),
         visible=int(history.get("is_visible_on_front") or 0),
     )
+    if history.get("is_customer_notified"):
+        # OrderCommentSender mails the comment itself (Sales/Model/Order/Email/Sender).
+        record_email(
+            shop, order, "order_comment", order["entity_id"], history.get("comment")
+        )
     return True
 
 

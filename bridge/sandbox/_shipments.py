@@ -16,9 +16,11 @@ from bridge.sandbox._documents import (
     comment_entries,
     document_item,
     list_documents,
+    notify,
     refuse,
 )
 from bridge.sandbox._money import ZERO, dec, num
+from bridge.sandbox._msi import deduct
 from bridge.sandbox._orders import can_do, recompute_state
 from bridge.sandbox._router import Request, Router
 from bridge.sandbox._state import Shop
@@ -76,6 +78,7 @@ def ship(shop: Shop, req: Request, orderId: str) -> int:  # noqa: N803
     shipment_id = int(shop.data["seq"].get("shipment", 0)) + 1
     tracks = _tracks(shop, body, order["entity_id"], shipment_id, errors)
     refuse(SHIPMENT, errors)
+    deduct(shop, _source_code(body), chosen.lines)
     shop.next_id("shipment")
     items = []
     for line, qty in chosen.lines:
@@ -106,6 +109,7 @@ def ship(shop: Shop, req: Request, orderId: str) -> int:  # noqa: N803
         "extension_attributes": {"source_code": _source_code(body)},
     }
     recompute_state(order, shop.now())
+    notify(shop, order, "shipment", shipment_id, body)
     return shipment_id
 
 

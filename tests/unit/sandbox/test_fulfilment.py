@@ -35,7 +35,9 @@ def _lines(order: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {ln["sku"]: ln for ln in order["items"] if "parent_item_id" not in ln}
 
 
-def _ship(api: httpx.Client, order_id: int, items: list[dict[str, Any]], **extra: Any):
+def _ship(
+    api: httpx.Client, order_id: int, items: list[dict[str, Any]], **extra: Any
+) -> httpx.Response:
     body = {
         "items": items,
         "notify": False,
@@ -49,7 +51,7 @@ def _ship(api: httpx.Client, order_id: int, items: list[dict[str, Any]], **extra
 
 def _invoice(
     api: httpx.Client, order_id: int, items: list[dict[str, Any]], **extra: Any
-):
+) -> httpx.Response:
     return api.post(
         f"/rest/V1/order/{order_id}/invoice",
         json={"capture": True, "notify": False, "items": items, **extra},
@@ -180,33 +182,67 @@ def _message(response: httpx.Response) -> str:
     return str(response.json()["message"])
 
 
-def test_over_quantity_is_refused_and_nothing_changes(
+def test_ship_clamps_over_quantity_and_invoice_refuses_it(
     api: httpx.Client, place_order: OrderFactory
 ) -> None:
-    """Shipping or invoicing more than remains names the SKU and applies nothing."""
+    """Ship takes at most what is left; invoice refuses more with Magento's words."""
     order = place_order()
-    item = {"order_item_id": order["items"][0]["item_id"], "qty": 3}
-    assert _message(_ship(api, order["entity_id"], [item])) == (
-        "Shipment Document Validation Error(s):\n"
-        "The quantity to ship must not be greater "
-        'than the unshipped quantity for product SKU "A-1".'
-    )
+    line = order["items"][0]
+    item = {"order_item_id": line["item_id"], "qty": 3}
     assert _message(_invoice(api, order["entity_id"], [item])) == (
-        "Invoice Document Validation Error(s):\n"
-        "The quantity to invoice must not be greater "
-        'than the uninvoiced quantity for product SKU "A-1".'
+        'We found an invalid quantity to invoice item "%1".'
     )
-    assert _get(api, "/rest/V1/shipments")["total_count"] == 0
+    assert _invoice(api, order["entity_id"], [item]).json()["parameters"] == [
+        line["name"]
+    ]
+    shipment_id = _ship(api, order["entity_id"], [item]).json()
+    shipment = _get(api, f"/rest/V1/shipment/{shipment_id}")
+    assert [i["qty"] for i in shipment["items"]] == [2]
     assert (
         _get(api, f"/rest/V1/orders/{order['entity_id']}")["items"][0]["qty_shipped"]
-        == 0
+        == 2
     )
 
 
-def test_unknown_items_and_missing_tracking(
+def test_fractions_are_truncated_on_whole_unit_items(
     api: httpx.Client, place_order: OrderFactory
 ) -> None:
-    """Unknown ids alone mean "without products"; mixed with known ones, refused."""
+    """1.7 of a whole-unit item ships and invoices 1; a decimal item keeps 0.5."""
+    order = place_order(
+        items=[
+            {"sku": "A-1", "qty": 2, "price": "100.00", "tax_percent": 25},
+            {
+                "sku": "ROPE",
+                "qty": 2.5,
+                "price": "10.00",
+                "tax_percent": 25,
+                "is_qty_decimal": True,
+            },
+        ]
+    )
+    whole, rope = order["items"]
+    items = [
+        {"order_item_id": whole["item_id"], "qty": 1.7},
+        {"order_item_id": rope["item_id"], "qty": 0.5},
+    ]
+    shipment = _get(
+        api, f"/rest/V1/shipment/{_ship(api, order['entity_id'], items).json()}"
+    )
+    assert [i["qty"] for i in shipment["items"]] == [1, 0.5]
+    invoice = _get(
+        api, f"/rest/V1/invoices/{_invoice(api, order['entity_id'], items).json()}"
+    )
+    assert [i["qty"] for i in invoice["items"]] == [1, 0.5]
+    below_one = [{"order_item_id": whole["item_id"], "qty": 0.4}]
+    assert _message(_ship(api, order["entity_id"], below_one)).endswith(
+        "You can't create a shipment without products."
+    )
+
+
+def test_unknown_items_are_ignored_and_missing_tracking(
+    api: httpx.Client, place_order: OrderFactory
+) -> None:
+    """Unknown ids are skipped (the loop runs over the order's lines); alone: none."""
     order = place_order()
     oid, known = order["entity_id"], order["items"][0]["item_id"]
     unknown = [{"order_item_id": -1, "qty": 1}]
@@ -216,14 +252,13 @@ def test_unknown_items_and_missing_tracking(
     assert _message(_ship(api, oid, unknown)).endswith(
         "You can't create a shipment without products."
     )
-    mixed = [*unknown, {"order_item_id": known, "qty": 1}]
-    assert _message(_invoice(api, oid, mixed)).endswith(
-        "The invoice contains one or more items that are not part of the original"
-        " order."
-    )
-    assert "that is not part of the original order." in _message(_ship(api, oid, mixed))
     no_number = _ship(api, oid, [], tracks=[{"title": "PN", "carrier_code": "custom"}])
     assert _message(no_number).endswith("Please enter a tracking number.")
+    mixed = [*unknown, {"order_item_id": known, "qty": 1}]
+    shipment = _get(api, f"/rest/V1/shipment/{_ship(api, oid, mixed).json()}")
+    assert [(i["order_item_id"], i["qty"]) for i in shipment["items"]] == [(known, 1)]
+    invoice = _get(api, f"/rest/V1/invoices/{_invoice(api, oid, mixed).json()}")
+    assert [(i["order_item_id"], i["qty"]) for i in invoice["items"]] == [(known, 1)]
 
 
 @pytest.mark.parametrize("state", ["holded", "canceled", "payment_review"])

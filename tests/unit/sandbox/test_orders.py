@@ -201,9 +201,9 @@ def test_comments_list_newest_first(
 
 
 def test_unknown_store_code_is_refused(api: httpx.Client) -> None:
-    """A store code other than default or all is refused with 400."""
+    """A store code other than default or all is 404, as Magento's NoSuchEntity."""
     response = api.get("/rest/nostore/V1/orders")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "store" in response.json()["message"]
 
 
