@@ -1,11 +1,14 @@
 """``POST /V1/order/{orderId}/invoice``, invoice reads and payment transactions.
 
-Totals split as Magento's invoice total collectors do (API-FACTS §5): the whole
-shipping amount and shipping tax go on the first non-cancelled invoice (M1, M2),
-the invoice fee likewise (Svea-style modules copy that loop, E1/E2); each line's
-tax and discount are ``remaining * qty / remaining qty`` rounded, and the invoice
-that takes a line's last quantity takes its remainder, which absorbs rounding.
-``capture: true`` on an online payment method records a capture transaction.
+Totals split as Magento's invoice total collectors do: the whole shipping amount
+and shipping tax go on the first non-canceled invoice without shipping
+(``Sales/Model/Order/Invoice/Total/Shipping``), the invoice fee likewise as Svea
+WebPay's ``Invoice/HandlingFee`` does (:mod:`bridge.sandbox._fees`); each line's row
+total, discount and tax are ``left * qty / (ordered - invoiced)`` through one delta
+rounder per invoice (``Invoice::roundPrice``), and the invoice that takes a line's
+last quantity takes its remainder (``Invoice/Item::isLast``). Over-quantity is
+refused by ``InvoiceService::setInvoiceItemQuantity``. ``capture: true`` on an online
+payment method records a capture transaction (``Sales/Model/Order/Payment::capture``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from bridge.sandbox._documents import (
     notify,
     refuse,
 )
-from bridge.sandbox._money import ZERO, cents, dec, num
+from bridge.sandbox._fees import DeltaRounder, book_invoice_fee, fee_for_invoice
+from bridge.sandbox._money import ZERO, dec, num
 from bridge.sandbox._order_build import OFFLINE_METHODS
 from bridge.sandbox._orders import can_do, recompute_state, remaining
 from bridge.sandbox._router import Request, Router
@@ -48,23 +52,48 @@ def _order_errors(order: dict[str, Any]) -> list[str]:
     return []
 
 
-def _share(total: Any, done: Any, qty: Decimal, left: Decimal) -> Decimal:
-    """The part of ``total - done`` for ``qty`` of ``left`` (all of it at the end)."""
-    rest = dec(total) - dec(done)
-    return rest if qty >= left else cents(rest * qty / left)
+def _amounts(
+    lines: list[tuple[dict[str, Any], Decimal]],
+) -> list[dict[str, Decimal]]:
+    """Row total, discount and tax of each invoiced line, rounded as Magento does.
+
+    A line that takes its last quantity (``Invoice/Item::isLast``) takes what is left
+    of each amount; the others take ``left * qty / (ordered - invoiced)`` through one
+    delta rounder per invoice, row totals first, then discounts, then taxes (the
+    collectors' order), and row totals incl. tax through their own rounder.
+    """
+    regular, including = DeltaRounder(), DeltaRounder()
+    parts: list[dict[str, Decimal]] = [{} for _ in lines]
+    steps = (
+        ("row", "row_total", "row_invoiced", False),
+        ("discount", "discount_amount", "discount_invoiced", True),
+        ("tax", "tax_amount", "tax_invoiced", False),
+    )
+    for key, total, done, negative in steps:
+        for (line, qty), part in zip(lines, parts, strict=True):
+            rest = dec(line[total]) - dec(line[done])
+            available = dec(line["qty_ordered"]) - dec(line["qty_invoiced"])
+            if qty >= remaining(line, "qty_invoiced"):
+                part[key] = rest
+            else:
+                part[key] = regular.round(rest * qty / available, negative=negative)
+    for (line, qty), part in zip(lines, parts, strict=True):
+        incl = dec(line["row_total_incl_tax"]) / dec(line["qty_ordered"]) * qty
+        part["incl"] = including.round(incl)
+    return parts
 
 
 def _invoice_item(
-    shop: Shop, invoice_id: int, line: dict[str, Any], qty: Decimal
+    shop: Shop,
+    invoice_id: int,
+    line: dict[str, Any],
+    qty: Decimal,
+    part: dict[str, Decimal],
 ) -> dict[str, Any]:
-    left = remaining(line, "qty_invoiced")
-    row = _share(line["row_total"], line["row_invoiced"], qty, left)
-    tax = _share(line["tax_amount"], line["tax_invoiced"], qty, left)
-    discount = _share(line["discount_amount"], line["discount_invoiced"], qty, left)
     for key, value in (
-        ("row_invoiced", row),
-        ("tax_invoiced", tax),
-        ("discount_invoiced", discount),
+        ("row_invoiced", part["row"]),
+        ("tax_invoiced", part["tax"]),
+        ("discount_invoiced", part["discount"]),
     ):
         line[key] = line[f"base_{key}"] = num(dec(line[key]) + value)
     line["qty_invoiced"] = num(dec(line["qty_invoiced"]) + qty)
@@ -72,10 +101,10 @@ def _invoice_item(
     item |= {
         "price": line["price"],
         "price_incl_tax": line["price_incl_tax"],
-        "row_total": num(row),
-        "row_total_incl_tax": num(cents(dec(line["price_incl_tax"]) * qty)),
-        "tax_amount": num(tax),
-        "discount_amount": num(discount),
+        "row_total": num(part["row"]),
+        "row_total_incl_tax": num(part["incl"]),
+        "tax_amount": num(part["tax"]),
+        "discount_amount": num(part["discount"]),
     }
     for key in (
         "price",
@@ -128,16 +157,18 @@ def invoice(shop: Shop, req: Request, orderId: str) -> int:  # noqa: N803
     refuse(INVOICE, chosen.errors)
     earlier = _earlier(shop, order["entity_id"])
     invoice_id = shop.next_id("invoice")
-    items = [_invoice_item(shop, invoice_id, line, qty) for line, qty in chosen.lines]
+    parts = _amounts(chosen.lines)
+    items = [
+        _invoice_item(shop, invoice_id, line, qty, part)
+        for (line, qty), part in zip(chosen.lines, parts, strict=True)
+    ]
     items += _child_items(
         shop, order, invoice_id, {ln["item_id"]: q for ln, q in chosen.lines}
     )
     takes_shipping = not any(dec(inv["shipping_amount"]) for inv in earlier)
-    fee = dec(order["extension_attributes"].get("invoice_fee"))
-    takes_fee = not any(
-        dec(inv["extension_attributes"].get("invoice_fee")) for inv in earlier
-    )
-    doc = _totals(order, items, takes_shipping, fee if takes_fee else ZERO)
+    fee = fee_for_invoice(shop, order, earlier)
+    book_invoice_fee(shop, invoice_id, fee)
+    doc = _totals(order, items, takes_shipping, fee)
     doc.update(
         {
             "entity_id": invoice_id,
@@ -190,10 +221,6 @@ def _totals(
     }
     for key, value in amounts.items():
         doc[key] = doc[f"base_{key}"] = num(value)
-    doc["extension_attributes"] = {
-        "invoice_fee": num(fee),
-        "base_invoice_fee": num(fee),
-    }
     return doc
 
 

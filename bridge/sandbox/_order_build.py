@@ -3,8 +3,9 @@
 Amounts follow Magento's default tax setup: prices and shipping are excluding tax,
 the discount is applied before tax, each line's tax is
 ``round((row_total - discount) * rate)``, shipping is taxed at the highest item
-rate, and the invoice fee (as a Svea-style payment module adds it) is tax-free and
-shown as ``extension_attributes.invoice_fee``. All arithmetic is Decimal, rounded
+rate, and the invoice fee is tax-free and stored as Svea WebPay's module stores it
+(``handling_fee_amount``, visible over REST only inside ``grand_total``; see
+:mod:`bridge.sandbox._fees`). All arithmetic is Decimal, rounded
 half-up to cents, and ``grand_total = subtotal + shipping + tax + discount + fee``.
 A ``parent_sku`` item becomes a configurable parent line (carrying the simple's SKU
 and the price) plus a child line (``parent_item_id``, price 0).
@@ -15,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from bridge.sandbox._fees import set_order_fee
 from bridge.sandbox._money import ZERO, cents, dec, num
 from bridge.sandbox._msi import reserve_for_order
 from bridge.sandbox._router import bad_request
@@ -290,11 +292,11 @@ def _document(
             "payment_additional_info": [
                 {"key": "method_title", "value": METHOD_TITLES.get(method, method)}
             ],
-            "invoice_fee": num(fee),
         },
     }
     if customer.get("id"):
         order["customer_id"] = int(customer["id"])
+    set_order_fee(shop, entity_id, fee)
     set_amounts(order, amounts)
     return order
 

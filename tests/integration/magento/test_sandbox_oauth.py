@@ -12,7 +12,6 @@ from bridge.config import MagentoSettings
 from bridge.errors import MagentoAuthError
 from bridge.flows.export_orders import magento_time
 from bridge.magento import Filter, MagentoClient, OrdersAdapter, search_params
-
 from tests.integration.magento.conftest import SandboxControl
 
 KEYS = {
