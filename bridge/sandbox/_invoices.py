@@ -26,7 +26,7 @@ from bridge.sandbox._documents import (
     refuse,
 )
 from bridge.sandbox._fees import DeltaRounder, book_invoice_fee, fee_for_invoice
-from bridge.sandbox._money import ZERO, dec, num
+from bridge.sandbox._money import ZERO, base_key, dec, num
 from bridge.sandbox._order_build import OFFLINE_METHODS
 from bridge.sandbox._orders import can_do, recompute_state, remaining
 from bridge.sandbox._router import Request, Router
@@ -64,19 +64,29 @@ def _amounts(
     """
     regular, including = DeltaRounder(), DeltaRounder()
     parts: list[dict[str, Decimal]] = [{} for _ in lines]
+    # Subtotal collector, then Discount, then Tax (tax and compensation per item).
     steps = (
-        ("row", "row_total", "row_invoiced", False),
-        ("discount", "discount_amount", "discount_invoiced", True),
-        ("tax", "tax_amount", "tax_invoiced", False),
+        (("row", "row_total", "row_invoiced", False),),
+        (("discount", "discount_amount", "discount_invoiced", True),),
+        (
+            ("tax", "tax_amount", "tax_invoiced", False),
+            (
+                "comp",
+                "discount_tax_compensation_amount",
+                "discount_tax_compensation_invoiced",
+                False,
+            ),
+        ),
     )
-    for key, total, done, negative in steps:
+    for collector in steps:
         for (line, qty), part in zip(lines, parts, strict=True):
-            rest = dec(line[total]) - dec(line[done])
-            available = dec(line["qty_ordered"]) - dec(line["qty_invoiced"])
-            if qty >= remaining(line, "qty_invoiced"):
-                part[key] = rest
-            else:
-                part[key] = regular.round(rest * qty / available, negative=negative)
+            for key, total, done, negative in collector:
+                rest = dec(line.get(total)) - dec(line.get(done))
+                available = dec(line["qty_ordered"]) - dec(line["qty_invoiced"])
+                if qty >= remaining(line, "qty_invoiced"):
+                    part[key] = rest
+                else:
+                    part[key] = regular.round(rest * qty / available, negative=negative)
     for (line, qty), part in zip(lines, parts, strict=True):
         incl = dec(line["row_total_incl_tax"]) / dec(line["qty_ordered"]) * qty
         part["incl"] = including.round(incl)
@@ -94,8 +104,9 @@ def _invoice_item(
         ("row_invoiced", part["row"]),
         ("tax_invoiced", part["tax"]),
         ("discount_invoiced", part["discount"]),
+        ("discount_tax_compensation_invoiced", part["comp"]),
     ):
-        line[key] = line[f"base_{key}"] = num(dec(line[key]) + value)
+        line[key] = line[f"base_{key}"] = num(dec(line.get(key)) + value)
     line["qty_invoiced"] = num(dec(line["qty_invoiced"]) + qty)
     item = document_item(shop, "invoice_item", invoice_id, line, qty)
     item |= {
@@ -105,6 +116,7 @@ def _invoice_item(
         "row_total_incl_tax": num(part["incl"]),
         "tax_amount": num(part["tax"]),
         "discount_amount": num(part["discount"]),
+        "discount_tax_compensation_amount": num(part["comp"]),
     }
     for key in (
         "price",
@@ -113,6 +125,7 @@ def _invoice_item(
         "row_total_incl_tax",
         "tax_amount",
         "discount_amount",
+        "discount_tax_compensation_amount",
     ):
         item[f"base_{key}"] = item[key]
     return item
@@ -203,24 +216,42 @@ def _totals(
     subtotal = sum((dec(i["row_total"]) for i in items), ZERO)
     incl = sum((dec(i.get("row_total_incl_tax")) for i in items), ZERO)
     tax = sum((dec(i["tax_amount"]) for i in items), ZERO)
+    comp = sum((dec(i.get("discount_tax_compensation_amount")) for i in items), ZERO)
     discount = -sum((dec(i["discount_amount"]) for i in items), ZERO)
-    shipping = dec(order["shipping_amount"]) if takes_shipping else ZERO
-    shipping_tax = dec(order["shipping_tax_amount"]) if takes_shipping else ZERO
+    freight = {
+        key: dec(order.get(key)) if takes_shipping else ZERO
+        for key in (
+            "shipping_amount",
+            "shipping_tax_amount",
+            "shipping_incl_tax",
+            "shipping_discount_tax_compensation_amount",
+        )
+    }
+    # Invoice/Total/Discount adds the order's shipping discount to the invoice that
+    # takes the shipping.
+    if takes_shipping:
+        discount -= dec(order.get("shipping_discount_amount"))
     amounts = {
         "subtotal": subtotal,
         "subtotal_incl_tax": incl,
-        "shipping_amount": shipping,
-        "shipping_tax_amount": shipping_tax,
-        "shipping_incl_tax": shipping + shipping_tax,
-        "tax_amount": tax + shipping_tax,
+        **freight,
+        "tax_amount": tax + freight["shipping_tax_amount"],
+        "discount_tax_compensation_amount": comp,
         "discount_amount": discount,
-        "grand_total": subtotal + shipping + tax + shipping_tax + discount + fee,
+        "grand_total": subtotal
+        + tax
+        + comp
+        + discount
+        + fee
+        + freight["shipping_amount"]
+        + freight["shipping_tax_amount"]
+        + freight["shipping_discount_tax_compensation_amount"],
     }
     doc: dict[str, Any] = {
         "total_qty": num(sum((dec(i["qty"]) for i in items if i.get("price")), ZERO))
     }
     for key, value in amounts.items():
-        doc[key] = doc[f"base_{key}"] = num(value)
+        doc[key] = doc[base_key(key)] = num(value)
     return doc
 
 

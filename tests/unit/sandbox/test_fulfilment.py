@@ -358,3 +358,31 @@ def test_empty_items_ship_everything_left(
     _ship(api, order["entity_id"], [{"order_item_id": line, "qty": 2}])
     second = _ship(api, order["entity_id"], []).json()
     assert _get(api, f"/rest/V1/shipment/{second}")["items"][0]["qty"] == 3
+
+
+def test_prices_including_tax_and_a_shipping_discount(
+    api: httpx.Client, place_order: OrderFactory
+) -> None:
+    """Gross prices and a freight discount: compensations keep the totals whole."""
+    order = place_order(
+        items=[{"sku": "G-1", "qty": 2, "price": "125.00", "tax_percent": 25}],
+        prices_include_tax=True,
+        discount_amount="25",
+        shipping_amount="49",
+        shipping_discount_amount="9",
+    )
+    line = order["items"][0]
+    assert (line["price"], line["price_incl_tax"], line["row_total"]) == (100, 125, 200)
+    assert (line["tax_amount"], line["discount_tax_compensation_amount"]) == (45, 5)
+    assert (order["shipping_amount"], order["shipping_incl_tax"]) == (39.2, 49)
+    assert order["shipping_tax_amount"] == 8  # (49 - 9) * 25 / 125
+    assert order["shipping_discount_tax_compensation_amount"] == 1.8
+    assert (order["discount_amount"], order["tax_amount"]) == (-34, 53)
+    assert order["grand_total"] == 265  # 250 - 25 + 49 - 9, what the customer paid
+    item = {"order_item_id": line["item_id"], "qty": 1}
+    ids = [_invoice(api, order["entity_id"], [item]).json() for _ in range(2)]
+    first, second = (_get(api, f"/rest/V1/invoices/{i}") for i in ids)
+    assert (first["discount_amount"], second["discount_amount"]) == (-21.5, -12.5)
+    assert Decimal(str(first["grand_total"])) + Decimal(
+        str(second["grand_total"])
+    ) == Decimal(265)
