@@ -18,7 +18,7 @@ from typing import Any
 
 from bridge.sandbox._inventory import check_input_limit
 from bridge.sandbox._money import ZERO, dec, num
-from bridge.sandbox._orders import parent_lines, remaining
+from bridge.sandbox._orders import document_lines, remaining
 from bridge.sandbox._router import bad_request
 from bridge.sandbox._search import parse, search
 from bridge.sandbox._state import Shop, record_email
@@ -98,7 +98,7 @@ def select_lines(
     whole-unit lines; a line left at 0 is not part of the document.
     """
     result = Selection()
-    lines = parent_lines(order)
+    lines = document_lines(order, words.done_key)
     if not requested:
         result.lines = [
             (ln, remaining(ln, words.done_key))

@@ -28,7 +28,7 @@ from bridge.sandbox._documents import (
 from bridge.sandbox._fees import DeltaRounder, book_invoice_fee, fee_for_invoice
 from bridge.sandbox._money import ZERO, base_key, dec, num
 from bridge.sandbox._order_build import OFFLINE_METHODS
-from bridge.sandbox._orders import can_do, recompute_state, remaining
+from bridge.sandbox._orders import can_do, is_dummy, recompute_state, remaining
 from bridge.sandbox._router import Request, Router
 from bridge.sandbox._search import parse, search
 from bridge.sandbox._state import Shop
@@ -134,12 +134,17 @@ def _invoice_item(
 def _child_items(
     shop: Shop, order: dict[str, Any], invoice_id: int, parents: dict[int, Decimal]
 ) -> list[dict[str, Any]]:
-    """Child lines follow their parent's quantity with zero amounts."""
+    """Dummy children follow their invoiced parent's quantity with zero amounts.
+
+    A configurable's child takes the parent's quantity, a fixed-price bundle's
+    selection ``selection qty x`` it (``InvoiceService::prepareItemsQty``).
+    """
     items = []
     for line in order["items"]:
         qty = parents.get(line.get("parent_item_id") or -1)
-        if qty is None:
+        if qty is None or not is_dummy(order, line, shipment=False):
             continue
+        qty *= dec((line.get("_bundle") or {}).get("selection_qty") or 1)
         line["qty_invoiced"] = num(dec(line["qty_invoiced"]) + qty)
         items.append(
             document_item(shop, "invoice_item", invoice_id, line, qty)

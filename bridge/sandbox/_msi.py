@@ -36,12 +36,18 @@ _OPEN_STATES = ("new", "processing", "holded", "payment_review", "pending_paymen
 
 
 def stock_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
-    """The lines that hold stock: simple lines, a configurable's child's SKU on its parent.
+    """The lines that hold stock, by the SKU Magento deducts (``GetSkuFromOrderItem``).
 
-    The configurable's parent line carries the simple SKU (Magento's
-    ``GetSkuFromOrderItem``), so stock is counted on lines without a parent.
+    A configurable's parent line carries the simple's SKU (its child line is left
+    out); a bundle's selections hold the stock, not the bundle line.
     """
-    return [ln for ln in order["items"] if ln.get("parent_item_id") is None]
+    types = {ln["item_id"]: ln.get("product_type") for ln in order["items"]}
+    return [
+        ln
+        for ln in order["items"]
+        if ln.get("product_type") != "bundle"
+        and types.get(ln.get("parent_item_id")) != "configurable"
+    ]
 
 
 def reserved(shop: Shop, sku: str) -> Decimal:
@@ -131,7 +137,9 @@ def deduct(
     """
     needed: dict[str, Decimal] = {}
     for line, qty in shipped:
-        if not _manages_stock(shop, line["sku"]) or line.get("is_virtual"):
+        if line.get("product_type") == "bundle" or line.get("is_virtual"):
+            continue
+        if not _manages_stock(shop, line["sku"]):
             continue
         needed[line["sku"]] = needed.get(line["sku"], ZERO) + qty
     new: dict[str, Decimal] = {}

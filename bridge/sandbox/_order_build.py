@@ -16,9 +16,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from bridge.sandbox._bundles import bundle_lines, weight
 from bridge.sandbox._fees import set_order_fee
 from bridge.sandbox._money import ZERO, base_key, cents, dec, num
-from bridge.sandbox._msi import reserve_for_order
+from bridge.sandbox._msi import reserve_for_order, stock_lines
+from bridge.sandbox._orders import is_dummy
 from bridge.sandbox._pricing import line_amounts, shipping_amounts
 from bridge.sandbox._router import bad_request
 from bridge.sandbox._state import Shop
@@ -173,21 +175,30 @@ def build_order(shop: Shop, spec: dict[str, Any]) -> dict[str, Any]:
         The stored order document (state ``new``, status ``pending``).
     """
     items = _validate_items(spec.get("items"))
-    wanted: dict[str, Decimal] = {}
-    for item in items:
-        wanted[item["sku"]] = wanted.get(item["sku"], ZERO) + dec(item["qty"])
-    reserve_for_order(shop, wanted)
     now = str(spec.get("created_at") or shop.now())
-    rows = [cents(dec(i["price"]) * dec(i["qty"])) for i in items]
+    rows = [weight(i) for i in items]
     discounts = _allocate(cents(abs(dec(spec.get("discount_amount")))), rows)
+    incl = bool(spec.get("prices_include_tax"))
+
+    def make_line(item: dict[str, Any], discount: Decimal) -> dict[str, Any]:
+        return _line(shop, item, discount, now, incl=incl)
+
+    def make_child(parent: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+        return _child(shop, parent, item)
+
     lines: list[dict[str, Any]] = []
     for item, discount in zip(items, discounts, strict=True):
-        parent = _line(
-            shop, item, discount, now, incl=bool(spec.get("prices_include_tax"))
-        )
+        if isinstance(item.get("bundle"), dict):
+            lines += bundle_lines(shop, item, discount, make_line, make_child)
+            continue
+        parent = make_line(item, discount)
         lines.append(parent)
         if item.get("parent_sku"):
             lines.append(_child(shop, parent, item))
+    wanted: dict[str, Decimal] = {}
+    for line in stock_lines({"items": lines}):
+        wanted[line["sku"]] = wanted.get(line["sku"], ZERO) + dec(line["qty_ordered"])
+    reserve_for_order(shop, wanted)
     entity_id = shop.next_id("order")
     order = _document(shop, spec, entity_id, lines, now)
     for line in lines:
@@ -204,7 +215,8 @@ def _document(
     now: str,
 ) -> dict[str, Any]:
     customer = spec.get("customer") or {}
-    parents = [ln for ln in lines if "parent_item_id" not in ln]
+    # The lines that carry amounts: the ones an invoice does not treat as dummies.
+    parents = [ln for ln in lines if not is_dummy({"items": lines}, ln, shipment=False)]
     subtotal = sum((dec(ln["row_total"]) for ln in parents), ZERO)
     item_tax = sum((dec(ln["tax_amount"]) for ln in parents), ZERO)
     rate = max((dec(ln["tax_percent"]) for ln in parents), default=ZERO)
