@@ -2,8 +2,10 @@
 
 ``POST /sandbox/orders`` places an order, ``POST /sandbox/faults`` arms faults,
 ``GET /sandbox/requests`` lists every request seen (``DELETE`` forgets them),
+``GET /sandbox/emails`` lists the customer e-mails Magento would have sent,
 ``POST /sandbox/reset`` empties the shop, ``POST /sandbox/config`` switches input
-limits and assigns order statuses to states (as Admin > Stores > Order Status does),
+limits, assigns order statuses to states (as Admin > Stores > Order Status does) and
+sets the attribute set's custom attributes and the MSI sources that exist,
 ``POST /sandbox/seed`` adds realistic orders, and
 ``POST /sandbox/orders/{id}/state`` forces a state (e.g. ``payment_review``) that
 no REST call can reach. Their answers are not Magento's and are not schema-checked.

@@ -2,8 +2,15 @@
 
 Ship answers the new shipment id as a bare JSON scalar. It refuses orders in
 payment_review, holded or canceled (``A shipment cannot be created when an order
-has a status of %1``) and orders with nothing left to ship. A configurable is
-shipped on its parent line; the child's ``qty_shipped`` stays 0 (magento2#26228).
+has a status of %1``) and orders with nothing left to ship (``Sales/Model/
+ShipOrder.php``). Requested items are clamped and truncated as
+``ShipmentFactory::prepareItems`` does (:mod:`bridge.sandbox._documents`). A
+configurable is shipped on its parent line; the child's ``qty_shipped`` stays 0
+(magento2#26228); a ship-together bundle's selections follow the bundle line. Saving
+the shipment deducts its source's quantities as MSI does, or fails the whole call
+with ``Could not save a shipment, see error log for details``
+(:mod:`bridge.sandbox._msi`). With ``notify`` the customer's e-mail is recorded,
+with the comment only when ``appendComment`` is set.
 """
 
 from __future__ import annotations
