@@ -204,3 +204,20 @@ def test_sku_without_stock_gets_what_its_orders_need(
     assert _source_qty(api, "FLY-2") == 5
     assert _ship_all(api, first["entity_id"]).status_code == 200
     assert _source_qty(api, "FLY-2") == 3
+
+
+def test_unknown_source_code_is_refused_until_configured(
+    api: httpx.Client, skus: list[str]
+) -> None:
+    """A source code that does not exist fails the call; once configured it saves."""
+    item = {**_items(skus[:1])[0], "source_code": "lager-malmo"}
+    response = api.post("/rest/V1/inventory/source-items", json={"sourceItems": [item]})
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        "Could not save Source Item",
+    )
+    config = api.post("/sandbox/config", json={"sources": ["lager-malmo"]}).json()
+    assert config["sources"] == ["default", "lager-malmo"]
+    response = api.post("/rest/V1/inventory/source-items", json={"sourceItems": [item]})
+    assert response.status_code == 200
+    assert _source_qty(api, skus[0], "lager-malmo") == 5
