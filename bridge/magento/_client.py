@@ -14,6 +14,9 @@ answer                                 error
 route." or without a Magento body      ``base_url``, not one record's fault)
 401, 403                               ``MagentoAuthError`` (every flow pauses)
 408, 429, 5xx                          ``MagentoUnavailableError`` (+ ``retry_after``)
+400 "Could not save a shipment/an      ``MagentoUnavailableError``: Magento's
+invoice, see error log for details",   transient 400s (ship/invoice callers probe
+a deadlock or lock wait timeout        Magento before posting again)
 other statuses (3xx, 405, 406, ...)    ``MagentoRequestError``
 connect error, timeout, dropped        ``MagentoUnavailableError``
 connection
@@ -41,7 +44,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import structlog
@@ -60,6 +63,7 @@ __all__ = [
     "Filter",
     "MagentoClient",
     "classify",
+    "encode_query",
     "fill_message",
     "parse_id",
     "search_params",
@@ -71,6 +75,20 @@ log = structlog.get_logger(__name__)
 _NO_ROUTE = "Request does not match any route."
 _PLACEHOLDER = re.compile(r"%(\d+|[A-Za-z_]\w*)")
 _TRANSIENT = frozenset({408, 429})
+# Magento's 400s that say "the database failed this time", not "this record is bad":
+# ShipOrder / InvoiceOrder wrap *any* exception of the save (a deadlock, a payment
+# gateway timeout, MSI's source deduction) into CouldNotShip/CouldNotInvoice with
+# these words (Sales/Model/ShipOrder.php, Sales/Model/InvoiceOrder.php); MySQL's
+# deadlock (1213) and lock wait timeout (1205) reach the answer through the product
+# repository's CouldNotSaveException. "Could not save Source Item" is left out: MSI
+# (InventoryApi SourceItemsSaveHandler) gives the same words for an unknown SKU or
+# source, which retrying never fixes.
+_TRANSIENT_400 = re.compile(
+    r"Could not save (a shipment|an invoice), see error log for details"
+    r"|Deadlock found when trying to get lock"
+    r"|Lock wait timeout exceeded"
+    r"|SQLSTATE\[40001\]",
+)
 
 
 # --- status → error -------------------------------------------------------------
@@ -129,6 +147,11 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _transient_400(status: int, detail: str | None) -> bool:
+    """Whether a 400 is one of Magento's "try again" answers (``_TRANSIENT_400``)."""
+    return status == 400 and detail is not None and bool(_TRANSIENT_400.search(detail))
+
+
 def classify(response: httpx.Response) -> BridgeError | None:
     """Decide what an HTTP answer from Magento means: the one status table (S4.3).
 
@@ -147,7 +170,7 @@ def classify(response: httpx.Response) -> BridgeError | None:
     text = f"{what}: {detail}" if detail else what
     if status in (401, 403):
         return MagentoAuthError(text, status_code=status, magento_message=detail)
-    if status in _TRANSIENT or status >= 500:
+    if status in _TRANSIENT or status >= 500 or _transient_400(status, detail):
         return MagentoUnavailableError(
             text,
             status_code=status,
@@ -336,10 +359,12 @@ class MagentoClient:
         """One attempt; httpx exceptions are translated here and only here."""
         headers = {"Content-Type": "application/json"} if content is not None else {}
         label = f"{method} {httpx.URL(url).path}"
+        if params:
+            url = f"{url}?{encode_query(params)}"
         with self._slots:
             try:
                 response = self._http.request(
-                    method, url, content=content, params=params, headers=headers
+                    method, url, content=content, headers=headers
                 )
             except httpx.TimeoutException as exc:
                 raise MagentoUnavailableError(f"Magento timed out: {label}") from exc
@@ -358,6 +383,25 @@ class MagentoClient:
                 "that is not JSON (check magento.base_url)",
                 status_code=response.status_code,
             ) from exc
+
+
+def encode_query(params: Mapping[str, str]) -> str:
+    """The query string with every reserved character percent-encoded (RFC 3986).
+
+    A space is written ``%20``, never ``+``: Magento reads a signed query with
+    ``rawurldecode`` (``Framework/Oauth/Helper/Request::_extractQueryStringParams``,
+    magento/magento2 PR #34896), so a ``+`` would stay a ``+`` there while the
+    signer read a space, and every OAuth call with a ``created_at`` filter
+    ("YYYY-MM-DD HH:MM:SS") would be refused. ``%20`` decodes to a space under
+    both ``rawurldecode`` and ``urldecode``.
+
+    Args:
+        params: Query parameters (see ``search_params``).
+
+    Returns:
+        ``k=v&...`` with keys and values encoded, in the given order.
+    """
+    return urlencode(params, quote_via=quote, safe="")
 
 
 def segment(value: str | int) -> str:

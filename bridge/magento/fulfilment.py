@@ -150,7 +150,12 @@ class FulfilmentAdapter:
     ) -> int:
         """POST ``/V1/order/{id}/{action}`` once (no retry) and return the new id."""
         if comment:
-            body["appendComment"] = True
+            # The comment is the internal marker that ties the document to its ERP
+            # delivery. Magento stores it in the document's history whatever
+            # ``appendComment`` says, but puts it into the customer's e-mail only with
+            # ``appendComment`` (Sales/Model/ShipOrder and InvoiceOrder: "if
+            # (!$appendComment) { $comment = null; }" before notify): never append it.
+            body["appendComment"] = False
             body["comment"] = {"comment": comment, "is_visible_on_front": 0}
         answer = self._client.request(
             "POST", f"/V1/order/{segment(order_id)}/{action}", json=body, retry=False

@@ -1,8 +1,8 @@
 """The local Magento 2.4 REST stand-in: demos, trials and every integration test.
 
 It imports nothing of the bridge's client or flows (S1.4), so it cannot agree with
-the client by sharing its mistakes: its rules come from Magento's behaviour as
-recorded in the reference API facts and the official REST schema.
+the client by sharing its mistakes: its rules come from Magento's own code (cited
+in ``docs/sandbox.md``) and the official REST schema.
 
 Start it from code (``bridge sandbox`` on the command line does the same)::
 
@@ -23,24 +23,29 @@ statuses, hold, unhold, cancel), ``order/{id}/ship``, ``order/{id}/invoice``,
 Helpers under ``/sandbox/`` (not Magento's, never schema-checked):
 
 - ``POST /sandbox/orders`` places an order. Prices and shipping are *excluding*
-  tax; ``tax_percent`` per item; ``parent_sku`` makes a configurable line;
-  optional ``discount_amount`` (positive, spread over lines), ``invoice_fee``
-  (tax-free), ``created_at``, ``increment_id``, addresses, ``currency``.
+  tax unless ``prices_include_tax``; ``tax_percent`` per item; ``parent_sku`` makes
+  a configurable line, ``bundle`` a bundle with its selections; optional
+  ``discount_amount``, ``shipping_discount_amount``, ``invoice_fee`` (tax-free,
+  stored as Svea WebPay's module stores it: only inside ``grand_total``),
+  ``created_at``, ``increment_id``, addresses, ``currency``. Ordered SKUs need
+  salable quantity; a SKU without source items is given what its orders need.
 - ``POST /sandbox/faults``: ``{"status": 503, "count": 3}``, ``{"drop": 2}``,
   ``{"latency_ms": 50}``, ``{"after_write": true, ...}``, ``{"paths": "regex"}``,
+  ``{"message": "Could not save a shipment, see error log for details"}``,
   ``{}`` clears; ``GET /sandbox/faults`` shows what is left.
-- ``GET /sandbox/requests`` (``DELETE`` forgets), ``POST /sandbox/reset``,
+- ``GET /sandbox/requests`` (``DELETE`` forgets), ``GET /sandbox/emails`` (what
+  Magento would have mailed), ``POST /sandbox/reset``,
   ``POST /sandbox/seed {"orders": N}``, ``POST /sandbox/orders/{id}/state``,
   ``POST /sandbox/config {"input_limit": false, "order_statuses": {...},
-  "sources": [...]}``.
+  "sources": [...], "attributes": [...]}``.
 
 ``state_file`` keeps the shop across restarts; ``record_file`` appends every
 exchange as one JSON line, which the test suite validates against the official
 schema at the end of every run (``tests/conftest.py``).
 
-Known simplifications: one website and one store view (``default``); shipments
-do not deduct MSI source quantities; a SKU cannot be renamed through ``id``;
-bundle products are not modelled.
+Magento's behaviour, the file each part follows, and what is not modelled are in
+``docs/sandbox.md`` (MSI deduction on shipment, Magento's OAuth check, ship
+clamping, invoice rounding, bundles, the fee module).
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ class SandboxApp:
         route, params = self.router.match(method, found["route"])
         store = found["store"] or "default"
         if store not in ("default", "all"):
-            raise MagentoHttpError(400, STORE_MISSING)
+            raise MagentoHttpError(404, STORE_MISSING)  # NoSuchEntityException → 404
         return (
             route,
             params,

@@ -1,21 +1,36 @@
 """Who may call the sandbox: a Bearer token or an OAuth 1.0a HMAC-SHA256 signature.
 
-The OAuth check is written here by hand with :mod:`hmac` and :mod:`hashlib` over the
-RFC 5849 signature base string (method, normalised URL, sorted ``oauth_*`` and query
-parameters) on purpose: the bridge signs with oauthlib, and a stand-in that used the
-same library could agree with the client's mistakes instead of Magento's rules.
-A failure answers what Magento answers when no user context is found: 401
-``The consumer isn't authorized to access %resources.``
+The OAuth check follows Magento's own code, not RFC 5849, because that is what a
+real shop enforces (and the bridge must satisfy the shop, not the RFC):
+
+- ``Framework/Oauth/Helper/Request::_processHeader``: ``oauth_*`` header values are
+  ``rawurldecode``d.
+- ``Request::_extractQueryStringParams``: the query is split on ``&`` and ``=``; a
+  pair that does not split into exactly two parts is left out, ``oauth_*`` query
+  parameters are left out, a repeated key keeps its last value, and keys and values
+  are ``rawurldecode``d, so a ``+`` stays a ``+`` (magento/magento2 PR #34896, open:
+  a client that writes a space as ``+`` fails every signed query with a space).
+- ``laminas-oauth`` ``Signature/AbstractSignature::getBaseSignatureString``: keys and
+  values ``rawurlencode``d, sorted with PHP's ``strnatcmp`` (natural order, so
+  ``[2]`` sorts before ``[10]``), joined, and signed over the URL without its query.
+
+It is written here by hand with :mod:`hmac` and :mod:`hashlib` on purpose: the
+bridge signs with oauthlib, and a stand-in that used the same library could agree
+with the client's mistakes instead of Magento's rules. A failure answers what
+Magento answers when no user context is found: 401 ``The consumer isn't authorized
+to access %resources.``
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from bridge.sandbox._router import MagentoHttpError
 
@@ -43,28 +58,72 @@ def rfc3986(value: str) -> str:
     return quote(value, safe="-._~")
 
 
+def _rawurldecode(value: str) -> str:
+    """PHP's ``rawurldecode``: ``%XX`` decoded, ``+`` left as it is."""
+    return unquote(value, errors="replace")
+
+
+_PROTOCOL = re.compile(r"oauth_[a-z_-]+")  # Request::_isProtocolParameter (unanchored)
+
+
 def parse_oauth_header(header: str) -> dict[str, str]:
-    """Parse ``OAuth k="v", ...`` into a dict of decoded values (realm dropped)."""
+    """Read the ``oauth_*`` pairs of an ``OAuth k="v", ...`` header as Magento does."""
     params: dict[str, str] = {}
-    for part in header[len("OAuth ") :].split(","):
-        if "=" not in part:
-            continue
-        key, _, raw = part.strip().partition("=")
-        params[unquote(key.strip())] = unquote(raw.strip().strip('"'))
-    params.pop("realm", None)
+    position = header.lower().find("oauth ")
+    for part in header[position + len("oauth ") :].split(","):
+        name, sep, raw = part.strip().partition("=")
+        if sep and _PROTOCOL.search(name):
+            params[_rawurldecode(name)] = _rawurldecode(raw.strip('"'))
     return params
 
 
+def query_params(query: str) -> dict[str, str]:
+    """The query's non-``oauth_*`` parameters as ``_extractQueryStringParams`` reads them."""
+    params: dict[str, str] = {}
+    for pair in query.split("&") if query else []:
+        parts = pair.split("=")
+        if len(parts) == 2 and not _PROTOCOL.search(parts[0]):
+            params[_rawurldecode(parts[0])] = _rawurldecode(parts[1])
+    return params
+
+
+def _digit_run(text: str, start: int) -> str:
+    end = start
+    while end < len(text) and text[end].isdigit():
+        end += 1
+    return text[start:end]
+
+
+def strnatcmp(left: str, right: str) -> int:
+    """PHP's ``strnatcmp`` for ASCII keys: digit runs compare as numbers.
+
+    Returns:
+        Negative, zero or positive, like PHP.
+    """
+    i = j = 0
+    while i < len(left) and j < len(right):
+        if left[i].isdigit() and right[j].isdigit():
+            a, b = _digit_run(left, i), _digit_run(right, j)
+            if int(a) != int(b):
+                return -1 if int(a) < int(b) else 1
+            i, j = i + len(a), j + len(b)
+            continue
+        if left[i] != right[j]:
+            return -1 if left[i] < right[j] else 1
+        i, j = i + 1, j + 1
+    return (len(left) - i) - (len(right) - j)
+
+
 def base_string(method: str, url: str, oauth_params: dict[str, str]) -> str:
-    """Build the RFC 5849 §3.4.1 signature base string.
+    """Build the signature base string as Magento (laminas-oauth) builds it.
 
     Args:
         method: HTTP method.
         url: The absolute request URL as the client addressed it, with query.
-        oauth_params: The ``oauth_*`` parameters of the header, signature excluded.
+        oauth_params: The ``oauth_*`` parameters of the header.
 
     Returns:
-        ``METHOD&enc(base_url)&enc(normalised_parameters)``.
+        ``METHOD&enc(url_without_query)&enc(natural_sorted_parameters)``.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -73,10 +132,11 @@ def base_string(method: str, url: str, oauth_params: dict[str, str]) -> str:
     default = (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
     netloc = host if port is None or default else f"{host}:{port}"
     base_url = f"{scheme}://{netloc}{parts.path or '/'}"
-    pairs = [(k, v) for k, v in oauth_params.items() if k != "oauth_signature"]
-    pairs += parse_qsl(parts.query, keep_blank_values=True)
-    encoded = sorted((rfc3986(k), rfc3986(v)) for k, v in pairs)
-    normalised = "&".join(f"{k}={v}" for k, v in encoded)
+    params = {**oauth_params, **query_params(parts.query)}
+    encoded = {rfc3986(k): rfc3986(v) for k, v in params.items()}
+    encoded.pop("oauth_signature", None)
+    keys = sorted(encoded, key=functools.cmp_to_key(strnatcmp))
+    normalised = "&".join(f"{k}={encoded[k]}" for k in keys)
     return "&".join([method.upper(), rfc3986(base_url), rfc3986(normalised)])
 
 

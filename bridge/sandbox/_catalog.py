@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from bridge.sandbox._money import dec, num
+from bridge.sandbox._msi import stock_written
 from bridge.sandbox._router import Request, Router, bad_request, not_found
 from bridge.sandbox._search import parse, search
 from bridge.sandbox._state import Shop
@@ -39,6 +40,29 @@ STORE_VIEW_ATTRIBUTES = frozenset(
         "meta_description",
     }
 )
+#: Attributes every product has (the default set's system attributes); the custom
+#: ones come from ``/sandbox/config {"attributes": [...]}`` (default ``["ean"]``).
+SYSTEM_ATTRIBUTES = STORE_VIEW_ATTRIBUTES | {
+    "category_ids",
+    "cost",
+    "country_of_manufacture",
+    "gift_message_available",
+    "has_options",
+    "image",
+    "manufacturer",
+    "msrp",
+    "news_from_date",
+    "news_to_date",
+    "options_container",
+    "required_options",
+    "small_image",
+    "special_from_date",
+    "special_price",
+    "special_to_date",
+    "swatch_image",
+    "tax_class_id",
+    "thumbnail",
+}
 _TOP_LEVEL = (
     "name",
     "price",
@@ -173,11 +197,15 @@ def save_product(shop: Shop, store: str, body: Any, created: bool) -> dict[str, 
         shop.data["overrides"].setdefault(scoped or "default", {}) if scoped else None
     )
     sent = {k: body[k] for k in _TOP_LEVEL if body.get(k) is not None}
+    # An attribute that is not in the product's attribute set is dropped without a
+    # word and the save answers 200 (magento2#9594; Eav AbstractEntity::save only
+    # writes the set's attributes).
+    known = SYSTEM_ATTRIBUTES | set(shop.data.get("attributes", ["ean"]))
     sent.update(
         {
             c["attribute_code"]: c.get("value")
             for c in body.get("custom_attributes") or []
-            if isinstance(c, dict) and "attribute_code" in c
+            if isinstance(c, dict) and c.get("attribute_code") in known
         }
     )
     if "url_key" not in sent and created:
@@ -274,6 +302,7 @@ def set_stock(shop: Shop, product: dict[str, Any], values: dict[str, Any]) -> in
         The stock item id.
     """
     item = product["extension_attributes"]["stock_item"]
+    stock_written(shop, product["sku"])
     if values.get("qty") is not None:
         item["qty"] = num(dec(values["qty"]))
     if values.get("is_in_stock") is not None:

@@ -6,7 +6,10 @@ next three matching requests with that status and a Magento-like body (429 adds 
 answer, ``{"latency_ms": 50}`` delays every matching request, ``{"after_write":
 true}`` applies the request first and then fails its answer (the ambiguous failure
 that exactly-once ship/invoice must survive), ``{"paths": "regex"}`` limits the plan
-to matching paths and ``{}`` clears it. Only Magento paths are affected, never
+to matching paths, ``{"message": "..."}`` answers that Magento message (with
+``status``, default 400) the way Magento's transient 400s come ("Could not save a
+shipment, see error log for details", before the write or with ``after_write``
+after it) and ``{}`` clears it. Only Magento paths are affected, never
 ``/sandbox/``.
 """
 
@@ -34,10 +37,13 @@ class Action:
     drop: bool = False
     status: int | None = None
     after_write: bool = False
+    message: str | None = None
 
     def error(self, resource: str) -> MagentoHttpError:
-        """Return the Magento-like error answer for ``status``."""
+        """Return the Magento-like error answer for ``status`` (and ``message``)."""
         status = int(self.status or 500)
+        if self.message:
+            return MagentoHttpError(status, self.message)
         if status == 401:
             return unauthorized(resource)
         if status == 429:
@@ -71,7 +77,15 @@ class FaultPlan:
         """
         if not isinstance(body, dict):
             raise bad_request("The fault plan must be a JSON object.")
-        known = {"status", "count", "latency_ms", "drop", "after_write", "paths"}
+        known = {
+            "status",
+            "count",
+            "latency_ms",
+            "drop",
+            "after_write",
+            "paths",
+            "message",
+        }
         if set(body) - known:
             raise bad_request(
                 "Unknown fault keys: %1", ", ".join(sorted(set(body) - known))
@@ -84,6 +98,8 @@ class FaultPlan:
         except (re.error, ValueError) as exc:
             raise bad_request("Invalid fault plan: %1", str(exc)) from None
         plan = dict(body)
+        if plan.get("message") and plan.get("status") is None:
+            plan["status"] = 400  # Magento's transient 400s carry a message
         if plan.get("status") is not None and "count" not in plan:
             plan["count"] = 1
         with self._lock:
@@ -112,7 +128,11 @@ class FaultPlan:
                 return latency, Action(drop=True, after_write=after)
             if plan.get("status") is not None and int(plan.get("count") or 0) > 0:
                 plan["count"] = int(plan["count"]) - 1
-                return latency, Action(status=int(plan["status"]), after_write=after)
+                return latency, Action(
+                    status=int(plan["status"]),
+                    after_write=after,
+                    message=plan.get("message") or None,
+                )
             return latency, None
 
 

@@ -2,8 +2,10 @@
 
 ``POST /sandbox/orders`` places an order, ``POST /sandbox/faults`` arms faults,
 ``GET /sandbox/requests`` lists every request seen (``DELETE`` forgets them),
+``GET /sandbox/emails`` lists the customer e-mails Magento would have sent,
 ``POST /sandbox/reset`` empties the shop, ``POST /sandbox/config`` switches input
-limits and assigns order statuses to states (as Admin > Stores > Order Status does),
+limits, assigns order statuses to states (as Admin > Stores > Order Status does) and
+sets the attribute set's custom attributes and the MSI sources that exist,
 ``POST /sandbox/seed`` adds realistic orders, and
 ``POST /sandbox/orders/{id}/state`` forces a state (e.g. ``payment_review``) that
 no REST call can reach. Their answers are not Magento's and are not schema-checked.
@@ -62,6 +64,12 @@ def get_requests(app: SandboxApp, req: Request) -> list[dict[str, Any]]:
     return app.requests.entries()
 
 
+@router.add("GET", "/sandbox/emails", HELPER)
+def get_emails(app: SandboxApp, req: Request) -> list[dict[str, Any]]:
+    """Every customer e-mail Magento would have sent: kind, to, order, comment."""
+    return list(app.shop.data.get("emails", []))
+
+
 @router.add("DELETE", "/sandbox/requests", HELPER)
 def clear_requests(app: SandboxApp, req: Request) -> bool:
     """Forget the request log."""
@@ -80,18 +88,26 @@ def reset(app: SandboxApp, req: Request) -> bool:
 
 @router.add("POST", "/sandbox/config", HELPER)
 def configure(app: SandboxApp, req: Request) -> dict[str, Any]:
-    """Set ``input_limit``, ``order_statuses`` (state → statuses) or MSI ``sources``."""
+    """Set ``input_limit``, ``order_statuses``, ``attributes`` or MSI ``sources``.
+
+    ``attributes`` are the custom attribute codes of the default attribute set (a
+    value for any other is dropped on save); ``sources`` the MSI source codes that
+    exist (``default`` always does; a source item for another is refused).
+    """
     body = req.body if isinstance(req.body, dict) else {}
     if "input_limit" in body:
         app.shop.input_limit = bool(body["input_limit"])
     for state, statuses in (body.get("order_statuses") or {}).items():
         app.shop.data["order_statuses"][state] = list(statuses)
-    if body.get("sources"):
-        app.shop.data["sources"] = sorted({"default", *body["sources"]})
+    if body.get("sources") is not None:
+        app.shop.data["sources"] = sorted({"default", *map(str, body["sources"])})
+    if body.get("attributes") is not None:
+        app.shop.data["attributes"] = sorted(set(map(str, body["attributes"])))
     return {
         "input_limit": app.shop.input_limit,
         "order_statuses": app.shop.data["order_statuses"],
         "sources": app.shop.data["sources"],
+        "attributes": app.shop.data["attributes"],
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bridge.sandbox._catalog import find
 from bridge.sandbox._money import dec, num
+from bridge.sandbox._msi import stock_written
 from bridge.sandbox._router import MagentoHttpError, Request, Router, bad_request
 from bridge.sandbox._search import parse, search
 from bridge.sandbox._state import Shop
@@ -77,6 +78,7 @@ def save_source_items(shop: Shop, req: Request) -> list[Any]:
     for item in checked:
         quantity = num(dec(item.get("quantity")))
         status = int(item["status"])
+        stock_written(shop, item["sku"])
         shop.data["source_items"].setdefault(item["sku"], {})[item["source_code"]] = {
             "sku": item["sku"],
             "source_code": item["source_code"],

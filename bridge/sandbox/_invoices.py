@@ -1,11 +1,14 @@
 """``POST /V1/order/{orderId}/invoice``, invoice reads and payment transactions.
 
-Totals split as Magento's invoice total collectors do (API-FACTS §5): the whole
-shipping amount and shipping tax go on the first non-cancelled invoice (M1, M2),
-the invoice fee likewise (Svea-style modules copy that loop, E1/E2); each line's
-tax and discount are ``remaining * qty / remaining qty`` rounded, and the invoice
-that takes a line's last quantity takes its remainder, which absorbs rounding.
-``capture: true`` on an online payment method records a capture transaction.
+Totals split as Magento's invoice total collectors do: the whole shipping amount
+and shipping tax go on the first non-canceled invoice without shipping
+(``Sales/Model/Order/Invoice/Total/Shipping``), the invoice fee likewise as Svea
+WebPay's ``Invoice/HandlingFee`` does (:mod:`bridge.sandbox._fees`); each line's row
+total, discount and tax are ``left * qty / (ordered - invoiced)`` through one delta
+rounder per invoice (``Invoice::roundPrice``), and the invoice that takes a line's
+last quantity takes its remainder (``Invoice/Item::isLast``). Over-quantity is
+refused by ``InvoiceService::setInvoiceItemQuantity``. ``capture: true`` on an online
+payment method records a capture transaction (``Sales/Model/Order/Payment::capture``).
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from bridge.sandbox._documents import (
     comment_entries,
     document_item,
     list_documents,
+    notify,
     refuse,
 )
-from bridge.sandbox._money import ZERO, cents, dec, num
+from bridge.sandbox._fees import DeltaRounder, book_invoice_fee, fee_for_invoice
+from bridge.sandbox._money import ZERO, base_key, dec, num
 from bridge.sandbox._order_build import OFFLINE_METHODS
-from bridge.sandbox._orders import can_do, recompute_state, remaining
+from bridge.sandbox._orders import can_do, is_dummy, recompute_state, remaining
 from bridge.sandbox._router import Request, Router
 from bridge.sandbox._search import parse, search
 from bridge.sandbox._state import Shop
@@ -47,34 +52,71 @@ def _order_errors(order: dict[str, Any]) -> list[str]:
     return []
 
 
-def _share(total: Any, done: Any, qty: Decimal, left: Decimal) -> Decimal:
-    """The part of ``total - done`` for ``qty`` of ``left`` (all of it at the end)."""
-    rest = dec(total) - dec(done)
-    return rest if qty >= left else cents(rest * qty / left)
+def _amounts(
+    lines: list[tuple[dict[str, Any], Decimal]],
+) -> list[dict[str, Decimal]]:
+    """Row total, discount and tax of each invoiced line, rounded as Magento does.
+
+    A line that takes its last quantity (``Invoice/Item::isLast``) takes what is left
+    of each amount; the others take ``left * qty / (ordered - invoiced)`` through one
+    delta rounder per invoice, row totals first, then discounts, then taxes (the
+    collectors' order), and row totals incl. tax through their own rounder.
+    """
+    regular, including = DeltaRounder(), DeltaRounder()
+    parts: list[dict[str, Decimal]] = [{} for _ in lines]
+    # Subtotal collector, then Discount, then Tax (tax and compensation per item).
+    steps = (
+        (("row", "row_total", "row_invoiced", False),),
+        (("discount", "discount_amount", "discount_invoiced", True),),
+        (
+            ("tax", "tax_amount", "tax_invoiced", False),
+            (
+                "comp",
+                "discount_tax_compensation_amount",
+                "discount_tax_compensation_invoiced",
+                False,
+            ),
+        ),
+    )
+    for collector in steps:
+        for (line, qty), part in zip(lines, parts, strict=True):
+            for key, total, done, negative in collector:
+                rest = dec(line.get(total)) - dec(line.get(done))
+                available = dec(line["qty_ordered"]) - dec(line["qty_invoiced"])
+                if qty >= remaining(line, "qty_invoiced"):
+                    part[key] = rest
+                else:
+                    part[key] = regular.round(rest * qty / available, negative=negative)
+    for (line, qty), part in zip(lines, parts, strict=True):
+        incl = dec(line["row_total_incl_tax"]) / dec(line["qty_ordered"]) * qty
+        part["incl"] = including.round(incl)
+    return parts
 
 
 def _invoice_item(
-    shop: Shop, invoice_id: int, line: dict[str, Any], qty: Decimal
+    shop: Shop,
+    invoice_id: int,
+    line: dict[str, Any],
+    qty: Decimal,
+    part: dict[str, Decimal],
 ) -> dict[str, Any]:
-    left = remaining(line, "qty_invoiced")
-    row = _share(line["row_total"], line["row_invoiced"], qty, left)
-    tax = _share(line["tax_amount"], line["tax_invoiced"], qty, left)
-    discount = _share(line["discount_amount"], line["discount_invoiced"], qty, left)
     for key, value in (
-        ("row_invoiced", row),
-        ("tax_invoiced", tax),
-        ("discount_invoiced", discount),
+        ("row_invoiced", part["row"]),
+        ("tax_invoiced", part["tax"]),
+        ("discount_invoiced", part["discount"]),
+        ("discount_tax_compensation_invoiced", part["comp"]),
     ):
-        line[key] = line[f"base_{key}"] = num(dec(line[key]) + value)
+        line[key] = line[f"base_{key}"] = num(dec(line.get(key)) + value)
     line["qty_invoiced"] = num(dec(line["qty_invoiced"]) + qty)
     item = document_item(shop, "invoice_item", invoice_id, line, qty)
     item |= {
         "price": line["price"],
         "price_incl_tax": line["price_incl_tax"],
-        "row_total": num(row),
-        "row_total_incl_tax": num(cents(dec(line["price_incl_tax"]) * qty)),
-        "tax_amount": num(tax),
-        "discount_amount": num(discount),
+        "row_total": num(part["row"]),
+        "row_total_incl_tax": num(part["incl"]),
+        "tax_amount": num(part["tax"]),
+        "discount_amount": num(part["discount"]),
+        "discount_tax_compensation_amount": num(part["comp"]),
     }
     for key in (
         "price",
@@ -83,6 +125,7 @@ def _invoice_item(
         "row_total_incl_tax",
         "tax_amount",
         "discount_amount",
+        "discount_tax_compensation_amount",
     ):
         item[f"base_{key}"] = item[key]
     return item
@@ -91,12 +134,17 @@ def _invoice_item(
 def _child_items(
     shop: Shop, order: dict[str, Any], invoice_id: int, parents: dict[int, Decimal]
 ) -> list[dict[str, Any]]:
-    """Child lines follow their parent's quantity with zero amounts."""
+    """Dummy children follow their invoiced parent's quantity with zero amounts.
+
+    A configurable's child takes the parent's quantity, a fixed-price bundle's
+    selection ``selection qty x`` it (``InvoiceService::prepareItemsQty``).
+    """
     items = []
     for line in order["items"]:
         qty = parents.get(line.get("parent_item_id") or -1)
-        if qty is None:
+        if qty is None or not is_dummy(order, line, shipment=False):
             continue
+        qty *= dec((line.get("_bundle") or {}).get("selection_qty") or 1)
         line["qty_invoiced"] = num(dec(line["qty_invoiced"]) + qty)
         items.append(
             document_item(shop, "invoice_item", invoice_id, line, qty)
@@ -127,16 +175,18 @@ def invoice(shop: Shop, req: Request, orderId: str) -> int:  # noqa: N803
     refuse(INVOICE, chosen.errors)
     earlier = _earlier(shop, order["entity_id"])
     invoice_id = shop.next_id("invoice")
-    items = [_invoice_item(shop, invoice_id, line, qty) for line, qty in chosen.lines]
+    parts = _amounts(chosen.lines)
+    items = [
+        _invoice_item(shop, invoice_id, line, qty, part)
+        for (line, qty), part in zip(chosen.lines, parts, strict=True)
+    ]
     items += _child_items(
         shop, order, invoice_id, {ln["item_id"]: q for ln, q in chosen.lines}
     )
     takes_shipping = not any(dec(inv["shipping_amount"]) for inv in earlier)
-    fee = dec(order["extension_attributes"].get("invoice_fee"))
-    takes_fee = not any(
-        dec(inv["extension_attributes"].get("invoice_fee")) for inv in earlier
-    )
-    doc = _totals(order, items, takes_shipping, fee if takes_fee else ZERO)
+    fee = fee_for_invoice(shop, order, earlier)
+    book_invoice_fee(shop, invoice_id, fee)
+    doc = _totals(order, items, takes_shipping, fee)
     doc.update(
         {
             "entity_id": invoice_id,
@@ -158,6 +208,7 @@ def invoice(shop: Shop, req: Request, orderId: str) -> int:  # noqa: N803
     shop.data["invoices"][str(invoice_id)] = doc
     _book(order, doc)
     recompute_state(order, shop.now())
+    notify(shop, order, "invoice", invoice_id, body)
     return invoice_id
 
 
@@ -170,28 +221,42 @@ def _totals(
     subtotal = sum((dec(i["row_total"]) for i in items), ZERO)
     incl = sum((dec(i.get("row_total_incl_tax")) for i in items), ZERO)
     tax = sum((dec(i["tax_amount"]) for i in items), ZERO)
+    comp = sum((dec(i.get("discount_tax_compensation_amount")) for i in items), ZERO)
     discount = -sum((dec(i["discount_amount"]) for i in items), ZERO)
-    shipping = dec(order["shipping_amount"]) if takes_shipping else ZERO
-    shipping_tax = dec(order["shipping_tax_amount"]) if takes_shipping else ZERO
+    freight = {
+        key: dec(order.get(key)) if takes_shipping else ZERO
+        for key in (
+            "shipping_amount",
+            "shipping_tax_amount",
+            "shipping_incl_tax",
+            "shipping_discount_tax_compensation_amount",
+        )
+    }
+    # Invoice/Total/Discount adds the order's shipping discount to the invoice that
+    # takes the shipping.
+    if takes_shipping:
+        discount -= dec(order.get("shipping_discount_amount"))
     amounts = {
         "subtotal": subtotal,
         "subtotal_incl_tax": incl,
-        "shipping_amount": shipping,
-        "shipping_tax_amount": shipping_tax,
-        "shipping_incl_tax": shipping + shipping_tax,
-        "tax_amount": tax + shipping_tax,
+        **freight,
+        "tax_amount": tax + freight["shipping_tax_amount"],
+        "discount_tax_compensation_amount": comp,
         "discount_amount": discount,
-        "grand_total": subtotal + shipping + tax + shipping_tax + discount + fee,
+        "grand_total": subtotal
+        + tax
+        + comp
+        + discount
+        + fee
+        + freight["shipping_amount"]
+        + freight["shipping_tax_amount"]
+        + freight["shipping_discount_tax_compensation_amount"],
     }
     doc: dict[str, Any] = {
         "total_qty": num(sum((dec(i["qty"]) for i in items if i.get("price")), ZERO))
     }
     for key, value in amounts.items():
-        doc[key] = doc[f"base_{key}"] = num(value)
-    doc["extension_attributes"] = {
-        "invoice_fee": num(fee),
-        "base_invoice_fee": num(fee),
-    }
+        doc[key] = doc[base_key(key)] = num(value)
     return doc
 
 

@@ -40,3 +40,10 @@ def num(value: Decimal) -> float | int:
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+def base_key(key: str) -> str:
+    """The ``base_*`` twin of an amount field, with Magento's one truncated name."""
+    if key == "shipping_discount_tax_compensation_amount":
+        return "base_shipping_discount_tax_compensation_amnt"  # sic, the column name
+    return f"base_{key}"

@@ -1,11 +1,12 @@
 """Builds a Magento order document from the ``POST /sandbox/orders`` spec.
 
-Amounts follow Magento's default tax setup: prices and shipping are excluding tax,
-the discount is applied before tax, each line's tax is
-``round((row_total - discount) * rate)``, shipping is taxed at the highest item
-rate, and the invoice fee (as a Svea-style payment module adds it) is tax-free and
-shown as ``extension_attributes.invoice_fee``. All arithmetic is Decimal, rounded
-half-up to cents, and ``grand_total = subtotal + shipping + tax + discount + fee``.
+Amounts follow :mod:`bridge.sandbox._pricing` (prices excluding tax by default,
+``"prices_include_tax": true`` for a shop with gross prices, an optional
+``"shipping_discount_amount"``), and the invoice fee is tax-free and stored as Svea
+WebPay's module stores it (``handling_fee_amount``, visible over REST only inside
+``grand_total``; see :mod:`bridge.sandbox._fees`). All arithmetic is Decimal,
+rounded half-up to cents, and ``grand_total = subtotal + shipping + tax +
+compensations + discount + fee``.
 A ``parent_sku`` item becomes a configurable parent line (carrying the simple's SKU
 and the price) plus a child line (``parent_item_id``, price 0).
 """
@@ -15,7 +16,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bridge.sandbox._money import ZERO, cents, dec, num
+from bridge.sandbox._bundles import bundle_lines, weight
+from bridge.sandbox._fees import set_order_fee
+from bridge.sandbox._money import ZERO, base_key, cents, dec, num
+from bridge.sandbox._msi import reserve_for_order, stock_lines
+from bridge.sandbox._orders import is_dummy
+from bridge.sandbox._pricing import line_amounts, shipping_amounts
 from bridge.sandbox._router import bad_request
 from bridge.sandbox._state import Shop
 
@@ -71,15 +77,11 @@ def _address(
 
 
 def _line(
-    shop: Shop, item: dict[str, Any], discount: Decimal, now: str
+    shop: Shop, item: dict[str, Any], discount: Decimal, now: str, *, incl: bool
 ) -> dict[str, Any]:
-    qty, price, rate = (
-        dec(item["qty"]),
-        cents(dec(item["price"])),
-        dec(item.get("tax_percent")),
-    )
-    row = cents(price * qty)
-    tax = cents((row - discount) * rate / 100)
+    qty, rate = dec(item["qty"]), dec(item.get("tax_percent"))
+    amounts = line_amounts(item, discount, incl=incl)
+    price, row, tax = amounts["price"], amounts["row"], amounts["tax"]
     product = shop.data["products"].get(item.get("parent_sku") or item["sku"]) or {}
     simple = shop.data["products"].get(item["sku"]) or {}
     line = {
@@ -89,16 +91,19 @@ def _line(
         "product_id": product.get("id"),
         "product_type": "configurable" if item.get("parent_sku") else "simple",
         "qty_ordered": num(qty),
+        "is_qty_decimal": int(bool(item.get("is_qty_decimal"))),
         "qty_invoiced": 0,
         "qty_shipped": 0,
         "qty_canceled": 0,
         "qty_refunded": 0,
         "price": num(price),
         "original_price": num(price),
-        "price_incl_tax": num(cents(price * (1 + rate / 100))),
+        "price_incl_tax": num(amounts["price_incl"]),
         "tax_percent": num(rate),
         "row_total": num(row),
-        "row_total_incl_tax": num(cents(row * (1 + rate / 100))),
+        "row_total_incl_tax": num(amounts["row_incl"]),
+        "discount_tax_compensation_amount": num(amounts["comp"]),
+        "discount_tax_compensation_invoiced": 0,
         "tax_amount": num(tax),
         "discount_amount": num(discount),
         "discount_percent": num(cents(discount * 100 / row)) if row else 0,
@@ -122,6 +127,8 @@ def _line(
         "tax_invoiced",
         "discount_invoiced",
         "row_invoiced",
+        "discount_tax_compensation_amount",
+        "discount_tax_compensation_invoiced",
     ):
         line[f"base_{key}"] = line[key]
     return line
@@ -169,14 +176,29 @@ def build_order(shop: Shop, spec: dict[str, Any]) -> dict[str, Any]:
     """
     items = _validate_items(spec.get("items"))
     now = str(spec.get("created_at") or shop.now())
-    rows = [cents(dec(i["price"]) * dec(i["qty"])) for i in items]
+    rows = [weight(i) for i in items]
     discounts = _allocate(cents(abs(dec(spec.get("discount_amount")))), rows)
+    incl = bool(spec.get("prices_include_tax"))
+
+    def make_line(item: dict[str, Any], discount: Decimal) -> dict[str, Any]:
+        return _line(shop, item, discount, now, incl=incl)
+
+    def make_child(parent: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+        return _child(shop, parent, item)
+
     lines: list[dict[str, Any]] = []
     for item, discount in zip(items, discounts, strict=True):
-        parent = _line(shop, item, discount, now)
+        if isinstance(item.get("bundle"), dict):
+            lines += bundle_lines(shop, item, discount, make_line, make_child)
+            continue
+        parent = make_line(item, discount)
         lines.append(parent)
         if item.get("parent_sku"):
             lines.append(_child(shop, parent, item))
+    wanted: dict[str, Decimal] = {}
+    for line in stock_lines({"items": lines}):
+        wanted[line["sku"]] = wanted.get(line["sku"], ZERO) + dec(line["qty_ordered"])
+    reserve_for_order(shop, wanted)
     entity_id = shop.next_id("order")
     order = _document(shop, spec, entity_id, lines, now)
     for line in lines:
@@ -193,16 +215,26 @@ def _document(
     now: str,
 ) -> dict[str, Any]:
     customer = spec.get("customer") or {}
-    parents = [ln for ln in lines if "parent_item_id" not in ln]
+    # The lines that carry amounts: the ones an invoice does not treat as dummies.
+    parents = [ln for ln in lines if not is_dummy({"items": lines}, ln, shipment=False)]
     subtotal = sum((dec(ln["row_total"]) for ln in parents), ZERO)
     item_tax = sum((dec(ln["tax_amount"]) for ln in parents), ZERO)
-    discount = -sum((dec(ln["discount_amount"]) for ln in parents), ZERO)
-    shipping = cents(dec(spec.get("shipping_amount")))
     rate = max((dec(ln["tax_percent"]) for ln in parents), default=ZERO)
-    shipping_tax = cents(shipping * rate / 100)
+    freight = shipping_amounts(spec, rate)
+    discount = -sum((dec(ln["discount_amount"]) for ln in parents), ZERO)
+    discount -= freight["shipping_discount_amount"]
+    comp = sum((dec(ln["discount_tax_compensation_amount"]) for ln in parents), ZERO)
     fee = cents(dec(spec.get("invoice_fee")))
-    tax = item_tax + shipping_tax
-    grand = subtotal + shipping + tax + discount + fee
+    tax = item_tax + freight["shipping_tax_amount"]
+    grand = (
+        subtotal
+        + freight["shipping_amount"]
+        + tax
+        + comp
+        + freight["shipping_discount_tax_compensation_amount"]
+        + discount
+        + fee
+    )
     method = spec.get("payment_method") or "checkmo"
     billing = _address(shop, spec.get("billing_address"), customer, "billing")
     shipping_address = _address(
@@ -216,9 +248,7 @@ def _document(
         "subtotal_incl_tax": sum(
             (dec(ln["row_total_incl_tax"]) for ln in parents), ZERO
         ),
-        "shipping_amount": shipping,
-        "shipping_tax_amount": shipping_tax,
-        "shipping_incl_tax": shipping + shipping_tax,
+        **freight,
         "discount_amount": discount,
         "tax_amount": tax,
         "grand_total": grand,
@@ -229,8 +259,7 @@ def _document(
         "tax_invoiced": ZERO,
         "shipping_invoiced": ZERO,
         "discount_invoiced": ZERO,
-        "shipping_discount_amount": ZERO,
-        "discount_tax_compensation_amount": ZERO,
+        "discount_tax_compensation_amount": comp,
     }
     order: dict[str, Any] = {
         "entity_id": entity_id,
@@ -267,8 +296,8 @@ def _document(
             "base_amount_ordered": num(grand),
             "amount_paid": 0,
             "base_amount_paid": 0,
-            "shipping_amount": num(shipping),
-            "base_shipping_amount": num(shipping),
+            "shipping_amount": num(freight["shipping_amount"]),
+            "base_shipping_amount": num(freight["shipping_amount"]),
         },
         "extension_attributes": {
             "shipping_assignments": [
@@ -284,11 +313,11 @@ def _document(
             "payment_additional_info": [
                 {"key": "method_title", "value": METHOD_TITLES.get(method, method)}
             ],
-            "invoice_fee": num(fee),
         },
     }
     if customer.get("id"):
         order["customer_id"] = int(customer["id"])
+    set_order_fee(shop, entity_id, fee)
     set_amounts(order, amounts)
     return order
 
@@ -297,7 +326,7 @@ def set_amounts(order: dict[str, Any], amounts: dict[str, Decimal]) -> None:
     """Write ``amounts`` and their ``base_*`` twins onto ``order`` as JSON numbers."""
     for key, value in amounts.items():
         order[key] = num(value)
-        order[f"base_{key}"] = num(value)
+        order[base_key(key)] = num(value)
     order["extension_attributes"]["shipping_assignments"][0]["shipping"]["total"] = {
         key: order[key]
         for key in (

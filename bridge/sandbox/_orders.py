@@ -14,7 +14,7 @@ from typing import Any
 from bridge.sandbox._money import dec, num
 from bridge.sandbox._router import Request, Router, bad_request
 from bridge.sandbox._search import parse, search
-from bridge.sandbox._state import Shop
+from bridge.sandbox._state import Shop, record_email
 
 router = Router()
 SALES = "Magento_Sales::sales"
@@ -24,9 +24,47 @@ UNKNOWN_STATUS = (
 )
 
 
-def parent_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the lines that are shipped and invoiced: every line without a parent."""
-    return [ln for ln in order["items"] if ln.get("parent_item_id") is None]
+def bundle_options(order: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
+    """The bundle options of ``line``'s bundle (its own, or its parent's); {} if none.
+
+    ``shipment_type`` 1 = ship separately, ``product_calculations`` 0 = dynamic price
+    (children calculated), as Magento keeps them in the item's ``product_options``.
+    """
+    if line.get("_bundle") is not None:
+        return dict(line["_bundle"])
+    for other in order["items"]:
+        if other["item_id"] == line.get("parent_item_id") and other.get("_bundle"):
+            return dict(other["_bundle"])
+    return {}
+
+
+def is_dummy(order: dict[str, Any], line: dict[str, Any], *, shipment: bool) -> bool:
+    """``Sales/Model/Order/Item::isDummy``: a line the document does not count itself.
+
+    For shipments a parent is the dummy when its children ship separately, a child
+    when they ship together; for invoices a parent is the dummy when the children
+    carry the price (dynamic bundle), a child when the parent does (configurable,
+    fixed-price bundle).
+    """
+    options = bundle_options(order, line)
+    if shipment:
+        flag = options.get("shipment_type") == 1
+    else:
+        flag = options.get("product_calculations") == 0
+    has_children = any(
+        ln.get("parent_item_id") == line["item_id"] for ln in order["items"]
+    )
+    if has_children:
+        return flag
+    if line.get("parent_item_id") is not None:
+        return not flag
+    return False
+
+
+def document_lines(order: dict[str, Any], done_key: str) -> list[dict[str, Any]]:
+    """The lines a shipment (``qty_shipped``) or invoice counts: the non-dummy ones."""
+    shipment = done_key == "qty_shipped"
+    return [ln for ln in order["items"] if not is_dummy(order, ln, shipment=shipment)]
 
 
 def remaining(line: dict[str, Any], done_key: str) -> Any:
@@ -36,7 +74,7 @@ def remaining(line: dict[str, Any], done_key: str) -> Any:
 
 def can_do(order: dict[str, Any], done_key: str) -> bool:
     """Whether any line still has quantity left to ship or invoice."""
-    return any(remaining(ln, done_key) > 0 for ln in parent_lines(order))
+    return any(remaining(ln, done_key) > 0 for ln in document_lines(order, done_key))
 
 
 def set_state(order: dict[str, Any], state: str, status: str | None = None) -> None:
@@ -59,7 +97,9 @@ def recompute_state(order: dict[str, Any], now: str) -> None:
 def view(order: dict[str, Any]) -> dict[str, Any]:
     """Return the order as GET /V1/orders/{id} shows it (children with parent_item)."""
     out = copy.deepcopy(order)
-    by_id = {ln["item_id"]: ln for ln in order["items"]}
+    by_id = {ln["item_id"]: ln for ln in out["items"]}
+    for line in out["items"]:
+        line.pop("_bundle", None)  # product_options: not part of the REST item
     for line in out["items"]:
         if line.get("parent_item_id") is not None:
             line["parent_item"] = copy.deepcopy(by_id[line["parent_item_id"]])
@@ -114,6 +154,11 @@ def add_comment(shop: Shop, req: Request, id: str) -> bool:
         notified=int(history.get("is_customer_notified") or 0),
         visible=int(history.get("is_visible_on_front") or 0),
     )
+    if history.get("is_customer_notified"):
+        # OrderCommentSender mails the comment itself (Sales/Model/Order/Email/Sender).
+        record_email(
+            shop, order, "order_comment", order["entity_id"], history.get("comment")
+        )
     return True
 
 

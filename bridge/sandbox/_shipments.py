@@ -2,12 +2,20 @@
 
 Ship answers the new shipment id as a bare JSON scalar. It refuses orders in
 payment_review, holded or canceled (``A shipment cannot be created when an order
-has a status of %1``) and orders with nothing left to ship. A configurable is
-shipped on its parent line; the child's ``qty_shipped`` stays 0 (magento2#26228).
+has a status of %1``) and orders with nothing left to ship (``Sales/Model/
+ShipOrder.php``). Requested items are clamped and truncated as
+``ShipmentFactory::prepareItems`` does (:mod:`bridge.sandbox._documents`). A
+configurable is shipped on its parent line; the child's ``qty_shipped`` stays 0
+(magento2#26228); a ship-together bundle's selections follow the bundle line. Saving
+the shipment deducts its source's quantities as MSI does, or fails the whole call
+with ``Could not save a shipment, see error log for details``
+(:mod:`bridge.sandbox._msi`). With ``notify`` the customer's e-mail is recorded,
+with the comment only when ``appendComment`` is set.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from bridge.sandbox._documents import (
@@ -16,10 +24,12 @@ from bridge.sandbox._documents import (
     comment_entries,
     document_item,
     list_documents,
+    notify,
     refuse,
 )
 from bridge.sandbox._money import ZERO, dec, num
-from bridge.sandbox._orders import can_do, recompute_state
+from bridge.sandbox._msi import deduct
+from bridge.sandbox._orders import can_do, is_dummy, recompute_state
 from bridge.sandbox._router import Request, Router
 from bridge.sandbox._state import Shop
 
@@ -76,9 +86,11 @@ def ship(shop: Shop, req: Request, orderId: str) -> int:  # noqa: N803
     shipment_id = int(shop.data["seq"].get("shipment", 0)) + 1
     tracks = _tracks(shop, body, order["entity_id"], shipment_id, errors)
     refuse(SHIPMENT, errors)
+    shipped = chosen.lines + bundle_children(order, chosen.lines)
+    deduct(shop, _source_code(body), shipped)
     shop.next_id("shipment")
     items = []
-    for line, qty in chosen.lines:
+    for line, qty in shipped:
         line["qty_shipped"] = num(dec(line["qty_shipped"]) + qty)
         item = document_item(shop, "shipment_item", shipment_id, line, qty)
         item.update(
@@ -106,7 +118,28 @@ def ship(shop: Shop, req: Request, orderId: str) -> int:  # noqa: N803
         "extension_attributes": {"source_code": _source_code(body)},
     }
     recompute_state(order, shop.now())
+    notify(shop, order, "shipment", shipment_id, body)
     return shipment_id
+
+
+def bundle_children(
+    order: dict[str, Any], chosen: list[tuple[dict[str, Any], Decimal]]
+) -> list[tuple[dict[str, Any], Decimal]]:
+    """The selections of ship-together bundles follow their bundle's quantity.
+
+    ``ShipmentFactory::prepareItems``: a dummy child gets ``selection qty x the
+    bundle's shipped qty`` (``bundle_selection_attributes``). A configurable's child
+    is left alone (its ``qty_shipped`` stays 0, magento2#26228).
+    """
+    shipped = {line["item_id"]: qty for line, qty in chosen}
+    out = []
+    for line in order["items"]:
+        parent_qty = shipped.get(line.get("parent_item_id") or -1)
+        if parent_qty is None or not line.get("_bundle"):
+            continue
+        if is_dummy(order, line, shipment=True):
+            out.append((line, parent_qty * dec(line["_bundle"]["selection_qty"])))
+    return out
 
 
 def _source_code(body: dict[str, Any]) -> str:

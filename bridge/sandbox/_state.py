@@ -43,10 +43,13 @@ def empty_data() -> dict[str, Any]:
         "overrides": {"default": {}},
         "source_items": {},
         "sources": ["default"],
+        "attributes": ["ean"],
         "orders": {},
         "invoices": {},
         "shipments": {},
         "transactions": {},
+        "emails": [],
+        "auto_stock": {},
         "seq": {},
         "order_statuses": {k: list(v) for k, v in DEFAULT_STATUSES.items()},
     }
@@ -122,3 +125,20 @@ class Shop:
         if found is None:
             raise not_found(ENTITY_MISSING)
         return found  # type: ignore[no-any-return]
+
+
+def record_email(
+    shop: Shop, order: dict[str, Any], kind: str, entity_id: int, comment: Any
+) -> None:
+    """Keep one e-mail that would go to the customer (``GET /sandbox/emails``)."""
+    shop.data.setdefault("emails", []).append(
+        {
+            "kind": kind,
+            "to": order.get("customer_email"),
+            "order_id": order["entity_id"],
+            "increment_id": order["increment_id"],
+            "entity_id": entity_id,
+            "comment": comment or "",
+            "created_at": shop.now(),
+        }
+    )

@@ -104,7 +104,12 @@ def _invoice(doc: dict[str, Any]) -> dict[str, Any]:
         "state",
     )
     found = {k: doc.get(k) for k in keys}
-    found["invoice_fee"] = (doc.get("extension_attributes") or {}).get("invoice_fee")
+    # A fee module (Svea WebPay) shows its fee only inside the grand total.
+    core = ("subtotal", "shipping_amount", "tax_amount", "discount_amount")
+    found["invoice_fee"] = round(
+        float(doc.get("grand_total") or 0) - sum(float(doc.get(k) or 0) for k in core),
+        2,
+    )
     found["items"] = sorted(
         (i["sku"], float(i["qty"]), i.get("row_total")) for i in doc.get("items") or []
     )

@@ -20,8 +20,7 @@ from bridge.magento import (
     ProductsAdapter,
     search_params,
 )
-
-from .conftest import MakeClient, SandboxControl
+from tests.integration.magento.conftest import MakeClient, SandboxControl
 
 ORDERS_PAGE = search_params([], page_size=5, current_page=1)
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bridge.config import MagentoSettings
 from bridge.errors import MagentoAuthError
+from bridge.flows.export_orders import magento_time
 from bridge.magento import Filter, MagentoClient, OrdersAdapter, search_params
-
-from .conftest import SandboxControl
+from tests.integration.magento.conftest import SandboxControl
 
 KEYS = {
     "consumer_key": "ck-int-1",
@@ -63,3 +64,22 @@ def test_wrong_secret_is_refused(oauth_sandbox: Any, key: str) -> None:
     with client, pytest.raises(MagentoAuthError) as caught:
         OrdersAdapter(client).search(search_params([], page_size=5))
     assert caught.value.status_code == 401
+
+
+def test_order_poll_with_created_at_window_is_accepted(oauth_sandbox: Any) -> None:
+    """The order poll's filters (a space in "YYYY-MM-DD HH:MM:SS") pass Magento's check."""
+    order = SandboxControl(oauth_sandbox.url).order()
+    now = datetime.now(UTC)
+    groups = [
+        [Filter("state", "new,processing", "in")],
+        [Filter("created_at", magento_time(now + timedelta(minutes=5)), "lteq")],
+        [Filter("created_at", magento_time(now - timedelta(hours=1)), "gteq")],
+    ]
+    with oauth_client(oauth_sandbox.url) as client:
+        page = OrdersAdapter(client).search(
+            search_params(groups, sort=[("created_at", "ASC")], page_size=50)
+        )
+    assert order["entity_id"] in [o["entity_id"] for o in page["items"]]
+    seen = SandboxControl(oauth_sandbox.url).requests("/V1/orders")[-1]
+    assert seen["status"] == 200
+    assert " " in seen["query"]["searchCriteria[filter_groups][1][filters][0][value]"]

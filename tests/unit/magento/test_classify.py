@@ -182,3 +182,27 @@ def test_non_json_error_body_has_no_magento_message() -> None:
     error = classify(response)
     assert isinstance(error, MagentoUnavailableError)
     assert error.magento_message is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Could not save a shipment, see error log for details",
+        "Could not save an invoice, see error log for details",
+        "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to "
+        "get lock; try restarting transaction",
+        "Could not save product: SQLSTATE[HY000]: General error: 1205 Lock wait "
+        "timeout exceeded; try restarting transaction",
+    ],
+)
+def test_magento_transient_400s_are_transient(message: str) -> None:
+    """Magento's "try again" 400s (a failed save, a deadlock) are transient."""
+    error = classify(answer(400, {"message": message}))
+    assert isinstance(error, MagentoUnavailableError)
+    assert (error.status_code, error.magento_message) == (400, message)
+
+
+def test_source_item_save_failure_stays_a_rejection() -> None:
+    """MSI's "Could not save Source Item" also means an unknown SKU: not retried."""
+    error = classify(answer(400, {"message": "Could not save Source Item"}))
+    assert isinstance(error, RecordRejectedError)

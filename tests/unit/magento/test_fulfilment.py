@@ -42,7 +42,7 @@ def test_ship_body_and_id(
         "notify": True,
         "tracks": TRACKS,
         "arguments": {"extension_attributes": {"source_code": "default"}},
-        "appendComment": True,
+        "appendComment": False,
         "comment": {"comment": "ERP LS-1", "is_visible_on_front": 0},
     }
 
@@ -72,7 +72,7 @@ def test_invoice_body_and_id(
         "capture": True,
         "items": ITEMS,
         "notify": False,
-        "appendComment": True,
+        "appendComment": False,
         "comment": {"comment": "ERP LS-1", "is_visible_on_front": 0},
     }
 

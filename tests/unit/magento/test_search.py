@@ -5,8 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from bridge.magento import Filter, MagentoClient, search_params
-
-from .conftest import Magento
+from tests.unit.magento.conftest import Magento
 
 
 def test_orders_poll_search_matches_magento_spelling() -> None:
@@ -67,3 +66,14 @@ def test_values_are_percent_encoded_on_the_wire(
     assert url.path == "/rest/all/V1/products"
     assert b"[" not in url.query
     assert dict(parse_qsl(url.query.decode())) == params
+
+
+def test_space_is_sent_as_percent_20_never_plus(
+    client: MagentoClient, magento: Magento
+) -> None:
+    """A created_at filter's space goes out as %20: Magento's verifier keeps a +."""
+    params = search_params([[Filter("created_at", "2026-11-28 05:00:00", "lteq")]])
+    client.request("GET", "/V1/orders", params=params)
+    query = magento.last.url.query.decode()
+    assert "+" not in query
+    assert "2026-11-28%2005%3A00%3A00" in query

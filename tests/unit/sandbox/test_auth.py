@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
-from collections.abc import Iterator
-from urllib.parse import quote
+from collections.abc import Callable, Iterator
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -39,6 +40,7 @@ def _header(
     query: dict[str, str],
     consumer_secret: str,
     token_secret: str,
+    order: Callable[[list[tuple[str, str]]], list[tuple[str, str]]] = sorted,
 ) -> str:
     """Sign a request by hand, following RFC 5849 step by step."""
     oauth = {
@@ -49,7 +51,7 @@ def _header(
         "oauth_signature_method": "HMAC-SHA256",
         "oauth_version": "1.0",
     }
-    pairs = sorted((_enc(k), _enc(v)) for k, v in [*oauth.items(), *query.items()])
+    pairs = order([(_enc(k), _enc(v)) for k, v in [*oauth.items(), *query.items()]])
     params = "&".join(f"{k}={v}" for k, v in pairs)
     base = f"{method}&{_enc(url)}&{_enc(params)}"
     key = f"{_enc(consumer_secret)}&{_enc(token_secret)}".encode()
@@ -67,8 +69,53 @@ def test_hand_signed_request_passes(oauth_server: SandboxServer) -> None:
         "searchCriteria[filter_groups][0][filters][0][value]": "new processing",
     }
     header = _header("GET", url, query, KEYS.consumer_secret, KEYS.access_token_secret)
-    response = httpx.get(url, params=query, headers={"Authorization": header})
+    encoded = urlencode(query, quote_via=quote, safe="")
+    response = httpx.get(f"{url}?{encoded}", headers={"Authorization": header})
     assert response.status_code == 200, response.text
+
+
+def test_plus_in_query_stays_a_plus(oauth_server: SandboxServer) -> None:
+    """A space sent as ``+`` but signed as a space is refused (rawurldecode, PR 34896)."""
+    url = f"{oauth_server.url}/rest/V1/orders"
+    query = {"searchCriteria[filter_groups][0][filters][0][value]": "a b"}
+    header = _header("GET", url, query, KEYS.consumer_secret, KEYS.access_token_secret)
+    encoded = urlencode(query)  # form encoding: the space becomes "+"
+    assert "+" in encoded
+    response = httpx.get(f"{url}?{encoded}", headers={"Authorization": header})
+    assert response.status_code == 401
+    plus = {"searchCriteria[filter_groups][0][filters][0][value]": "a+b"}
+    header = _header("GET", url, plus, KEYS.consumer_secret, KEYS.access_token_secret)
+    response = httpx.get(f"{url}?{encoded}", headers={"Authorization": header})
+    assert response.status_code == 200, response.text
+
+
+def _natural(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Order pairs as PHP's strnatcmp does for these keys: [2] before [10]."""
+
+    def key(pair: tuple[str, str]) -> list[object]:
+        parts = re.split(r"(\d+)", pair[0])
+        return [(0, int(p)) if p.isdigit() else (1, p) for p in parts]
+
+    return sorted(pairs, key=key)
+
+
+def test_parameters_sort_in_natural_order(oauth_server: SandboxServer) -> None:
+    """Keys are ordered with strnatcmp as laminas-oauth does, not byte by byte."""
+    url = f"{oauth_server.url}/rest/V1/orders"
+    query = {
+        f"searchCriteria[filter_groups][{i}][filters][0][field]": "state"
+        for i in (2, 10)
+    }
+    query |= {
+        f"searchCriteria[filter_groups][{i}][filters][0][value]": "new" for i in (2, 10)
+    }
+    encoded = urlencode(query, quote_via=quote, safe="")
+    for order, expected in ((_natural, 200), (sorted, 401)):
+        header = _header(
+            "GET", url, query, KEYS.consumer_secret, KEYS.access_token_secret, order
+        )
+        response = httpx.get(f"{url}?{encoded}", headers={"Authorization": header})
+        assert response.status_code == expected, response.text
 
 
 def test_signed_post_with_json_body_passes(oauth_server: SandboxServer) -> None:

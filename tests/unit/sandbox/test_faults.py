@@ -129,3 +129,20 @@ def test_reset_endpoint_empties_the_shop(
     api.post("/sandbox/faults", json={"status": 503, "count": 3})
     assert api.post("/sandbox/reset").json() is True
     assert api.get("/rest/V1/orders").json()["total_count"] == 0
+
+
+@pytest.mark.parametrize("after_write", [False, True])
+def test_message_fault_answers_magento_transient_400(
+    api: httpx.Client, place_order: OrderFactory, after_write: bool
+) -> None:
+    """A fault with a message answers that 400; after_write the shipment exists."""
+    order = place_order()
+    message = "Could not save a shipment, see error log for details"
+    api.post(
+        "/sandbox/faults",
+        json={"message": message, "paths": "/ship$", "after_write": after_write},
+    )
+    response = api.post(f"/rest/V1/order/{order['entity_id']}/ship", json={})
+    assert (response.status_code, response.json()) == (400, {"message": message})
+    total = api.get("/rest/V1/shipments", params={"searchCriteria": ""}).json()
+    assert total["total_count"] == int(after_write)

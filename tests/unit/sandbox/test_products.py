@@ -164,3 +164,26 @@ def test_delete_product(api: httpx.Client) -> None:
     api.put("/rest/all/V1/products/D-1", json={"product": {"name": "Gone", "price": 1}})
     assert api.delete("/rest/all/V1/products/D-1").json() is True
     assert api.get("/rest/all/V1/products/D-1").status_code == 404
+
+
+def test_attribute_outside_the_set_is_dropped_silently(api: httpx.Client) -> None:
+    """A value for an attribute not in the set answers 200 and is not kept (#9594)."""
+    body = {
+        "product": {
+            "name": "Lamp",
+            "price": 5,
+            "custom_attributes": [
+                {"attribute_code": "ean", "value": "7312345678909"},
+                {"attribute_code": "gtin", "value": "7312345678909"},
+            ],
+        }
+    }
+    response = api.put("/rest/all/V1/products/ATTR-1", json=body)
+    assert response.status_code == 200
+    codes = {c["attribute_code"] for c in response.json()["custom_attributes"]}
+    assert ("ean" in codes, "gtin" in codes) == (True, False)
+    api.post("/sandbox/config", json={"attributes": ["gtin"]})
+    body["product"]["name"] = "Lamp 2"
+    response = api.put("/rest/all/V1/products/ATTR-2", json=body)
+    codes = {c["attribute_code"] for c in response.json()["custom_attributes"]}
+    assert ("ean" in codes, "gtin" in codes) == (False, True)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import httpx
 import pytest
+
+OrderFactory = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
@@ -124,3 +129,95 @@ def test_legacy_stock_unknown_sku_is_404(api: httpx.Client) -> None:
     assert api.get("/rest/V1/stockItems/NOPE").status_code == 404
     put = api.put("/rest/V1/products/NOPE/stockItems/1", json={"stockItem": {"qty": 1}})
     assert put.status_code == 404
+
+
+def _source_qty(api: httpx.Client, sku: str, source: str = "default") -> object:
+    found = api.get(
+        "/rest/V1/inventory/source-items",
+        params={
+            "searchCriteria[filter_groups][0][filters][0][field]": "sku",
+            "searchCriteria[filter_groups][0][filters][0][value]": sku,
+        },
+    ).json()["items"]
+    return next(i["quantity"] for i in found if i["source_code"] == source)
+
+
+def _ship_all(api: httpx.Client, order_id: int, source: str = "default") -> Any:
+    body = {"arguments": {"extension_attributes": {"source_code": source}}}
+    return api.post(f"/rest/V1/order/{order_id}/ship", json=body)
+
+
+def test_shipment_deducts_its_source(
+    api: httpx.Client, skus: list[str], place_order: OrderFactory
+) -> None:
+    """Saving a shipment takes the shipped quantity off the shipment's source."""
+    api.post("/sandbox/config", json={"sources": ["lager"]})
+    items = [*_items(skus[:1], 5), {**_items(skus[:1], 4)[0], "source_code": "lager"}]
+    api.post("/rest/V1/inventory/source-items", json={"sourceItems": items})
+    order = place_order(items=[{"sku": skus[0], "qty": 3, "price": 1}])
+    assert _ship_all(api, order["entity_id"], "lager").status_code == 200
+    assert (_source_qty(api, skus[0]), _source_qty(api, skus[0], "lager")) == (5, 1)
+
+
+def test_short_source_refuses_the_shipment_as_magento(
+    api: httpx.Client, skus: list[str], place_order: OrderFactory
+) -> None:
+    """A source short of the quantity fails the whole shipment with Magento's 400."""
+    api.post("/rest/V1/inventory/source-items", json={"sourceItems": _items(skus[:1])})
+    order = place_order(items=[{"sku": skus[0], "qty": 2, "price": 1}])
+    api.post(
+        "/rest/V1/inventory/source-items", json={"sourceItems": _items(skus[:1], 1)}
+    )
+    response = _ship_all(api, order["entity_id"])
+    assert (response.status_code, response.json()) == (
+        400,
+        {"message": "Could not save a shipment, see error log for details"},
+    )
+    assert _source_qty(api, skus[0]) == 1
+    assert api.get(f"/rest/V1/orders/{order['entity_id']}").json()["state"] == "new"
+    unknown_source = place_order(items=[{"sku": "FLY-1", "qty": 1, "price": 1}])
+    assert _ship_all(api, unknown_source["entity_id"], "nowhere").status_code == 400
+
+
+def test_orders_take_salable_quantity(
+    api: httpx.Client, skus: list[str], place_order: OrderFactory
+) -> None:
+    """Orders reserve stock: beyond the salable quantity the checkout refuses."""
+    api.post("/rest/V1/inventory/source-items", json={"sourceItems": _items(skus[:1])})
+    place_order(items=[{"sku": skus[0], "qty": 4, "price": 1}])
+    response = api.post(
+        "/sandbox/orders", json={"items": [{"sku": skus[0], "qty": 2, "price": 1}]}
+    )
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        "The requested qty is not available",
+    )
+    assert _source_qty(api, skus[0]) == 5  # an order reserves, it never deducts
+
+
+def test_sku_without_stock_gets_what_its_orders_need(
+    api: httpx.Client, place_order: OrderFactory
+) -> None:
+    """An ordered SKU without source items is given exactly what is on order."""
+    first = place_order(items=[{"sku": "FLY-2", "qty": 2, "price": 1}])
+    place_order(items=[{"sku": "FLY-2", "qty": 3, "price": 1}])
+    assert _source_qty(api, "FLY-2") == 5
+    assert _ship_all(api, first["entity_id"]).status_code == 200
+    assert _source_qty(api, "FLY-2") == 3
+
+
+def test_unknown_source_code_is_refused_until_configured(
+    api: httpx.Client, skus: list[str]
+) -> None:
+    """A source code that does not exist fails the call; once configured it saves."""
+    item = {**_items(skus[:1])[0], "source_code": "lager-malmo"}
+    response = api.post("/rest/V1/inventory/source-items", json={"sourceItems": [item]})
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        "Could not save Source Item",
+    )
+    config = api.post("/sandbox/config", json={"sources": ["lager-malmo"]}).json()
+    assert config["sources"] == ["default", "lager-malmo"]
+    response = api.post("/rest/V1/inventory/source-items", json={"sourceItems": [item]})
+    assert response.status_code == 200
+    assert _source_qty(api, skus[0], "lager-malmo") == 5
