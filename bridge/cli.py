@@ -20,11 +20,11 @@ import click
 from bridge import __version__
 from bridge.config import Settings, load_config
 from bridge.errors import BridgeError, ConfigError
+from bridge.kinds import FOLDERS, KINDS
 from bridge.runtime.templates import CONFIG_TEMPLATE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-KINDS = ("products", "stock", "shipments")
 DEFAULT_CONFIG = Path("bridge.toml")
 
 
@@ -120,7 +120,7 @@ def run(settings: Settings, once: bool) -> None:
             _print_summary(summary)
             sys.exit(1 if summary.had_problems or summary.pending else 0)
         watcher = InboxWatcher(
-            [settings.root / "inbox" / k for k in KINDS], service.wake
+            [settings.root / "inbox" / f for f in FOLDERS], service.wake
         )
         watcher.start()
 
