@@ -287,3 +287,25 @@ def test_pipeline_takes_a_document_layout_file_and_rejects_it_whole(
         "lev-7.xml:2: DN-9001: Order 000000042 not found."
         in out.report_path.read_text()
     )
+
+
+def test_document_with_a_doctype_is_refused_unread(
+    toy: DocumentXmlCodec, tmp_path: Path
+) -> None:
+    """An entity-carrying document of the layout is invalid, its entity never expanded."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    path = tmp_path / "lev-8.xml"
+    path.write_bytes(
+        GOOD.replace(
+            b"<td:Despatch",
+            f'<!DOCTYPE td:Despatch [<!ENTITY x SYSTEM "file://{secret}">]>\n'
+            "<td:Despatch".encode(),
+        ).replace(b"DN-9001", b"&x;")
+    )
+    reader = RecordReader(path, "shipments", csv=CsvOptions())
+    assert reader.codec is toy
+    assert list(reader) == []
+    assert [str(i) for i in reader.issues] == [
+        "lev-8.xml:2: DOCTYPE not allowed (no DTDs or entities)"
+    ]
