@@ -7,8 +7,9 @@ DTD, no entities, no network), which stops at the first start tag.
 
 from __future__ import annotations
 
+import os.path
 from io import BytesIO
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from lxml import etree
 
@@ -36,7 +37,7 @@ def sniff_format(head: bytes, name: str) -> Format:
     Returns:
         ``"xml"`` or ``"csv"``.
     """
-    by_ext = _EXTENSIONS.get(PurePath(name).suffix.lower())
+    by_ext = _EXTENSIONS.get(os.path.splitext(name)[1].lower())  # noqa: PTH122 - a name, not a path: no Path object per file
     if by_ext is not None:
         return by_ext
     start = head[:_SNIFF].removeprefix(b"\xef\xbb\xbf").lstrip()
@@ -55,16 +56,16 @@ def detect_format(path: Path) -> Format:
     by_ext = _EXTENSIONS.get(path.suffix.lower())
     if by_ext is not None:
         return by_ext
-    return sniff_format(read_head(path, _SNIFF), path.name)
+    return sniff_format(read_head(path, _SNIFF) or b"", path.name)
 
 
-def read_head(path: Path, size: int = HEAD) -> bytes:
-    """The first ``size`` bytes of a file; empty when it cannot be read."""
+def read_head(path: Path, size: int = HEAD) -> bytes | None:
+    """The first ``size`` bytes of a file; None when it cannot be read."""
     try:
         with path.open("rb") as fh:
             return fh.read(size)
     except OSError:
-        return b""
+        return None
 
 
 def root_qname(head: bytes) -> tuple[str | None, str] | None:

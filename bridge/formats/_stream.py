@@ -36,12 +36,19 @@ class FileStream:
 
     fmt: Format
 
-    def __init__(self, path: Path, name: str | None, max_issues: int) -> None:
-        """Prepare to read ``path``; issues name it ``name`` (default: its name)."""
+    def __init__(
+        self, path: Path, name: str | None, max_issues: int, head: bytes | None = None
+    ) -> None:
+        """Prepare to read ``path``; issues name it ``name`` (default: its name).
+
+        ``head`` is the file's first ``HEAD`` bytes when the caller has read them
+        already (detecting the layout), so the text check need not open it again.
+        """
         self.path = path
         self.name = name or path.name
         self.log = IssueLog(self.name, max_issues)
         self.generated: datetime | None = None
+        self._head = head
 
     @property
     def delimiter(self) -> str | None:
@@ -69,12 +76,14 @@ class FileStream:
 
     def readable(self) -> bool:
         """Refuse missing, empty and binary files before any parser sees them."""
-        try:
-            with self.path.open("rb") as fh:
-                head = fh.read(HEAD)
-        except OSError as exc:
-            self.log.add(None, None, f"cannot be read: {exc.strerror}")
-            return False
+        head, self._head = self._head, None
+        if head is None:
+            try:
+                with self.path.open("rb") as fh:
+                    head = fh.read(HEAD)
+            except OSError as exc:
+                self.log.add(None, None, f"cannot be read: {exc.strerror}")
+                return False
         if not head.strip():
             self.log.add(1, None, "file is empty")
             return False

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -39,6 +40,7 @@ from bridge.models.erp import ParsedRecord
 __all__ = ["CanonicalCsvCodec", "CanonicalXmlCodec", "FastPath", "canonical_names"]
 
 
+@cache
 def canonical_names(kind: Kind) -> XmlNames:
     """The canonical root and record element of ``kind`` (no namespace)."""
     spec = kind_spec(kind)
@@ -57,8 +59,9 @@ class _XmlStream(FileStream):
         name: str | None,
         max_issues: int,
         max_field_chars: int,
+        head: bytes | None,
     ) -> None:
-        super().__init__(path, name, max_issues)
+        super().__init__(path, name, max_issues, head)
         self.kind: Kind = kind
         self.names = names
         self.max_field_chars = max_field_chars
@@ -91,8 +94,9 @@ class _CsvStream(FileStream):
         name: str | None,
         max_issues: int,
         max_field_chars: int,
+        head: bytes | None,
     ) -> None:
-        super().__init__(path, name, max_issues)
+        super().__init__(path, name, max_issues, head)
         self.kind: Kind = kind
         self.options = options
         self.fast_path = fast_path
@@ -149,6 +153,7 @@ class _Canonical:
         name: str | None = None,
         max_issues: int = 1000,
         max_field_chars: int = 65536,
+        head: bytes | None = None,
     ) -> FileStream:
         """Open one streaming pass over ``path`` (see ``Codec.read``)."""
         raise NotImplementedError
@@ -161,9 +166,10 @@ class _Canonical:
         name: str | None = None,
         max_issues: int = 1000,
         progress: Progress | None = None,
+        head: bytes | None = None,
     ) -> ValidationResult:
         """Check a whole file without keeping its records (see ``Codec.validate``)."""
-        stream = self.read(path, csv=csv, name=name, max_issues=max_issues)
+        stream = self.read(path, csv=csv, name=name, max_issues=max_issues, head=head)
         return drain(stream, progress, self.layout)
 
 
@@ -179,6 +185,7 @@ class CanonicalXmlCodec(_Canonical):
         name: str | None = None,
         max_issues: int = 1000,
         max_field_chars: int = 65536,
+        head: bytes | None = None,
     ) -> FileStream:
         """Open one streaming pass over ``path`` (see ``Codec.read``)."""
         return _XmlStream(
@@ -188,6 +195,7 @@ class CanonicalXmlCodec(_Canonical):
             name=name,
             max_issues=max_issues,
             max_field_chars=max_field_chars,
+            head=head,
         )
 
     def write_rejects(
@@ -234,6 +242,7 @@ class CanonicalCsvCodec(_Canonical):
         name: str | None = None,
         max_issues: int = 1000,
         max_field_chars: int = 65536,
+        head: bytes | None = None,
     ) -> FileStream:
         """Open one streaming pass over ``path`` (see ``Codec.read``)."""
         return _CsvStream(
@@ -244,6 +253,7 @@ class CanonicalCsvCodec(_Canonical):
             name=name,
             max_issues=max_issues,
             max_field_chars=max_field_chars,
+            head=head,
         )
 
     def write_rejects(

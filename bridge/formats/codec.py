@@ -198,6 +198,7 @@ class Codec(Protocol):
         name: str | None = None,
         max_issues: int = 1000,
         max_field_chars: int = 65536,
+        head: bytes | None = None,
     ) -> RecordStream:
         """Open one streaming pass over ``path`` (nothing is read until iterated).
 
@@ -207,6 +208,7 @@ class Codec(Protocol):
             name: The name to use in issues (default: the file's name).
             max_issues: How many issues to keep (they are all counted).
             max_field_chars: The longest field value accepted.
+            head: The file's first 64 KiB if the caller read them (saves a read).
 
         Returns:
             The stream of valid records with what it found.
@@ -221,6 +223,7 @@ class Codec(Protocol):
         name: str | None = None,
         max_issues: int = 1000,
         progress: Progress | None = None,
+        head: bytes | None = None,
     ) -> ValidationResult:
         """Check a whole file without keeping its records.
 
@@ -230,6 +233,7 @@ class Codec(Protocol):
             name: The name to use in issues (default: the file's name).
             max_issues: How many issues to keep (they are all counted).
             progress: Wraps the record stream (a progress bar on a terminal).
+            head: The file's first 64 KiB if the caller read them (saves a read).
 
         Returns:
             The verdict.

@@ -103,8 +103,9 @@ class _DocumentStream(FileStream):
         name: str | None,
         max_issues: int,
         max_field_chars: int,
+        head: bytes | None,
     ) -> None:
-        super().__init__(path, name, max_issues)
+        super().__init__(path, name, max_issues, head)
         self.codec = codec
         self.max_field_chars = max_field_chars
         self._records = 0
@@ -187,6 +188,7 @@ class DocumentXmlCodec:
         name: str | None = None,
         max_issues: int = 1000,
         max_field_chars: int = 65536,
+        head: bytes | None = None,
     ) -> FileStream:
         """Open one pass over the document (see ``Codec.read``)."""
         return _DocumentStream(
@@ -195,6 +197,7 @@ class DocumentXmlCodec:
             name=name,
             max_issues=max_issues,
             max_field_chars=max_field_chars,
+            head=head,
         )
 
     def validate(
@@ -205,9 +208,10 @@ class DocumentXmlCodec:
         name: str | None = None,
         max_issues: int = 1000,
         progress: Progress | None = None,
+        head: bytes | None = None,
     ) -> ValidationResult:
         """Check the whole document without keeping its records."""
-        stream = self.read(path, csv=csv, name=name, max_issues=max_issues)
+        stream = self.read(path, csv=csv, name=name, max_issues=max_issues, head=head)
         return drain(stream, progress, self.layout)
 
     def write_rejects(

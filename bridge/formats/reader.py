@@ -68,13 +68,15 @@ class RecordReader:
         self.csv_options = csv
         self.name = name or path.name
         self.max_field_chars = max_field_chars
-        self.codec: Codec = registry.detect(kind, path)
+        self.codec: Codec
+        self.codec, head = registry.detect_with_head(kind, path)
         self._stream: RecordStream = self.codec.read(
             path,
             csv=csv,
             name=name,
             max_issues=max_issues,
             max_field_chars=max_field_chars,
+            head=head,
         )
 
     @property
@@ -136,7 +138,7 @@ def validate_file(
     Returns:
         The format, the issues, the record count and the XML ``generated``.
     """
-    codec = registry.detect(kind, path)
+    codec, head = registry.detect_with_head(kind, path)
     return codec.validate(
-        path, csv=csv, name=name, max_issues=max_issues, progress=progress
+        path, csv=csv, name=name, max_issues=max_issues, progress=progress, head=head
     )

@@ -10,7 +10,6 @@ no other layout claims is read exactly as before there were layouts.
 from __future__ import annotations
 
 import csv as _csv
-from collections.abc import Iterator
 from pathlib import Path
 
 from bridge.errors import ConfigError
@@ -32,6 +31,7 @@ class CodecRegistry:
     def __init__(self) -> None:
         """Start empty (``REGISTRY`` is the one holding the built-in layouts)."""
         self._codecs: dict[tuple[Kind, str], list[Codec]] = {}
+        self._order: dict[Kind, tuple[Codec, ...]] = {}  # detection order, per kind
 
     def register(self, codec: Codec) -> Codec:
         """Add a codec; a layout's codecs are asked in the order they were added.
@@ -50,22 +50,31 @@ class CodecRegistry:
             msg = f"layout {codec.layout!r} of {codec.kind} already has a {codec.fmt} codec"
             raise ValueError(msg)
         same.append(codec)
+        self._order.pop(codec.kind, None)
         return codec
 
     def unregister(self, kind: Kind, layout: str) -> None:
         """Remove a layout's codecs (nothing happens if there are none)."""
         self._codecs.pop((kind, layout), None)
+        self._order.pop(kind, None)
 
     def get(self, kind: Kind, layout: str = CANONICAL) -> tuple[Codec, ...]:
         """The codecs of one layout of a kind (empty if it has none)."""
         return tuple(self._codecs.get((kind, layout), ()))
 
-    def codecs(self, kind: Kind) -> Iterator[Codec]:
+    def codecs(self, kind: Kind) -> tuple[Codec, ...]:
         """A kind's codecs in the order ``detect`` asks them: canonical last."""
-        for (k, layout), codecs in self._codecs.items():
-            if k == kind and layout != CANONICAL:
-                yield from codecs
-        yield from self._codecs.get((kind, CANONICAL), ())
+        order = self._order.get(kind)
+        if order is None:
+            others = [
+                codec
+                for (k, layout), codecs in self._codecs.items()
+                if k == kind and layout != CANONICAL
+                for codec in codecs
+            ]
+            order = (*others, *self._codecs.get((kind, CANONICAL), ()))
+            self._order[kind] = order
+        return order
 
     def detect(self, kind: Kind, path: Path) -> Codec:
         """The codec that reads ``path`` as a file of ``kind``.
@@ -80,10 +89,18 @@ class CodecRegistry:
         Raises:
             ConfigError: No codec of ``kind`` recognises it (no canonical codec).
         """
+        return self.detect_with_head(kind, path)[0]
+
+    def detect_with_head(self, kind: Kind, path: Path) -> tuple[Codec, bytes | None]:
+        """``detect``, also returning the head it read (None: unreadable).
+
+        The head goes on to the codec's ``read``/``validate``, so a file is opened
+        once for detection and its refusal checks together.
+        """
         head, name = read_head(path), path.name
         for codec in self.codecs(kind):
-            if codec.sniff(head, name):
-                return codec
+            if codec.sniff(head or b"", name):
+                return codec, head
         raise ConfigError(f"{name}: no layout of {kind} recognises this file")
 
     def layouts(self) -> list[LayoutInfo]:
@@ -110,7 +127,7 @@ class CodecRegistry:
         Returns:
             The kind, or None when nothing tells.
         """
-        head, name = read_head(path), path.name
+        head, name = read_head(path) or b"", path.name
         for kind in KINDS:
             for codec in self.codecs(kind):
                 if codec.layout != CANONICAL and codec.sniff(head, name):
