@@ -8,12 +8,10 @@ from typing import Any
 
 from bridge.config import Settings
 from bridge.folders.readlock import is_ignored_name
-from bridge.kinds import KIND_SPECS
+from bridge.kinds import KINDS as KINDS  # the status rows: one per kind
 from bridge.ledger import Ledger
 
 __all__ = ["render_audit", "render_status"]
-
-KINDS = tuple(KIND_SPECS)
 
 
 def _count_entries(folder: Path, done_suffix: str = "") -> int:
@@ -42,10 +40,10 @@ def render_status(settings: Settings) -> str:
     try:
         out = [f"root: {root}", "", "inbox (waiting to be taken):"]
         suffix = settings.folders.done_suffix
-        for kind, spec in KIND_SPECS.items():
-            waiting = _count_entries(root / "inbox" / spec.folder, suffix)
-            processing = _count_entries(root / "var" / "work" / spec.folder, suffix)
-            failed = _count_entries(root / "failed" / spec.folder)
+        for kind in KINDS:
+            waiting = _count_entries(root / "inbox" / kind, suffix)
+            processing = _count_entries(root / "var" / "work" / kind, suffix)
+            failed = _count_entries(root / "failed" / kind)
             out.append(
                 f"  {kind:<10} pending {waiting:>5}   processing {processing:>5}   "
                 f"failed/ entries {failed:>5}"
