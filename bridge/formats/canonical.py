@@ -139,7 +139,8 @@ class _Canonical:
     @property
     def matches(self) -> str:
         """How a file is recognised, in words."""
-        return f"<{kind_spec(self.kind).root}> without namespace"
+        root = kind_spec(self.kind).root
+        return f"<{root}> without namespace (.xml, or no known extension and '<')"
 
     def sniff(self, head: bytes, name: str) -> bool:
         """True when the file is of this codec's family (by extension, else content)."""
@@ -232,7 +233,7 @@ class CanonicalCsvCodec(_Canonical):
     @property
     def matches(self) -> str:
         """How a file is recognised, in words."""
-        return "a header row of the kind's columns (.csv, .txt, .tsv)"
+        return "a header row of the kind's columns (.csv .txt .tsv, or any other file)"
 
     def read(
         self,

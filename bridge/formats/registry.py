@@ -105,13 +105,11 @@ class CodecRegistry:
 
     def layouts(self) -> list[LayoutInfo]:
         """Every registered layout and format, by kind, as ``bridge layouts`` lists."""
-        order = {kind: i for i, kind in enumerate(KINDS)}
-        infos = [
+        return [
             LayoutInfo(c.kind, c.layout, c.fmt, c.matches)
-            for kind in sorted(order, key=order.__getitem__)
+            for kind in KINDS
             for c in self.codecs(kind)
         ]
-        return infos
 
     def guess_kind(self, path: Path) -> Kind | None:
         """Guess a file's kind from its content alone (its folder says nothing).
