@@ -19,11 +19,12 @@ import click
 from bridge import __version__
 from bridge.config import Settings, load_config
 from bridge.errors import BridgeError, ConfigError
+from bridge.kinds import FOLDERS, kind_for_folder
+from bridge.kinds import KINDS as KINDS  # re-exported: the CLI's kind choices
 from bridge.runtime.templates import CONFIG_TEMPLATE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-KINDS = ("products", "stock", "shipments")
 DEFAULT_CONFIG = Path("bridge.toml")
 
 
@@ -119,7 +120,7 @@ def run(settings: Settings, once: bool) -> None:
             _print_summary(summary)
             sys.exit(1 if summary.had_problems or summary.pending else 0)
         watcher = InboxWatcher(
-            [settings.root / "inbox" / k for k in KINDS], service.wake
+            [settings.root / "inbox" / f for f in FOLDERS], service.wake
         )
         watcher.start()
 
@@ -174,31 +175,10 @@ def _progress() -> Any:
 
 
 def guess_kind(path: Path) -> str | None:
-    """Guess a file's kind from its folder, XML root element or CSV header."""
-    if path.parent.name in KINDS:
-        return path.parent.name
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4096).decode("utf-8", "replace").lstrip("\ufeff").lstrip()
-    except OSError:
-        return None
-    if head.startswith("<"):
-        for kind, root in (
-            ("products", "products"),
-            ("stock", "stock"),
-            ("shipments", "shipments"),
-        ):
-            if f"<{root}" in head.replace("<?xml", ""):
-                return kind
-        return None
-    header = head.splitlines()[0].lower() if head else ""
-    if "shipment_id" in header:
-        return "shipments"
-    if "name" in header and "price" in header:
-        return "products"
-    if "qty" in header:
-        return "stock"
-    return None
+    """Guess a file's kind from its folder, else from its content (root or header)."""
+    from bridge.formats import REGISTRY
+
+    return kind_for_folder(path.parent.name) or REGISTRY.guess_kind(path)
 
 
 def _kind_for(path: Path, kind: str | None) -> str:

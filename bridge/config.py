@@ -13,9 +13,16 @@ import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,11 +31,13 @@ from pydantic_settings import (
 )
 
 from bridge.errors import ConfigError
+from bridge.kinds import KINDS, Kind
 
 __all__ = [
     "CsvOptions",
     "CsvSettings",
     "FoldersSettings",
+    "Kind",
     "LedgerSettings",
     "MagentoSettings",
     "OrdersSettings",
@@ -38,8 +47,6 @@ __all__ = [
     "ShipmentsSettings",
     "load_config",
 ]
-
-Kind = Literal["products", "stock", "shipments"]
 
 
 class _Section(BaseModel):
@@ -88,12 +95,8 @@ class CsvOptions(_Section):
     decimal_separator: Literal[".", ","] = "."
 
 
-class CsvSettings(CsvOptions):
+class _CsvDefaults(CsvOptions):
     """CSV defaults plus optional per-kind overrides (``[folders.csv.stock]``)."""
-
-    products: CsvOptions | None = None
-    stock: CsvOptions | None = None
-    shipments: CsvOptions | None = None
 
     def for_kind(self, kind: str) -> CsvOptions:
         """Return the options that apply to ``kind`` (override, else the defaults)."""
@@ -103,6 +106,19 @@ class CsvSettings(CsvOptions):
         return CsvOptions(
             encoding=self.encoding, decimal_separator=self.decimal_separator
         )
+
+
+if TYPE_CHECKING:  # the checkers see the base; the fields below are per kind
+    CsvSettings = _CsvDefaults
+else:
+    # one optional ``[folders.csv.<kind>]`` table per kind of bridge.kinds
+    CsvSettings = create_model(
+        "CsvSettings",
+        __base__=_CsvDefaults,
+        __module__=__name__,
+        **{kind: (CsvOptions | None, None) for kind in KINDS},
+    )
+    CsvSettings.__doc__ = _CsvDefaults.__doc__
 
 
 class FoldersSettings(_Section):

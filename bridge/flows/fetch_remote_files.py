@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from bridge.folders.local import KINDS, received_stamp
+from bridge.folders.local import received_stamp
 from bridge.folders.outbox import fsync_dir
 from bridge.folders.readlock import is_ignored_name
 from bridge.folders.sftp import open_for_read, remote_makedirs, remote_name_refusal
+from bridge.kinds import FOLDERS
 from bridge.ledger import utcnow
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class SftpInbox:
         ledger: Ledger,
         local_root: Path,
         *,
-        kinds: Sequence[str] = KINDS,
+        kinds: Sequence[str] = FOLDERS,
         done_suffix: str = "",
         now: Callable[[], datetime] = utcnow,
     ) -> None:

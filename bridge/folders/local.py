@@ -22,10 +22,11 @@ from pathlib import Path
 
 from bridge.errors import FolderUnavailableError
 from bridge.folders.readlock import ReadLock, is_ignored_name
+from bridge.kinds import FOLDERS
 
 __all__ = ["Candidate", "ClaimedFile", "LocalInbox", "received_stamp"]
 
-KINDS: tuple[str, ...] = ("products", "stock", "shipments")
+KINDS: tuple[str, ...] = FOLDERS  # inbox/<folder>/ of each kind (bridge.kinds)
 
 
 def received_stamp(received: datetime) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from bridge.errors import FileIssue
-from bridge.formats._records import FieldError, Values, converter
+from bridge.formats._records import Converter, FieldError, Values, converter
 from bridge.formats._xsd import KindSchema, XsdProblem
 from bridge.models.erp import Kind, ParsedRecord
 
@@ -60,22 +60,24 @@ class RecordChecker:
         *,
         max_chars: int,
         namer: FieldNamer | None = None,
+        convert: Converter | None = None,
     ) -> None:
         """Prepare an empty batch.
 
         Args:
             kind: products | stock | shipments.
-            schema: The kind's schema.
+            schema: The schema the record elements are checked against.
             log: Where issues go.
             max_chars: The longest free-text value accepted.
             namer: Maps a problem to the field name the file uses (CSV column).
+            convert: Builds a record's model (default: the kind's canonical one).
         """
         self.kind = kind
         self.schema = schema
         self.log = log
         self.max_chars = max_chars
         self.namer = namer
-        self._convert = converter(kind)
+        self._convert = convert if convert is not None else converter(kind)
         self.batch = etree.Element(schema.root)
         self.node_lines: dict[etree._Element, int] = {}
         self.pending: list[_Pending] = []

@@ -9,16 +9,19 @@ A products or stock row becomes one ``<product>``/``<item>``; the rows of one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 
 from bridge.formats._batch import IssueLog, RecordChecker
-from bridge.formats._fastpath import vouch
+from bridge.formats._fastpath import Vouch, vouch
+from bridge.kinds import Kind
 
-__all__ = ["COLUMNS", "REQUIRED", "Row", "RowBuilder", "group_shipments"]
+__all__ = ["COLUMNS", "REQUIRED", "FastPath", "Row", "RowBuilder", "group_shipments"]
 
 Row = tuple[int, list[str]]
+FastPath = Callable[[Kind], Vouch | None]
+"""Gives a kind's conservative pre-check of flat CSV records, or None for none."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "products": (
@@ -78,9 +81,18 @@ class RowBuilder:
     """Turns rows into record elements in the checker's batch."""
 
     def __init__(
-        self, checker: RecordChecker, log: IssueLog, names: list[str], decimal: str
+        self,
+        checker: RecordChecker,
+        log: IssueLog,
+        names: list[str],
+        decimal: str,
+        fast_path: FastPath | None = None,
     ) -> None:
-        """Plan the columns of a file whose header is ``names`` (normalised)."""
+        """Plan the columns of a file whose header is ``names`` (normalised).
+
+        ``fast_path`` gives the kind's pre-check of plainly valid rows; by default
+        ``_fastpath.vouch``, looked up here so a test can swap it.
+        """
         self.checker = checker
         self.log = log
         self.names = names
@@ -89,7 +101,8 @@ class RowBuilder:
         self.index = 0
         self.record = checker.schema.record
         self.key_col = names.index("shipment_id") if "shipment_id" in names else 0
-        self.vouch = vouch(checker.kind) if checker.kind != "shipments" else None
+        lookup = fast_path if fast_path is not None else vouch
+        self.vouch = lookup(checker.kind) if checker.kind != "shipments" else None
 
     def blank(self, row: list[str]) -> bool:
         """True for an empty line or a row of empty cells (skipped, not a record)."""

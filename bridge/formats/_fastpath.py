@@ -23,7 +23,7 @@ from functools import cache
 from lxml import etree
 
 from bridge.formats._xsd import kind_schema, schema_path
-from bridge.models.erp import Kind
+from bridge.kinds import Kind, kind_spec
 
 __all__ = ["Vouch", "vouch"]
 
@@ -178,7 +178,7 @@ def vouch(kind: Kind) -> Vouch | None:
     """
     ks = kind_schema(kind)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    xsd = etree.parse(str(schema_path(f"{kind}.xsd")), parser).getroot()
+    xsd = etree.parse(str(schema_path(kind_spec(kind).schema)), parser).getroot()
     fields = _record_fields(xsd, ks.record)
     if fields is None:
         return None

@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from bridge.errors import ConfigError
-from bridge.models.erp import Kind
+from bridge.kinds import Kind, kind_spec
 
 __all__ = ["KindSchema", "XsdProblem", "kind_schema", "schema_path"]
 
@@ -28,11 +28,6 @@ _BUILTIN_RULES = {
     "xs:dateTime": "a date and time such as 2026-03-01T14:30:00+01:00",
     "xs:decimal": "a decimal number",
     "xs:string": "text",
-}
-_ROOTS: dict[str, tuple[str, str]] = {
-    "products": ("products", "product"),
-    "stock": ("stock", "item"),
-    "shipments": ("shipments", "shipment"),
 }
 _MESSAGE = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: (.*)$", re.DOTALL)
 
@@ -213,16 +208,16 @@ def kind_schema(kind: Kind) -> KindSchema:
     Raises:
         ConfigError: The schema is missing or not a valid XSD.
     """
-    path = schema_path(f"{kind}.xsd")
+    spec = kind_spec(kind)
+    path = schema_path(spec.schema)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         doc = etree.parse(str(path), parser)
         schema = etree.XMLSchema(doc)
     except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         raise ConfigError(f"schema {path} is not usable: {exc}") from exc
-    root, record = _ROOTS[kind]
     rules, required = _introspect(doc.getroot())
-    return KindSchema(kind, root, record, schema, rules, required)
+    return KindSchema(kind, spec.root, spec.record, schema, rules, required)
 
 
 def _introspect(

@@ -25,7 +25,13 @@ from lxml import etree
 
 from bridge.config import CsvOptions
 from bridge.formats._batch import BATCH_SIZE, IssueLog, RecordChecker
-from bridge.formats._csvrows import COLUMNS, REQUIRED, RowBuilder, group_shipments
+from bridge.formats._csvrows import (
+    COLUMNS,
+    REQUIRED,
+    FastPath,
+    RowBuilder,
+    group_shipments,
+)
 from bridge.formats._xsd import XsdProblem
 from bridge.models.erp import ParsedRecord
 
@@ -120,6 +126,8 @@ def read_csv(
     log: IssueLog,
     state: CsvState,
     options: CsvOptions,
+    *,
+    fast_path: FastPath | None = None,
 ) -> Iterator[ParsedRecord]:
     """Yield the valid records of a CSV file; issues go to ``log``.
 
@@ -129,6 +137,7 @@ def read_csv(
         log: Where issues go.
         state: Filled with the delimiter and the record count.
         options: Encoding and decimal separator of this kind's folder.
+        fast_path: The pre-check of plainly valid rows (default: ``_fastpath``'s).
 
     Yields:
         Each record that passed the XSD and model checks, in file order (shipments:
@@ -141,7 +150,7 @@ def read_csv(
     with path.open("rb") as fh:
         lines = _Lines(fh, encoding, log, limit)
         try:
-            yield from _rows(lines, checker, log, state, options)
+            yield from _rows(lines, checker, log, state, options, fast_path)
         except _StopError:
             return
         except _csv.Error as exc:
@@ -154,13 +163,14 @@ def _rows(
     log: IssueLog,
     state: CsvState,
     options: CsvOptions,
+    fast_path: FastPath | None,
 ) -> Iterator[ParsedRecord]:
     it = iter(lines)
     header = next(it, None)
     if header is None or not header.strip():
         log.add(1, None, "file is empty" if header is None else "header line is empty")
         return
-    builder = _header(header, checker, log, state, options)
+    builder = _header(header, checker, log, state, options, fast_path)
     if builder is None:
         return
     checker.namer = _namer
@@ -202,6 +212,7 @@ def _header(
     log: IssueLog,
     state: CsvState,
     options: CsvOptions,
+    fast_path: FastPath | None,
 ) -> RowBuilder | None:
     delimiter = detect_delimiter(header)
     if delimiter is None:
@@ -231,7 +242,7 @@ def _header(
             bad = True
     if bad:
         return None
-    return RowBuilder(checker, log, names, options.decimal_separator)
+    return RowBuilder(checker, log, names, options.decimal_separator, fast_path)
 
 
 def _namer(problem: XsdProblem) -> str | None:

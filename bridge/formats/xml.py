@@ -5,6 +5,10 @@ network access off. A document type declaration is refused outright, so XXE and 
 bombs end as an invalid file with a line, never as a read of a local file or a memory
 blow-up. Each finished record element is moved out of the parse tree into a batch (so
 memory stays flat) and validated against the kind's XSD (see ``_batch``).
+
+The root and record elements are qualified names (``XmlNames``: namespace, root,
+record), so a namespaced layout streams its records the same way; a layout whose whole
+document is one unit reads it with ``parse_document`` (see ``document.py``).
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from lxml import etree
 
 from bridge.formats._batch import BATCH_SIZE, IssueLog, RecordChecker
 from bridge.formats._records import FieldError, _datetime
+from bridge.formats.codec import XmlNames
 from bridge.models.erp import ParsedRecord
 
-__all__ = ["XmlState", "read_xml"]
+__all__ = ["XmlState", "parse_document", "read_xml", "refuse_doctype", "syntax_issue"]
 
 _NO_DOCTYPE = "DOCTYPE not allowed (no DTDs or entities)"
 _WHERE = re.compile(r",? line \d+, column \d+\s*$")
@@ -37,31 +42,44 @@ class XmlState:
 
 
 def read_xml(
-    path: Path, checker: RecordChecker, log: IssueLog, state: XmlState
+    path: Path,
+    checker: RecordChecker,
+    log: IssueLog,
+    state: XmlState,
+    names: XmlNames | None = None,
 ) -> Iterator[ParsedRecord]:
     """Yield the valid records of an XML file; issues go to ``log``.
 
     Args:
         path: The file.
-        checker: The kind's batch checker.
+        checker: The layout's batch checker.
         log: Where issues go.
         state: Filled with the root's ``generated`` and the record count.
+        names: The root and record elements (default: the checker's schema's,
+            without a namespace).
 
     Yields:
         Each record that passed the XSD and model checks, in file order.
     """
+    if names is None:
+        names = XmlNames(None, checker.schema.root, checker.schema.record)
     with path.open("rb") as fh:
-        yield from _parse(fh, path, checker, log, state)
+        yield from _parse(fh, path, checker, log, state, names)
 
 
 def _parse(
-    fh: BinaryIO, path: Path, checker: RecordChecker, log: IssueLog, state: XmlState
+    fh: BinaryIO,
+    path: Path,
+    checker: RecordChecker,
+    log: IssueLog,
+    state: XmlState,
+    names: XmlNames,
 ) -> Iterator[ParsedRecord]:
-    ks = checker.schema
+    root_tag, record_tag = names.root_tag, names.record_tag or names.root_tag
     context = etree.iterparse(
         fh,
         events=("end",),
-        tag=(ks.root, ks.record),
+        tag=(root_tag, record_tag),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -76,14 +94,14 @@ def _parse(
         for _, el in context:
             if root is None:
                 root = el.getroottree().getroot()
-                if not _root_ok(path, root, checker, log, state):
+                if not _root_ok(path, root, checker, log, state, root_tag):
                     return
             if el is root:
-                _leftovers(root, log, ks.record)
+                _leftovers(root, log)
                 continue
             # the fast test first: a record directly under the root, nothing before it
             misplaced = el.getprevious() is not None or el.getparent() is not root
-            if misplaced and not _place(el, root, log, ks.root):
+            if misplaced and not _place(el, root, log, root_tag):
                 continue
             checker.batch.append(el)
             pending.append((el, state.records, el.sourceline, None, None))
@@ -91,15 +109,71 @@ def _parse(
             if len(pending) >= BATCH_SIZE:
                 yield from checker.flush()
                 pending = checker.pending
-        if root is None and not _root_ok(path, context.root, checker, log, state):
+        if root is None and not _root_ok(
+            path, context.root, checker, log, state, root_tag
+        ):
             return
         yield from checker.flush()
     except etree.XMLSyntaxError as exc:
-        doctype = _doctype_line(path)
-        if doctype is not None:  # e.g. an entity bomb stopped by libxml2 itself
-            log.add(doctype, None, _NO_DOCTYPE)
-        else:
-            log.add(exc.lineno or None, None, _syntax_reason(exc))
+        syntax_issue(path, exc, log)
+
+
+def parse_document(
+    path: Path, log: IssueLog, names: XmlNames
+) -> tuple[etree._Element, bytes] | None:
+    """Parse a whole document whose root is one unit (document mode), hardened.
+
+    Args:
+        path: The file.
+        log: Where issues go.
+        names: The root element expected (its namespace and local name).
+
+    Returns:
+        The root element and the document's bytes, or None when the file is not
+        well-formed, carries a DOCTYPE or has another root (the reason is logged).
+    """
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    with path.open("rb") as fh:
+        data = fh.read()
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        syntax_issue(path, exc, log)
+        return None
+    if refuse_doctype(path, root, log):
+        return None
+    if root.tag != names.root_tag:
+        log.add(
+            root.sourceline,
+            None,
+            f"root element is <{root.tag}>, expected <{names.root_tag}>",
+        )
+        return None
+    return root, data
+
+
+def syntax_issue(path: Path, exc: etree.XMLSyntaxError, log: IssueLog) -> None:
+    """Log a parse error: a DOCTYPE if there is one, else the parser's reason."""
+    doctype = _doctype_line(path)
+    if doctype is not None:  # e.g. an entity bomb stopped by libxml2 itself
+        log.add(doctype, None, _NO_DOCTYPE)
+    else:
+        log.add(exc.lineno or None, None, _syntax_reason(exc))
+
+
+def refuse_doctype(path: Path, root: etree._Element, log: IssueLog) -> bool:
+    """True (and logged) when the document carries a document type declaration."""
+    if root.getroottree().docinfo.doctype:
+        log.add(_doctype_line(path), None, _NO_DOCTYPE)
+        return True
+    return False
 
 
 def _root_ok(
@@ -108,18 +182,20 @@ def _root_ok(
     checker: RecordChecker,
     log: IssueLog,
     state: XmlState,
+    root_tag: str,
 ) -> bool:
     """Check the prolog and root: no DOCTYPE, the right name, a valid ``generated``."""
     if root is None:
         log.add(1, None, "file is empty")
         return False
-    if root.getroottree().docinfo.doctype:
-        log.add(_doctype_line(path), None, _NO_DOCTYPE)
+    if refuse_doctype(path, root, log):
         return False
     ks = checker.schema
-    if root.tag != ks.root:
+    if root.tag != root_tag:
         log.add(
-            root.sourceline, None, f"root element is <{root.tag}>, expected <{ks.root}>"
+            root.sourceline,
+            None,
+            f"root element is <{root.tag}>, expected <{root_tag}>",
         )
         return False
     shell = etree.Element(root.tag, dict(root.attrib))
@@ -152,7 +228,7 @@ def _place(
     return True
 
 
-def _leftovers(root: etree._Element, log: IssueLog, record: str) -> None:
+def _leftovers(root: etree._Element, log: IssueLog) -> None:
     """Report elements or text left in the root after the last record."""
     if root.text and root.text.strip():
         log.add(root.sourceline, None, f"text is not allowed inside <{root.tag}>")

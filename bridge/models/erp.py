@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from bridge.kinds import Kind
 
 __all__ = [
     "ErpProduct",
@@ -25,8 +26,6 @@ __all__ = [
     "Kind",
     "ParsedRecord",
 ]
-
-Kind = Literal["products", "stock", "shipments"]
 
 
 class _Erp(BaseModel):

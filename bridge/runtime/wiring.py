@@ -19,6 +19,7 @@ from bridge.flows.base import ApplyFlow
 from bridge.flows.export_orders import ExportOrdersFlow
 from bridge.folders.local import LocalInbox
 from bridge.folders.outbox import LocalOutbox
+from bridge.kinds import FOLDERS
 from bridge.ledger import Ledger, utcnow
 from bridge.magento import (
     FulfilmentAdapter,
@@ -57,13 +58,7 @@ class Components:
 def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Components:
     """Wire the bridge for ``settings``."""
     root = settings.root
-    for sub in (
-        "inbox/products",
-        "inbox/stock",
-        "inbox/shipments",
-        "outbox/orders",
-        "var",
-    ):
+    for sub in (*(f"inbox/{folder}" for folder in FOLDERS), "outbox/orders", "var"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.ledger_url, now=now)
     client = MagentoClient(settings.magento)

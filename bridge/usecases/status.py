@@ -7,6 +7,7 @@ from typing import Any
 
 from bridge.config import Settings
 from bridge.folders.readlock import is_ignored_name
+from bridge.kinds import KINDS  # the status rows: one per kind
 from bridge.ledger import Ledger
 from bridge.ledger.resolutions import ResolutionStore
 from bridge.usecases._rows import aware, file_entry
@@ -21,8 +22,6 @@ from bridge.usecases.views import (
 )
 
 __all__ = ["status"]
-
-KINDS = ("products", "stock", "shipments")
 
 LAST_FILES = 10
 LAST_ERRORS = 10
