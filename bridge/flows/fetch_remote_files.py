@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 import structlog
 
 from bridge.folders.local import KINDS, received_stamp
-from bridge.folders.outbox import fsync_dir
 from bridge.folders.readlock import is_ignored_name
 from bridge.folders.sftp import open_for_read, remote_makedirs, remote_name_refusal
 from bridge.ledger import utcnow
+from bridge.support.files import fsync_dir, link_unique
 
 if TYPE_CHECKING:
     from bridge.folders.sftp import RemoteClient, SftpEndpoint
@@ -208,7 +208,8 @@ class SftpInbox:
             )
             return None
         watermark = self.ledger.remote.files_watermark()
-        target = _link_unique(part, local_dir, row.name)
+        target = link_unique(part, local_dir / row.name)
+        part.unlink()
         if self.done_suffix:
             (local_dir / (target.name + self.done_suffix)).touch()
         fsync_dir(local_dir)
@@ -305,20 +306,3 @@ def _exists(sftp: RemoteClient, path: str) -> bool:
     except FileNotFoundError:
         return False
     return True
-
-
-def _link_unique(part: Path, directory: Path, name: str) -> Path:
-    """Hard-link ``part`` as ``name`` (or ``<stem>~<n><ext>``), never overwriting."""
-    stem, dot, ext = name.rpartition(".")
-    if not stem:  # no extension (or only a leading dot, which is never taken)
-        stem, dot, ext = name, "", ""
-    for n in range(10000):
-        candidate = name if n == 0 else f"{stem}~{n}{dot}{ext}"
-        target = directory / candidate
-        try:
-            target.hardlink_to(part)
-        except FileExistsError:
-            continue
-        part.unlink()
-        return target
-    raise FileExistsError(f"no free local name for {name} in {directory}")

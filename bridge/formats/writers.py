@@ -9,7 +9,6 @@ written under a temporary name and linked into place, never over an existing fil
 from __future__ import annotations
 
 import csv as _csv
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from bridge.formats._xsd import kind_schema
 from bridge.formats.csv import detect_delimiter
 from bridge.formats.reader import detect_format
 from bridge.models.erp import Kind, ParsedRecord
+from bridge.support.files import atomic_write
 
 __all__ = ["write_rejects"]
 
@@ -89,12 +89,5 @@ def _csv_bytes(source: Path, options: CsvOptions, records: list[ParsedRecord]) -
 
 
 def _publish(dest: Path, payload: bytes) -> None:
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    with tmp.open("wb") as fh:
-        fh.write(payload)
-        fh.flush()
-        os.fsync(fh.fileno())
-    try:
-        os.link(tmp, dest)  # fails if dest exists: never overwrite a rejects file
-    finally:
-        tmp.unlink()
+    # overwrite=False: fails if dest exists, a rejects file is never overwritten.
+    atomic_write(dest, payload, overwrite=False)

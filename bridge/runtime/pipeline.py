@@ -11,16 +11,17 @@ A file's life (Camel's vocabulary: read lock, preMove, move, moveFailed):
    ``failed/<kind>/<received>_<name>.rejects.<ext>`` with a report; the file itself is
    archived (it was applied). A ``TransientError`` leaves the file in ``var/work`` and its
    ledger row ``processing``: it is resumed later, from where its flow's ledger says.
-5. The ledger row is finished *before* the file is moved, so a crash in between is
-   completed on restart by moving the file where the ledger says it belongs.
+5. The pipeline decides the outcome; the endpoint that produced the file carries it
+   out (``Folder.complete``: archive or move-failed, report, names, permissions). The
+   ledger row is finished *before* the file is moved (the endpoint calls back with the
+   names it chose), so a crash in between is completed on restart by moving the file
+   where the ledger says it belongs.
 
 Files are never deleted and never overwritten.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,20 +33,27 @@ import structlog
 from bridge.config import Settings
 from bridge.errors import FileIssue, PermanentError, TransientError
 from bridge.flows.base import ApplyFlow, FileContext, FlowResult, RecordNote
-from bridge.folders.local import Candidate, ClaimedFile, received_stamp
+from bridge.folders.base import (
+    Candidate,
+    ClaimedFile,
+    Folder,
+    Outcome,
+    OutcomeStatus,
+    Placement,
+)
+from bridge.folders.local import LocalInbox
 from bridge.formats import RecordReader, validate_file, write_rejects
 from bridge.ledger import Ledger
 from bridge.ledger.files import RecordRow
 from bridge.models.erp import ParsedRecord
 from bridge.runtime.report import render_report
+from bridge.support.files import sha256_file
 
 __all__ = ["FileOutcome", "Pipeline", "Progress"]
 
 Progress = Callable[[str, Iterable[ParsedRecord], "int | None"], Iterable[ParsedRecord]]
 
 log = structlog.get_logger("bridge.pipeline")
-
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass
@@ -61,29 +69,8 @@ class FileOutcome:
     rejects_path: Path | None = None
     issues: list[FileIssue] = field(default_factory=list)
     error: str | None = None
-
-
-def _private_mode(path: Path) -> None:
-    """Archive and failed files are readable by the owner (and group) only."""
-    try:
-        if path.is_symlink():
-            return
-        path.chmod(0o640 if path.is_file() else 0o750)
-    except OSError:
-        pass
-
-
-def _private_folders(folder: Path) -> None:
-    """Restrict ``folder`` and its parents up to ``archive/`` or ``failed/`` (0o750).
-
-    Folders are created with the process umask; without this, ``archive/`` and its
-    ``<kind>/YYYY/MM`` levels would list quarantined file names to every local user.
-    """
-    chain = [folder, *list(folder.parents)[:4]]
-    tops = [i for i, level in enumerate(chain) if level.name in ("archive", "failed")]
-    if tops:
-        for level in chain[: tops[0] + 1]:
-            _private_mode(level)
+    retry_after: float | None = None
+    """A pending file's server hint (``Retry-After``) for the next attempt."""
 
 
 class Pipeline:
@@ -96,6 +83,8 @@ class Pipeline:
         now: Clock (S7.6).
         progress: Wraps a file's record stream, e.g. in a progress bar on a
             terminal: ``progress(label, records, total_or_None)``.
+        endpoint: The endpoint whose files this pipeline completes (default: the
+            local inboxes under ``settings.root``).
     """
 
     def __init__(
@@ -106,6 +95,7 @@ class Pipeline:
         *,
         now: Callable[[], datetime] | None = None,
         progress: Progress | None = None,
+        endpoint: Folder | None = None,
     ) -> None:
         self.settings = settings
         self.progress = progress
@@ -116,44 +106,41 @@ class Pipeline:
         self.work_dir = root / "var" / "work"
         self.archive_dir = root / "archive"
         self.failed_dir = root / "failed"
-
-    # -- paths -----------------------------------------------------------------------
-    def _archive_path(self, kind: str, received: datetime, name: str) -> Path:
-        day = received.astimezone(UTC)
-        folder = self.archive_dir / kind / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
-        return _unique(folder / f"{received_stamp(received)}_{name}")
-
-    def _failed_path(self, kind: str, received: datetime, name: str) -> Path:
-        return _unique(self.failed_dir / kind / f"{received_stamp(received)}_{name}")
+        self.endpoint: Folder = endpoint or LocalInbox(
+            root,
+            stable_seconds=settings.folders.stable_seconds,
+            done_suffix=settings.folders.done_suffix,
+        )
 
     # -- entry points ------------------------------------------------------------------
     def refuse(self, cand: Candidate) -> FileOutcome:
-        """Move a non-regular inbox entry (never opened) to ``failed/`` with a report."""
+        """Claim a non-regular inbox entry (never opened) and complete it as refused."""
         received = self.now()
-        dest = self._failed_path(cand.kind, received, cand.name)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        reason = f"refused: {cand.refused}; inbox entries must be regular files"
-        try:
-            cand.path.rename(dest)
-        except FileNotFoundError:
+        claimed = self.endpoint.claim(cand, self.work_dir, received)
+        if claimed is None:
             return FileOutcome(cand.name, cand.kind, "gone")
-        report = _write_text(
-            dest.with_name(dest.name + ".report.txt"),
-            render_report(
-                name=cand.name,
-                kind=cand.kind,
-                received=received,
-                sha256=None,
-                outcome="failed",
-                issues=[FileIssue(cand.name, None, None, reason)],
-            ),
+        reason = f"refused: {cand.refused}; inbox entries must be regular files"
+        report = render_report(
+            name=cand.name,
+            kind=cand.kind,
+            received=received,
+            sha256=None,
+            outcome="failed",
+            issues=[FileIssue(cand.name, None, None, reason)],
+        )
+        placed = self.endpoint.complete(
+            claimed, Outcome("refused", report=report, detail="failed")
         )
         self.ledger.files.log_event(
             "error", cand.kind, "file_refused", f"{cand.name}: {reason}"
         )
         log.warning("file_refused", flow=cand.kind, file=cand.name, status=cand.refused)
         return FileOutcome(
-            cand.name, cand.kind, "failed", final_path=dest, report_path=report
+            cand.name,
+            cand.kind,
+            "failed",
+            final_path=placed.final_path,
+            report_path=placed.report_path,
         )
 
     def process(self, claimed: ClaimedFile, *, force: bool = False) -> FileOutcome:
@@ -177,7 +164,7 @@ class Pipeline:
             )
             return self._fail_unreadable(claimed, reason)
         try:
-            sha256 = _sha256_nofollow(claimed.path)
+            sha256 = sha256_file(claimed.path)
         except OSError as exc:
             return self._fail_unreadable(claimed, f"cannot read: {exc.strerror or exc}")
         if row is None:
@@ -252,7 +239,14 @@ class Pipeline:
                 attempt=attempts,
                 status=type(exc).__name__,
             )
-            return FileOutcome(name, kind, "pending", file_id=file_id, error=str(exc))
+            return FileOutcome(
+                name,
+                kind,
+                "pending",
+                file_id=file_id,
+                error=str(exc),
+                retry_after=getattr(exc, "retry_after", None),
+            )
         except PermanentError as exc:
             issue = FileIssue(name, None, None, f"{type(exc).__name__}: {exc}")
             return self._finish_invalid(
@@ -277,32 +271,12 @@ class Pipeline:
     ) -> FileOutcome:
         kind, name = claimed.kind, claimed.name
         status = "partial" if res.rejected else "done"
-        final = self._archive_path(kind, claimed.received, name)
-        report_path: Path | None = None
-        rejects_path: Path | None = None
-        failed_base = self._failed_path(kind, claimed.received, name)
-        if res.rejected:
-            ext = claimed.path.suffix or ".txt"
-            rejects_path = failed_base.with_name(failed_base.name + f".rejects{ext}")
-            if not rejects_path.exists():
-                rejects_path.parent.mkdir(parents=True, exist_ok=True)
-                write_rejects(
-                    rejects_path,
-                    claimed.path,
-                    kind,  # type: ignore[arg-type]
-                    csv=self.settings.folders.csv.for_kind(kind),
-                    records=[
-                        n.record
-                        for n in sorted(res.rejected, key=lambda n: n.record.index)
-                    ],
-                )
-                _private_mode(rejects_path)
+        report: Callable[[Placement], str] | None = None
         notes_for_report = [n for n in res.notes if n.outcome != "applied"]
         if res.rejected or res.warnings or notes_for_report:
-            target = failed_base if res.rejected else final
-            report_path = _write_text(
-                target.with_name(target.name + ".report.txt"),
-                render_report(
+
+            def report(placed: Placement) -> str:
+                return render_report(
                     name=name,
                     kind=kind,
                     received=claimed.received,
@@ -310,9 +284,15 @@ class Pipeline:
                     outcome=status,
                     total=total,
                     result=res,
-                    rejects_path=rejects_path,
-                ),
-            )
+                    rejects_path=placed.rejects_path,
+                )
+
+        outcome = Outcome(
+            "archived",
+            report=report,
+            rejects=self._rejects_writer(claimed, res) if res.rejected else None,
+            detail=status,
+        )
         counts = {
             "total": total,
             "applied": res.applied,
@@ -321,16 +301,19 @@ class Pipeline:
             "skipped": res.stale,
         }
         notes = [_row(n) for n in [*res.notes, *res.rejected]]
-        self.ledger.files.finish(
-            file_id,
-            status=status,
-            final_path=str(final),
-            report_path=str(report_path) if report_path else None,
-            counts=counts,
-            notes=notes,
-            kind=kind,
-        )
-        self._move(claimed, final)
+
+        def record(placed: Placement) -> None:
+            self.ledger.files.finish(
+                file_id,
+                status=status,
+                final_path=str(placed.final_path),
+                report_path=str(placed.report_path) if placed.report_path else None,
+                counts=counts,
+                notes=notes,
+                kind=kind,
+            )
+
+        placed = self.endpoint.complete(claimed, outcome, record=record)
         level = "warning" if res.rejected else "info"
         self.ledger.files.log_event(
             level,
@@ -341,8 +324,30 @@ class Pipeline:
         )
         log.info("file_archived", flow=kind, file=name, sha256=sha256, status=status)
         return FileOutcome(
-            name, kind, status, file_id, final, report_path, rejects_path
+            name,
+            kind,
+            status,
+            file_id,
+            placed.final_path,
+            placed.report_path,
+            placed.rejects_path,
         )
+
+    def _rejects_writer(
+        self, claimed: ClaimedFile, res: FlowResult
+    ) -> Callable[[Path], None]:
+        def write(dest: Path) -> None:
+            write_rejects(
+                dest,
+                claimed.path,
+                claimed.kind,  # type: ignore[arg-type]
+                csv=self.settings.folders.csv.for_kind(claimed.kind),
+                records=[
+                    n.record for n in sorted(res.rejected, key=lambda n: n.record.index)
+                ],
+            )
+
+        return write
 
     def _finish_invalid(
         self,
@@ -355,35 +360,44 @@ class Pipeline:
         applied_some: bool = False,
     ) -> FileOutcome:
         kind, name = claimed.kind, claimed.name
-        dest = self._failed_path(kind, claimed.received, name)
-        report = _write_text(
-            dest.with_name(dest.name + ".report.txt"),
-            render_report(
-                name=name,
-                kind=kind,
-                received=claimed.received,
-                sha256=sha256,
-                outcome="failed",
-                total=total,
-                issues=issues,
-                applied_some=applied_some,
-            ),
+        report = render_report(
+            name=name,
+            kind=kind,
+            received=claimed.received,
+            sha256=sha256,
+            outcome="failed",
+            total=total,
+            issues=issues,
+            applied_some=applied_some,
         )
-        if file_id is not None:
-            self.ledger.files.finish(
-                file_id,
-                status="failed",
-                final_path=str(dest),
-                report_path=str(report),
-                counts={"total": total},
-                error=str(issues[0]) if issues else None,
-                kind=kind,
-            )
-        self._move(claimed, dest)
+
+        def record(placed: Placement) -> None:
+            if file_id is not None:
+                self.ledger.files.finish(
+                    file_id,
+                    status="failed",
+                    final_path=str(placed.final_path),
+                    report_path=str(placed.report_path),
+                    counts={"total": total},
+                    error=str(issues[0]) if issues else None,
+                    kind=kind,
+                )
+
+        placed = self.endpoint.complete(
+            claimed, Outcome("failed", report=report, detail="failed"), record=record
+        )
         first = str(issues[0]) if issues else ""
         self.ledger.files.log_event("error", kind, "file_failed", first)
         log.warning("file_failed", flow=kind, file=name, sha256=sha256, status=first)
-        return FileOutcome(name, kind, "failed", file_id, dest, report, issues=issues)
+        return FileOutcome(
+            name,
+            kind,
+            "failed",
+            file_id,
+            placed.final_path,
+            placed.report_path,
+            issues=issues,
+        )
 
     def _fail_unreadable(self, claimed: ClaimedFile, reason: str) -> FileOutcome:
         issue = FileIssue(claimed.name, None, None, reason)
@@ -394,18 +408,25 @@ class Pipeline:
     def _duplicate(
         self, claimed: ClaimedFile, sha256: str, size: int, original: object
     ) -> FileOutcome:
-        final = self._archive_path(claimed.kind, claimed.received, claimed.name)
-        file_id = self.ledger.files.record_duplicate(
-            kind=claimed.kind,
-            name=claimed.name,
-            sha256=sha256,
-            size=size,
-            source="local",
-            received_at=claimed.received,
-            final_path=str(final),
-            original=original,  # type: ignore[arg-type]
+        file_ids: list[int] = []
+
+        def record(placed: Placement) -> None:
+            file_ids.append(
+                self.ledger.files.record_duplicate(
+                    kind=claimed.kind,
+                    name=claimed.name,
+                    sha256=sha256,
+                    size=size,
+                    source="local",
+                    received_at=claimed.received,
+                    final_path=str(placed.final_path),
+                    original=original,  # type: ignore[arg-type]
+                )
+            )
+
+        placed = self.endpoint.complete(
+            claimed, Outcome("duplicate", detail="duplicate"), record=record
         )
-        self._move(claimed, final)
         orig_name = getattr(original, "name", "?")
         self.ledger.files.log_event(
             "info",
@@ -414,28 +435,21 @@ class Pipeline:
             f"{claimed.name}: same content as {orig_name}",
         )
         log.info("file_duplicate", flow=claimed.kind, file=claimed.name, sha256=sha256)
-        return FileOutcome(claimed.name, claimed.kind, "duplicate", file_id, final)
+        return FileOutcome(
+            claimed.name, claimed.kind, "duplicate", file_ids[0], placed.final_path
+        )
 
     def _complete_move(
         self, claimed: ClaimedFile, status: str, final: str | None, file_id: int
     ) -> FileOutcome:
         """Finish a move the ledger already decided on (crash between the two)."""
-        if final is not None and claimed.path.exists():
-            self._move(claimed, Path(final))
-        return FileOutcome(
-            claimed.name, claimed.kind, status, file_id, Path(final) if final else None
-        )
-
-    def _move(self, claimed: ClaimedFile, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        _private_folders(dest.parent)
-        if dest.exists():  # never overwrite: the ledger's name was taken meanwhile
-            dest = _unique(dest)
-        claimed.path.rename(dest)
-        _private_mode(dest)
-        if claimed.done_path is not None and claimed.done_path.exists():
-            done_dest = _unique(dest.with_name(dest.name + claimed.done_path.suffix))
-            claimed.done_path.rename(done_dest)
+        final_path = Path(final) if final else None
+        if final_path is not None:
+            decided: OutcomeStatus = "failed" if status == "failed" else "archived"
+            final_path = self.endpoint.complete(
+                claimed, Outcome(decided, detail=status, final_path=final_path)
+            ).final_path
+        return FileOutcome(claimed.name, claimed.kind, status, file_id, final_path)
 
 
 def _row(note: RecordNote) -> RecordRow:
@@ -446,38 +460,3 @@ def _row(note: RecordNote) -> RecordRow:
         outcome=note.outcome,
         message=note.message,
     )
-
-
-def _unique(path: Path) -> Path:
-    """``path`` if free, else ``path~1``, ``path~2`` ... (files are never overwritten)."""
-    if not path.exists() and not path.is_symlink():
-        return path
-    n = 1
-    while True:
-        candidate = path.with_name(f"{path.name}~{n}")
-        if not candidate.exists() and not candidate.is_symlink():
-            return candidate
-        n += 1
-
-
-def _sha256_nofollow(path: Path) -> str:
-    digest = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write_text(path: Path, text: str) -> Path:
-    """Write a report atomically (temp + rename) with private permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _private_folders(path.parent)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-    _private_mode(path)
-    return path
