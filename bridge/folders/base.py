@@ -118,8 +118,10 @@ class Placement:
 class Folder(Protocol):
     """A file endpoint the pipeline takes files from (see the module docstring)."""
 
-    waiting: int
-    """Entries seen at the last scan that were not complete yet."""
+    @property
+    def waiting(self) -> int:
+        """Entries seen at the last scan that were not complete yet."""
+        ...
 
     def scan(self) -> list[Candidate]:
         """List the entries that are complete (or must be refused), oldest first."""

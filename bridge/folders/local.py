@@ -33,12 +33,19 @@ from bridge.folders.base import (
 from bridge.folders.completion import LocalCompletion
 from bridge.folders.readlock import ReadLock, is_ignored_name
 
-__all__ = ["Candidate", "ClaimedFile", "LocalInbox", "received_stamp"]
+__all__ = [
+    "Candidate",
+    "ClaimedFile",
+    "LocalInbox",
+    "received_stamp",
+    "refusal_for_mode",
+]
 
 KINDS: tuple[str, ...] = ("products", "stock", "shipments")
 
 
-def _kind_of_mode(mode: int) -> str | None:
+def refusal_for_mode(mode: int) -> str | None:
+    """Why an entry of this ``st_mode`` is never read, or None for a regular file."""
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISLNK(mode):
@@ -134,7 +141,7 @@ class LocalInbox:
             st = entry.stat(follow_symlinks=False)
         except FileNotFoundError:
             return None
-        refused = _kind_of_mode(st.st_mode)
+        refused = refusal_for_mode(st.st_mode)
         if refused is not None:
             return Candidate(kind, entry.name, path, 0, st.st_mtime_ns, refused=refused)
         done_path: Path | None = None
