@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from bridge.errors import FolderUnavailableError
 from bridge.flows.archive_remote_files import RemoteArchiver, RemoteRefusal
 from bridge.folders.base import ClaimedFile
 from bridge.folders.local import KINDS, refusal_for_mode
@@ -211,7 +212,14 @@ class SftpInbox:
     def _quarantine(
         self, sftp: RemoteClient, row: RemoteFile, reason: str, result: SftpPollResult
     ) -> None:
-        self.archiver.quarantine(sftp, row, reason, self.now())
+        try:
+            self.archiver.quarantine(sftp, row, reason, self.now())
+        except (PermissionError, FolderUnavailableError) as exc:
+            # The archive cannot take it (not writable, not a directory): leave the
+            # entry alone, say so once, and try again on the next poll.
+            why = f"{reason}; cannot move it to the remote archive: {exc}"
+            self._refuse(row.kind, row.name, why, result)
+            return
         result.refused.append(f"{row.kind}/{row.name}")
 
     def _download(self, sftp: RemoteClient, row: RemoteFile) -> Path | None:

@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from bridge.config import load_config
+from bridge.flows.fetch_remote_files import SftpInbox
+from bridge.folders.sftp import SftpEndpoint
+from bridge.ledger import Ledger
 from bridge.runtime.wiring import Components, build
 from bridge.runtime.worker import Service
 from tests.conftest import SANDBOX_TOKEN
@@ -139,3 +143,22 @@ def test_downloaded_file_refused_locally_is_archived_remotely_by_its_endpoint(
     assert _archived(remote, "stock") == ["s.csv"]
     (row,) = bridge.ledger.remote.files_for("sftp", "stock", "s.csv")
     assert (row.status, row.outcome) == ("archived", "failed")
+
+
+def test_entry_the_archive_cannot_take_is_left_alone_and_logged_once(
+    endpoint: SftpEndpoint, ledger: Ledger, remote: Path, tmp_path: Path
+) -> None:
+    """If the remote archive cannot hold a refused entry, it stays; the inbox goes on."""
+    (remote / "archive" / "stock").write_bytes(b"not a folder")
+    stock = remote / "inbox" / "stock"
+    os.mkfifo(stock / "pipe.csv")
+    (stock / "good.csv").write_bytes(STOCK)
+    inbox = SftpInbox(endpoint, ledger, tmp_path / "root")
+    with capture_logs() as logs:
+        for _ in range(3):
+            inbox.poll()
+    assert names(stock) == ["good.csv", "pipe.csv"]
+    assert (tmp_path / "root/inbox/stock/good.csv").read_bytes() == STOCK
+    refused = [e for e in logs if e["event"] == "remote_file_refused"]
+    assert [e["file"] for e in refused] == ["stock/'pipe.csv'"]
+    assert "cannot move it to the remote archive" in refused[0]["status"]
