@@ -186,14 +186,16 @@ class RemoteArchiver:
     ) -> RemoteRefusal:
         """Move a remote entry that is never read to the archive, and report it.
 
-        The entry itself is renamed (a symlink is moved, never followed). Refused
+        The entry itself is renamed (a symlink is moved, never followed), and its
+        done file, if there is one, follows it. Refused
         entries are always kept in the archive, even with ``delete_after_archive``:
         the bridge never read them, so an operator has to look at them.
         """
         remote = self._remote(row.kind, row.name)
         stamp = received_stamp(received)
         dest = posixpath.join(self._archive_dir(row.kind), f"{stamp}_{row.name}")
-        archived = self._move(sftp, remote, dest, None)
+        done = remote + self.done_suffix if self.done_suffix else None
+        archived = self._move(sftp, remote, dest, done)
         self.ledger.remote.mark_quarantined(row.id, reason, archived)
         refusal = RemoteRefusal(row.kind, row.name, reason, archived, received)
         log.error(

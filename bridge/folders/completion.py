@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bridge.folders.base import ClaimedFile, Outcome, Placement, received_stamp
-from bridge.support.files import atomic_write, move_unique, unique_path
+from bridge.support.files import atomic_write, move_unique, unique_names, unique_path
 
 __all__ = ["LocalCompletion", "private_mode"]
 
@@ -48,6 +48,10 @@ def _private_folders(folder: Path) -> None:
     if tops:
         for level in chain[: tops[0] + 1]:
             private_mode(level)
+
+
+def _taken(path: Path) -> bool:
+    return path.is_symlink() or path.exists()
 
 
 def _folder_for(path: Path) -> Path:
@@ -83,15 +87,29 @@ class LocalCompletion:
 
     # -- writing ---------------------------------------------------------------
     def write_report(self, beside: Path, text: str) -> Path:
-        """Write ``<beside>.report.txt`` atomically, 0640, never over another one."""
-        path = unique_path(_folder_for(beside.with_name(beside.name + ".report.txt")))
+        """Write ``<beside>.report.txt`` atomically, 0640.
+
+        A report belongs to the file it is named after, whose name is unique, so
+        writing it again (a run that died before the move, resumed) replaces the
+        first one instead of leaving two.
+        """
+        path = _folder_for(beside.with_name(beside.name + ".report.txt"))
         atomic_write(path, text.encode("utf-8"), mode=_FILE_MODE)
         private_mode(path)
         return path
 
     def report_only(self, kind: str, received: datetime, name: str, text: str) -> Path:
-        """Write the ``failed/`` report of a file that is not here (kept remotely)."""
-        return self.write_report(self.failed_path(kind, received, name), text)
+        """Write the ``failed/`` report of a file that is not here (kept remotely).
+
+        The name is the one the file would have had in ``failed/``, made unique
+        against both files and reports there.
+        """
+        base = self.failed_dir / kind / f"{received_stamp(received)}_{name}"
+        for candidate in unique_names(base):
+            report = candidate.with_name(candidate.name + ".report.txt")
+            if not (_taken(candidate) or _taken(report)):
+                return self.write_report(candidate, text)
+        raise FileExistsError(f"no free report name for {base}")
 
     def plan(self, claimed: ClaimedFile, outcome: Outcome) -> Placement:
         """Fix the names for ``outcome`` and write its report and rejects file."""

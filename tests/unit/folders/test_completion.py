@@ -140,3 +140,30 @@ def test_done_file_follows_its_file(tmp_path: Path) -> None:
     placed = inbox.complete(claimed, Outcome("archived"))
     assert placed.final_path.with_name(placed.final_path.name + ".done").exists()
     assert sorted(p.name for p in (inbox.inbox / "stock").iterdir()) == []
+
+
+def test_a_resumed_completion_rewrites_its_report_instead_of_adding_one(
+    tmp_path: Path,
+) -> None:
+    """A run that died after writing the report but before the move leaves one report."""
+    inbox = _inbox(tmp_path)
+    claimed = _claimed(inbox, "s.xml", b"<bad")
+    inbox.completion.plan(claimed, Outcome("failed", report="first\n"))  # then killed
+    placed = inbox.complete(claimed, Outcome("failed", report="second\n"))
+    failed = tmp_path / "failed" / "stock"
+    assert sorted(p.name for p in failed.iterdir()) == [
+        f"{STAMP}_s.xml",
+        f"{STAMP}_s.xml.report.txt",
+    ]
+    assert placed.report_path is not None
+    assert placed.report_path.read_text() == "second\n"
+
+
+def test_report_only_never_replaces_an_existing_report(tmp_path: Path) -> None:
+    """A report for a file kept elsewhere takes a free name beside other reports."""
+    inbox = _inbox(tmp_path)
+    first = inbox.completion.report_only("stock", RECEIVED, "p.csv", "one\n")
+    second = inbox.completion.report_only("stock", RECEIVED, "p.csv", "two\n")
+    assert first.name == f"{STAMP}_p.csv.report.txt"
+    assert second.name == f"{STAMP}_p~1.csv.report.txt"
+    assert first.read_text() == "one\n"
