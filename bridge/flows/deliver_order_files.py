@@ -22,6 +22,7 @@ import structlog
 from bridge.errors import FolderUnavailableError
 from bridge.folders.readlock import is_ignored_name
 from bridge.folders.sftp import remote_makedirs
+from bridge.support.files import sha256_file
 
 if TYPE_CHECKING:
     from bridge.folders.sftp import RemoteClient, SftpEndpoint
@@ -33,14 +34,6 @@ log = structlog.get_logger(__name__)
 
 _CHUNK = 256 * 1024
 _SUFFIXES = (".xml", ".csv")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class SftpOutboxPusher:
@@ -75,7 +68,7 @@ class SftpOutboxPusher:
             previous = delivered.get(path.name)
             if previous is not None and previous[1:] == (st.st_size, st.st_mtime_ns):
                 continue
-            if previous is not None and previous[0] == _sha256(path):
+            if previous is not None and previous[0] == sha256_file(path):
                 continue  # touched, same content
             todo.append(path)
         return todo

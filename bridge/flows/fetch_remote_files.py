@@ -5,8 +5,13 @@ size and mtime are unchanged over two polls (or once its done file exists). It i
 downloaded to ``inbox/<kind>/.<name>.part`` (hidden, so the local scanner ignores it),
 fsynced, checked against the listed size and re-stat'ed, then hard-linked into place
 under its own name (never over an existing file) and handed to the normal local
-pipeline. Only after the ledger shows the pipeline's outcome for that content is the
-remote file moved to ``{archive}/<kind>/<received-utc>_<name>`` (S5.5).
+pipeline. When that local file is claimed, the remote row is linked to it; when the
+pipeline completes it, its outcome is recorded on that row, and only then is the
+remote file moved to ``{archive}/<kind>/<received-utc>_<name>`` (S5.5;
+``archive_remote_files.py``). Entries that are never read (symlinks, FIFOs and
+other non-regular entries, files over ``folders.max_file_mb``) are moved to the
+remote archive at once, with a report in the local ``failed/<kind>/``; names that a
+local disk should not hold (``..``, backslashes) are left alone and logged once.
 
 A connection lost mid-download leaves only the ``.part`` (removed, or overwritten on
 the next attempt) and the file is taken again. A crash between handing over and
@@ -20,21 +25,23 @@ import contextlib
 import hashlib
 import os
 import posixpath
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
 
-from bridge.folders.local import received_stamp
-from bridge.folders.outbox import fsync_dir
+from bridge.errors import FolderUnavailableError
+from bridge.flows.archive_remote_files import RemoteArchiver, RemoteRefusal
+from bridge.folders.base import ClaimedFile
+from bridge.folders.local import refusal_for_mode
 from bridge.folders.readlock import is_ignored_name
-from bridge.folders.sftp import open_for_read, remote_makedirs, remote_name_refusal
+from bridge.folders.sftp import open_for_read, remote_name_refusal
 from bridge.kinds import FOLDERS
 from bridge.ledger import utcnow
+from bridge.support.files import fsync_dir, link_unique
 
 if TYPE_CHECKING:
     from bridge.folders.sftp import RemoteClient, SftpEndpoint
@@ -65,12 +72,6 @@ class SftpPollResult:
     waiting: int = 0
 
 
-def _as_utc(value: datetime | None) -> datetime:
-    if value is None:
-        return utcnow()
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class SftpInbox:
     """Brings the remote inboxes into ``<local_root>/inbox/<kind>/``.
 
@@ -82,6 +83,10 @@ class SftpInbox:
         done_suffix: ``folders.done_suffix``: when set, a remote file is taken only
             once ``<name><suffix>`` exists, and a local done file is written too.
         now: Clock for the received time, injectable for tests (S7.6).
+        max_file_mb: ``folders.max_file_mb``: larger remote files are never
+            downloaded but quarantined (None: no limit).
+        on_refused: Called for each remote entry quarantined without being read
+            (the runtime writes its report into the local ``failed/``).
     """
 
     def __init__(
@@ -93,6 +98,8 @@ class SftpInbox:
         kinds: Sequence[str] = FOLDERS,
         done_suffix: str = "",
         now: Callable[[], datetime] = utcnow,
+        max_file_mb: int | None = None,
+        on_refused: Callable[[RemoteRefusal], object] | None = None,
     ) -> None:
         """Bind the inbox to its endpoint, ledger and local folder root."""
         self.endpoint = endpoint
@@ -101,7 +108,16 @@ class SftpInbox:
         self.kinds = tuple(kinds)
         self.done_suffix = done_suffix
         self.now = now
+        self.max_file_mb = max_file_mb
+        self.max_bytes = None if max_file_mb is None else max_file_mb * 1024 * 1024
         self._settings = endpoint.settings
+        self.archiver = RemoteArchiver(
+            ledger,
+            endpoint.settings,
+            endpoint.name,
+            done_suffix=done_suffix,
+            on_refused=on_refused,
+        )
 
     def poll(self) -> SftpPollResult:
         """Archive finished remote files, then list the inboxes and take stable ones.
@@ -116,7 +132,7 @@ class SftpInbox:
         """
         result = SftpPollResult()
         with self._session() as sftp:
-            self._finalize(sftp, result)
+            result.archived.extend(self.archiver.finalize(sftp))
             for kind in self.kinds:
                 self._poll_kind(sftp, kind, result)
         return result
@@ -150,11 +166,8 @@ class SftpInbox:
             name = entry.filename
             if is_ignored_name(name, self.done_suffix):
                 continue
-            mode = entry.st_mode or 0
-            reason = remote_name_refusal(name) or (
-                None if stat.S_ISREG(mode) else "not a regular file"
-            )
-            if reason is not None:
+            reason = remote_name_refusal(name)
+            if reason is not None:  # left where it is: no safe name to move it by
                 self._refuse(kind, name, reason, result)
                 continue
             row, stable = self.ledger.remote.observe(
@@ -166,9 +179,20 @@ class SftpInbox:
             )
             if row.status != "seen":
                 continue  # handed over, waiting for the pipeline's outcome
+            reason = refusal_for_mode(entry.st_mode or 0)
+            if reason is not None:
+                self._quarantine(sftp, row, reason, result)
+                continue
             ready = (name + self.done_suffix in names) if self.done_suffix else stable
             if not ready:
                 result.waiting += 1
+                continue
+            if self.max_bytes is not None and row.size > self.max_bytes:
+                reason = (
+                    f"file is {row.size} bytes, over the limit of "
+                    f"{self.max_file_mb} MB (folders.max_file_mb)"
+                )
+                self._quarantine(sftp, row, reason, result)
                 continue
             path = self._download(sftp, row)
             if path is not None:
@@ -185,6 +209,19 @@ class SftpInbox:
                 file=f"{kind}/{name!r}",
                 status=reason,
             )
+
+    def _quarantine(
+        self, sftp: RemoteClient, row: RemoteFile, reason: str, result: SftpPollResult
+    ) -> None:
+        try:
+            self.archiver.quarantine(sftp, row, reason, self.now())
+        except (PermissionError, FolderUnavailableError) as exc:
+            # The archive cannot take it (not writable, not a directory): leave the
+            # entry alone, say so once, and try again on the next poll.
+            why = f"{reason}; cannot move it to the remote archive: {exc}"
+            self._refuse(row.kind, row.name, why, result)
+            return
+        result.refused.append(f"{row.kind}/{row.name}")
 
     def _download(self, sftp: RemoteClient, row: RemoteFile) -> Path | None:
         remote = posixpath.join(self.remote_dir(row.kind), row.name)
@@ -209,7 +246,8 @@ class SftpInbox:
             )
             return None
         watermark = self.ledger.remote.files_watermark()
-        target = _link_unique(part, local_dir, row.name)
+        target = link_unique(part, local_dir / row.name)
+        part.unlink()
         if self.done_suffix:
             (local_dir / (target.name + self.done_suffix)).touch()
         fsync_dir(local_dir)
@@ -239,87 +277,37 @@ class SftpInbox:
             os.fsync(dst.fileno())
         return digest.hexdigest(), got
 
-    # -- remote archive --------------------------------------------------------
+    # -- the remote end --------------------------------------------------------
+
+    def link_claim(self, claimed: ClaimedFile) -> bool:
+        """Remember that ``claimed`` (a local file) is the copy of a remote file.
+
+        Called when the local inbox file is claimed: from then on the remote row
+        knows its claimed file by its unique work name, so its outcome can be
+        recorded however early the pipeline ends it (even unhashed).
+
+        Returns:
+            True if ``claimed`` came from this endpoint.
+        """
+        return self.ledger.remote.link_claim(
+            self.endpoint.name, claimed.kind, claimed.name, claimed.path.name
+        )
+
+    def local_outcome(self, claimed: ClaimedFile, outcome: str) -> bool:
+        """Record the local outcome of a claimed copy; its remote file is archived next.
+
+        Returns:
+            True if ``claimed`` came from this endpoint (and the outcome is kept).
+        """
+        row = self.ledger.remote.claimed_as(
+            self.endpoint.name, claimed.kind, claimed.path.name
+        )
+        if row is None:
+            return False
+        self.ledger.remote.record_outcome(row.id, outcome)
+        return True
 
     def finalize(self) -> list[str]:
         """Archive remote files whose local outcome is known; see ``poll``."""
-        result = SftpPollResult()
         with self._session() as sftp:
-            self._finalize(sftp, result)
-        return result.archived
-
-    def _finalize(self, sftp: RemoteClient, result: SftpPollResult) -> None:
-        for row in self.ledger.remote.handed_over(self.endpoint.name):
-            assert row.sha256 is not None  # set together with status "downloaded"
-            outcome = self.ledger.remote.outcome_for(
-                row.sha256, row.kind, after_id=row.files_watermark or 0
-            )
-            if outcome is not None:
-                self._archive(sftp, row, outcome, result)
-
-    def _archive(
-        self, sftp: RemoteClient, row: RemoteFile, outcome: str, result: SftpPollResult
-    ) -> None:
-        remote = posixpath.join(self.remote_dir(row.kind), row.name)
-        archive_dir = posixpath.join(self._settings.archive, row.kind)
-        stamp = received_stamp(_as_utc(row.downloaded_at))
-        dest = posixpath.join(archive_dir, f"{stamp}_{row.name}")
-        try:
-            attrs = sftp.stat(remote)
-        except FileNotFoundError:
-            if _exists(sftp, dest):  # moved by an earlier run that crashed after it
-                self.ledger.remote.mark_archived(
-                    row.id, outcome=outcome, archive_path=dest
-                )
-            else:
-                self.ledger.remote.mark_superseded(
-                    row.id, "remote file gone before archiving"
-                )
-            return
-        if (attrs.st_size, int(attrs.st_mtime or 0)) != (row.size, row.mtime):
-            self.ledger.remote.mark_superseded(
-                row.id, "remote file changed after download"
-            )
-            return
-        done = remote + self.done_suffix if self.done_suffix else None
-        if self._settings.delete_after_archive:
-            sftp.remove(remote)
-            if done:
-                with contextlib.suppress(FileNotFoundError):
-                    sftp.remove(done)
-            archived = None
-        else:
-            remote_makedirs(sftp, archive_dir)
-            sftp.posix_rename(remote, dest)
-            if done:
-                with contextlib.suppress(FileNotFoundError):
-                    sftp.posix_rename(done, dest + self.done_suffix)
-            archived = dest
-        self.ledger.remote.mark_archived(row.id, outcome=outcome, archive_path=archived)
-        result.archived.append(remote)
-        log.info("remote_file_archived", flow="sftp", file=remote, status=outcome)
-
-
-def _exists(sftp: RemoteClient, path: str) -> bool:
-    try:
-        sftp.stat(path)
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def _link_unique(part: Path, directory: Path, name: str) -> Path:
-    """Hard-link ``part`` as ``name`` (or ``<stem>~<n><ext>``), never overwriting."""
-    stem, dot, ext = name.rpartition(".")
-    if not stem:  # no extension (or only a leading dot, which is never taken)
-        stem, dot, ext = name, "", ""
-    for n in range(10000):
-        candidate = name if n == 0 else f"{stem}~{n}{dot}{ext}"
-        target = directory / candidate
-        try:
-            target.hardlink_to(part)
-        except FileExistsError:
-            continue
-        part.unlink()
-        return target
-    raise FileExistsError(f"no free local name for {name} in {directory}")
+            return self.archiver.finalize(sftp)

@@ -1,8 +1,17 @@
-"""File endpoints: local inboxes (read lock, claim), the local outbox, SFTP."""
+"""File endpoints: local inboxes (read lock, claim, complete), the outbox, SFTP."""
 
 from __future__ import annotations
 
-from bridge.folders.local import Candidate, ClaimedFile, LocalInbox, received_stamp
+from bridge.folders.base import (
+    Candidate,
+    ClaimedFile,
+    Folder,
+    Outcome,
+    Placement,
+    received_stamp,
+)
+from bridge.folders.completion import LocalCompletion
+from bridge.folders.local import LocalInbox
 from bridge.folders.outbox import LocalOutbox
 from bridge.folders.readlock import ReadLock, is_ignored_name
 from bridge.folders.sftp import EndpointState, SftpEndpoint
@@ -11,8 +20,12 @@ __all__ = [
     "Candidate",
     "ClaimedFile",
     "EndpointState",
+    "Folder",
+    "LocalCompletion",
     "LocalInbox",
     "LocalOutbox",
+    "Outcome",
+    "Placement",
     "ReadLock",
     "SftpEndpoint",
     "is_ignored_name",

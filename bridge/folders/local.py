@@ -6,8 +6,11 @@ processes race for the same file exactly one of them gets it; the other sees
 ``FileNotFoundError`` and moves on.
 
 Symlinks, FIFOs, devices, sockets and directories in an inbox are never opened: they
-are reported as refused, and the pipeline moves them (the link itself, not its target)
-to ``failed/`` with a report.
+are reported as refused; the pipeline claims them (the link itself, not its target)
+and completes them as refused, which moves them to ``failed/`` with a report.
+
+``LocalInbox`` is a ``Folder`` (``folders/base.py``): ``complete`` hands the finished
+file to ``LocalCompletion`` (``archive/`` or ``failed/``, reports, names, modes).
 """
 
 from __future__ import annotations
@@ -16,61 +19,34 @@ import os
 import stat
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bridge.errors import FolderUnavailableError
+from bridge.folders.base import (
+    Candidate,
+    ClaimedFile,
+    Outcome,
+    Placement,
+    received_stamp,
+)
+from bridge.folders.completion import LocalCompletion
 from bridge.folders.readlock import ReadLock, is_ignored_name
 from bridge.kinds import FOLDERS
 
-__all__ = ["Candidate", "ClaimedFile", "LocalInbox", "received_stamp"]
+__all__ = [
+    "Candidate",
+    "ClaimedFile",
+    "LocalInbox",
+    "received_stamp",
+    "refusal_for_mode",
+]
 
 KINDS: tuple[str, ...] = FOLDERS  # inbox/<folder>/ of each kind (bridge.kinds)
 
 
-def received_stamp(received: datetime) -> str:
-    """Render the received time as used in stored names: ``20261126T145501.123456Z``."""
-    return received.strftime("%Y%m%dT%H%M%S.%fZ")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """An inbox entry ready to be claimed, or one to refuse.
-
-    Attributes:
-        kind: The inbox it lies in.
-        name: Its file name.
-        path: Its path in the inbox.
-        size: Size in bytes (0 for non-regular entries).
-        mtime_ns: Modification time.
-        refused: Why it must not be read (symlink, device ...), or None.
-        done_path: The done file that released it, if done files are used.
-    """
-
-    kind: str
-    name: str
-    path: Path
-    size: int
-    mtime_ns: int
-    refused: str | None = None
-    done_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class ClaimedFile:
-    """A file this process owns now, in the work folder."""
-
-    kind: str
-    name: str
-    path: Path
-    size: int
-    mtime_ns: int
-    received: datetime
-    done_path: Path | None = None
-
-
-def _kind_of_mode(mode: int) -> str | None:
+def refusal_for_mode(mode: int) -> str | None:
+    """Why an entry of this ``st_mode`` is never read, or None for a regular file."""
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISLNK(mode):
@@ -108,6 +84,8 @@ class LocalInbox:
     ) -> None:
         self.root = root
         self.inbox = root / "inbox"
+        self.work_dir = root / "var" / "work"
+        self.completion = LocalCompletion(root)
         self.done_suffix = done_suffix
         self.kinds = tuple(kinds)
         self.clock = clock
@@ -164,7 +142,7 @@ class LocalInbox:
             st = entry.stat(follow_symlinks=False)
         except FileNotFoundError:
             return None
-        refused = _kind_of_mode(st.st_mode)
+        refused = refusal_for_mode(st.st_mode)
         if refused is not None:
             return Candidate(kind, entry.name, path, 0, st.st_mtime_ns, refused=refused)
         done_path: Path | None = None
@@ -181,8 +159,9 @@ class LocalInbox:
             return None
         return Candidate(kind, entry.name, path, st.st_size, st.st_mtime_ns)
 
-    def work_files(self, work_dir: Path) -> list[ClaimedFile]:
+    def work_files(self, work_dir: Path | None = None) -> list[ClaimedFile]:
         """Files left in ``work_dir`` by an earlier run (claimed, not finished)."""
+        work_dir = work_dir or self.work_dir
         left: list[ClaimedFile] = []
         for kind in self.kinds:
             folder = work_dir / kind
@@ -218,13 +197,22 @@ class LocalInbox:
         return left
 
     def claim(
-        self, cand: Candidate, work_dir: Path, received: datetime
+        self,
+        cand: Candidate,
+        work_dir: Path | None = None,
+        received: datetime | None = None,
     ) -> ClaimedFile | None:
         """Move ``cand`` into ``work_dir/<kind>/`` atomically; None if another process won.
 
         The claimed name is ``<received-utc>_<name>``, unique per received time.
+
+        Args:
+            cand: An entry from ``scan()``.
+            work_dir: The work folder (default ``<root>/var/work``).
+            received: The received time (default: now, UTC).
         """
-        dest_dir = work_dir / cand.kind
+        received = received or datetime.now(UTC)
+        dest_dir = (work_dir or self.work_dir) / cand.kind
         dest_dir.mkdir(parents=True, exist_ok=True)
         dest = dest_dir / f"{received_stamp(received)}_{cand.name}"
         try:
@@ -251,3 +239,13 @@ class LocalInbox:
             received=received,
             done_path=done_dest,
         )
+
+    def complete(
+        self,
+        claimed: ClaimedFile,
+        outcome: Outcome,
+        *,
+        record: Callable[[Placement], None] | None = None,
+    ) -> Placement:
+        """Archive or move-failed a claimed file with its report (see ``Folder``)."""
+        return self.completion.complete(claimed, outcome, record=record)

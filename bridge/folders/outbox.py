@@ -9,8 +9,9 @@ is removed by ``clean_temp()``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from bridge.support.files import atomic_write
 
 __all__ = ["LocalOutbox", "check_name"]
 
@@ -37,15 +38,6 @@ def check_name(name: str) -> str:
     return name
 
 
-def fsync_dir(directory: Path) -> None:
-    """Flush a directory entry change (a rename) to disk."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class LocalOutbox:
     """A local directory that files are published into, atomically.
 
@@ -58,9 +50,6 @@ class LocalOutbox:
         """Create the directory if needed."""
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
-
-    def _temp_path(self, name: str) -> Path:
-        return self.directory / f"{_TEMP_PREFIX}{name}{_TEMP_SUFFIX}"
 
     def publish(self, name: str, payload: bytes) -> Path:
         """Write ``payload`` as ``name``; a reader sees the old file or the new one.
@@ -77,19 +66,8 @@ class LocalOutbox:
             OSError: The file could not be written (the temp file is removed).
         """
         check_name(name)
-        temp = self._temp_path(name)
-        target = self.directory / name
-        try:
-            with temp.open("wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            temp.replace(target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        fsync_dir(self.directory)
-        return target
+        # The helper's temp name is ``.<name>.tmp``: what ``clean_temp`` looks for.
+        return atomic_write(self.directory / name, payload)
 
     def exists(self, name: str) -> bool:
         """True if ``name`` is published in this outbox."""

@@ -28,6 +28,7 @@ import structlog
 
 from bridge.config import SftpSettings
 from bridge.errors import ConfigError, FolderUnavailableError
+from bridge.support.backoff import Backoff
 
 __all__ = [
     "EndpointState",
@@ -169,6 +170,9 @@ class SftpEndpoint:
         clock: Monotonic clock for the reconnect backoff (injectable for tests).
         backoff_initial_seconds: Wait after the first failure; doubles each time.
         backoff_max_seconds: Cap of the wait between connection attempts.
+
+    The reconnect schedule is the shared ``Backoff`` without jitter: one client
+    of one server, and the "next attempt in Ns" message must tell the truth.
     """
 
     name = ENDPOINT
@@ -186,8 +190,9 @@ class SftpEndpoint:
             raise ConfigError("sftp.host is empty: no SFTP endpoint is configured")
         self.settings = settings
         self._clock = clock
-        self._backoff_initial = backoff_initial_seconds
-        self._backoff_max = backoff_max_seconds
+        self._backoff = Backoff(
+            backoff_initial_seconds, backoff_max_seconds, jitter=False
+        )
         self._client: paramiko.SSHClient | None = None
         self._sftp: paramiko.SFTPClient | None = None
         self._failures = 0
@@ -305,9 +310,7 @@ class SftpEndpoint:
 
     def _mark_down(self, error: str) -> None:
         self._failures += 1
-        delay = min(
-            self._backoff_max, self._backoff_initial * 2 ** (self._failures - 1)
-        )
+        delay = self._backoff.delay(self._failures)
         self._retry_at = self._clock() + delay
         if self.state.state == "up" or self._failures == 1:
             log.warning(

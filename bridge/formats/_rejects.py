@@ -10,13 +10,13 @@ under a temporary name and linked into place, never over an existing file.
 from __future__ import annotations
 
 import csv as _csv
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from bridge.config import CsvOptions
 from bridge.formats.csv import detect_delimiter
 from bridge.models.erp import ParsedRecord
+from bridge.support.files import atomic_write
 
 __all__ = ["csv_rows", "documents", "ensure_new", "publish", "xml_records"]
 
@@ -114,17 +114,9 @@ def csv_rows(
 
 
 def publish(dest: Path, payload: bytes) -> None:
-    """Write ``payload`` to a temporary name and link it to ``dest``.
+    """Write ``payload`` durably under a temporary name and link it to ``dest``.
 
     Raises:
         FileExistsError: ``dest`` appeared meanwhile; it is never overwritten.
     """
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    with tmp.open("wb") as fh:
-        fh.write(payload)
-        fh.flush()
-        os.fsync(fh.fileno())
-    try:
-        os.link(tmp, dest)  # fails if dest exists: never overwrite a rejects file
-    finally:
-        tmp.unlink()
+    atomic_write(dest, payload, overwrite=False)

@@ -3,7 +3,11 @@
 ``remote_files`` follows one remote inbox file from the first listing to the remote
 archive (Camel's idempotent repository for a polling consumer):
 ``seen → downloaded → archived | deleted``; names that may not be read are ``refused``
-and a file that changed after it was handed over is ``superseded``.
+and a file that changed after it was handed over is ``superseded``. A handed-over
+file is linked to its claimed local file (``local_name`` becomes the work file's
+name), so the endpoint can record the local outcome on the row itself; entries
+quarantined on the server (non-regular, oversize) go ``seen → archived`` with the
+outcome ``refused``.
 ``remote_deliveries`` remembers which outbox files reached the remote outbox, keyed by
 name and content. The endpoint's up/down state lives in the shared ``kv`` table so that
 ``bridge status`` can show it.
@@ -96,6 +100,7 @@ class RemoteFile:
     local_name: str | None
     files_watermark: int | None
     downloaded_at: datetime | None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,7 @@ def _row(r: Any) -> RemoteFile:
         local_name=r.local_name,
         files_watermark=r.files_watermark,
         downloaded_at=r.downloaded_at,
+        outcome=r.outcome,
     )
 
 
@@ -264,6 +270,70 @@ class RemoteStore:
                     local_name=local_name,
                     files_watermark=watermark,
                     downloaded_at=at or self._ledger.now(),
+                )
+            )
+
+    def link_claim(
+        self, endpoint: str, kind: str, local_name: str, work_name: str
+    ) -> bool:
+        """Link a handed-over file to the local file that claimed it.
+
+        Args:
+            endpoint: Endpoint name.
+            kind: The inbox kind.
+            local_name: Its name in the local inbox (as handed over).
+            work_name: The claimed file's name in the work folder (unique).
+
+        Returns:
+            True if a handed-over file had that local name.
+        """
+        t = remote_files
+        with self._ledger.begin() as conn:
+            done = conn.execute(
+                t.update()
+                .where(
+                    t.c.endpoint == endpoint,
+                    t.c.kind == kind,
+                    t.c.local_name == local_name,
+                    t.c.status == "downloaded",
+                )
+                .values(local_name=work_name)
+            )
+            return bool(done.rowcount)
+
+    def claimed_as(self, endpoint: str, kind: str, work_name: str) -> RemoteFile | None:
+        """Return the handed-over file that was claimed as ``work_name``, if any."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            row = conn.execute(
+                sa.select(t).where(
+                    t.c.endpoint == endpoint,
+                    t.c.kind == kind,
+                    t.c.local_name == work_name,
+                    t.c.status == "downloaded",
+                )
+            ).first()
+        return None if row is None else _row(row)
+
+    def record_outcome(self, row_id: int, outcome: str) -> None:
+        """Record the local outcome of a handed-over file (archived remotely later)."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            conn.execute(t.update().where(t.c.id == row_id).values(outcome=outcome))
+
+    def mark_quarantined(self, row_id: int, reason: str, archive_path: str) -> None:
+        """Record that a remote entry never read was moved to ``archive_path``."""
+        t = remote_files
+        with self._ledger.begin() as conn:
+            conn.execute(
+                t.update()
+                .where(t.c.id == row_id)
+                .values(
+                    status="archived",
+                    outcome="refused",
+                    archive_path=archive_path,
+                    message=reason,
+                    finished_at=self._ledger.now(),
                 )
             )
 

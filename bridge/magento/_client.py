@@ -34,7 +34,6 @@ events carry only ``attempt`` and ``status``.
 from __future__ import annotations
 
 import json
-import random
 import re
 import threading
 import time
@@ -58,6 +57,7 @@ from bridge.errors import (
     RecordRejectedError,
 )
 from bridge.magento._auth import auth_for
+from bridge.support.backoff import Backoff
 
 __all__ = [
     "Filter",
@@ -265,7 +265,9 @@ class MagentoClient:
         self._sleep = sleep
         self._base = settings.base_url.rstrip("/") + "/rest"
         self._slots = threading.BoundedSemaphore(settings.concurrency)
-        self._random = random.Random()  # noqa: S311 - jitter, not cryptography
+        self._backoff = Backoff(
+            settings.backoff_initial_seconds, settings.backoff_max_seconds
+        )
         self._http = httpx.Client(
             auth=auth_for(settings),
             transport=transport,
@@ -334,20 +336,12 @@ class MagentoClient:
             except MagentoUnavailableError as exc:
                 if attempt >= attempts:
                     raise
-                delay = self._delay(attempt, exc.retry_after)
+                delay = self._backoff.delay(attempt, exc.retry_after)
                 log.warning(
                     "magento_request_retried", attempt=attempt, status=exc.status_code
                 )
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        """Full-jitter exponential backoff, or Retry-After; both capped."""
-        cap = self.settings.backoff_max_seconds
-        if retry_after is not None:
-            return min(retry_after, cap)
-        bound = min(cap, self.settings.backoff_initial_seconds * 2 ** (attempt - 1))
-        return self._random.uniform(0, bound)
 
     def _send(
         self,

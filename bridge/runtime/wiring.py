@@ -17,6 +17,7 @@ from bridge.flows.apply_shipments import ApplyShipmentsFlow
 from bridge.flows.apply_stock import ApplyStockFlow
 from bridge.flows.base import ApplyFlow
 from bridge.flows.export_orders import ExportOrdersFlow
+from bridge.folders.base import Folder
 from bridge.folders.local import LocalInbox
 from bridge.folders.outbox import LocalOutbox
 from bridge.kinds import FOLDERS
@@ -40,7 +41,7 @@ class Components:
     settings: Settings
     ledger: Ledger
     client: MagentoClient
-    inbox: LocalInbox
+    inbox: Folder
     outbox: LocalOutbox
     flows: dict[str, ApplyFlow]
     pipeline: Pipeline
@@ -87,13 +88,16 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
         inbox=inbox,
         outbox=outbox,
         flows=flows,
-        pipeline=Pipeline(settings, ledger, flows, now=now),
+        pipeline=Pipeline(settings, ledger, flows, now=now, endpoint=inbox),
         export=export,
         closers=[ledger.close, client.close],
     )
     if settings.sftp.host:
-        from bridge.runtime.remote import build_sftp
+        from bridge.runtime.remote import RemoteBackedInbox, build_sftp
 
         comps.sftp = build_sftp(settings, ledger, now=now)
         comps.closers.append(comps.sftp.close)
+        # Files that came from the SFTP inbox are completed remotely as well.
+        comps.inbox = RemoteBackedInbox(inbox, comps.sftp.inbox)
+        comps.pipeline.endpoint = comps.inbox
     return comps

@@ -9,7 +9,6 @@ alerted in ``bridge status``, never dropped (S4.6).
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -22,12 +21,15 @@ from bridge.errors import BridgeError, MagentoAuthError, TransientError
 from bridge.folders.local import Candidate, ClaimedFile
 from bridge.runtime.pipeline import FileOutcome
 from bridge.runtime.wiring import Components
+from bridge.support.backoff import Backoff
 
 __all__ = ["Service", "TickSummary"]
 
 log = structlog.get_logger("bridge.worker")
 
 AUTH_PAUSE_SECONDS = 60.0
+# ``run --once`` retries pending files after 2 s, 4 s, 8 s: predictable, it waits.
+_ONCE_RETRY = Backoff(2.0, 10.0, jitter=False)
 
 
 @dataclass
@@ -73,6 +75,8 @@ class Service:
         self._next_export = 0.0
         self._next_sftp = 0.0
         self.work_dir = comps.pipeline.work_dir
+        # A pending file waits up to 2 s after its first failure, 4 s, 8 s ...
+        self._backoff = Backoff(2.0, comps.settings.runtime.backoff_max_seconds)
 
     # -- one pass ------------------------------------------------------------------
     def tick(self, *, export: bool | None = None) -> TickSummary:
@@ -129,16 +133,17 @@ class Service:
                 claimed.name, claimed.kind, "pending", error=repr(exc)
             )
         if outcome.status == "pending":
-            self._back_off(key, claimed)
+            self._back_off(key, claimed, outcome.retry_after)
         else:
             self._next_try.pop(key, None)
         summary.outcomes.append(outcome)
 
-    def _back_off(self, key: str, claimed: ClaimedFile) -> None:
+    def _back_off(
+        self, key: str, claimed: ClaimedFile, retry_after: float | None = None
+    ) -> None:
         row = self.c.ledger.files.by_work_path(key)
         attempts = row.attempts if row is not None else 1
-        cap = self.c.settings.runtime.backoff_max_seconds
-        delay = min(cap, 2.0 ** min(attempts, 16)) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+        delay = self._backoff.delay(attempts, retry_after)
         self._next_try[key] = self.monotonic() + delay
         if row is not None:
             age = (self.c.ledger.now() - _aware(row.received_at)).total_seconds()
@@ -248,7 +253,7 @@ class Service:
                 continue
             if summary.pending and rounds <= retries:
                 self._next_try.clear()
-                self.sleep(min(2.0**rounds, 10.0))
+                self.sleep(_ONCE_RETRY.delay(rounds))
                 continue
             return total
 

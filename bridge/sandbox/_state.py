@@ -10,7 +10,6 @@ and renamed, so a crash never leaves half a state behind).
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.sandbox._router import not_found
+from bridge.support.files import atomic_write
 
 ENTITY_MISSING = (
     "The entity that was requested doesn't exist. Verify the entity and try again."
@@ -95,12 +95,7 @@ class Shop:
         """Write the state file, if any, atomically (temp file + rename)."""
         if self.state_file is None:
             return
-        tmp = self.state_file.with_name(f".{self.state_file.name}.tmp")
-        with tmp.open("w", encoding="utf-8") as handle:
-            json.dump(self.data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(self.state_file)
+        atomic_write(self.state_file, json.dumps(self.data).encode("utf-8"))
 
     def next_id(self, kind: str) -> int:
         """Return the next auto-increment id for ``kind`` (1, 2, ...)."""

@@ -4,6 +4,8 @@ The remote inbox holds names a local disk should never be asked to hold or that 
 to leave the inbox (``..``, backslashes), and a remote symlink to a valid stock file
 outside the remote inbox. None of them may be downloaded, followed or applied; each
 is named in a log line; a good remote file next to them is applied and archived.
+The unsafe names stay where they are; the symlink (a safe name) is moved unread to
+the remote archive, as a local symlink goes to ``failed/``.
 """
 
 from __future__ import annotations
@@ -86,8 +88,8 @@ def test_traversal_names_and_remote_symlinks_are_refused(
     assert sorted(_refused(runs[0].stderr)) == sorted(f"stock/{n!r}" for n in REFUSED)
     assert float(home.magento("GET", "/rest/V1/stockItems/SFTP-1")["qty"]) == 7.0
     assert outside.read_text() == "sku;qty\nSFTP-1;999\n"
-    assert sorted(p.name for p in stock.iterdir()) == sorted([*REFUSED, HIDDEN])
-    archived = [p.name for p in (remote / "archive").rglob("*") if p.is_file()]
-    assert [n.split("_", 1)[1] for n in archived] == ["good.csv"]
+    assert sorted(p.name for p in stock.iterdir()) == sorted([*REFUSED[:2], HIDDEN])
+    archived = [p.name for p in (remote / "archive").rglob("*") if not p.is_dir()]
+    assert sorted(n.split("_", 1)[1] for n in archived) == ["good.csv", "link.csv"]
     local = sorted(p.name for p in home.root.rglob("*") if p.is_file())
     assert not any(".." in n or "\\" in n or n == "link.csv" for n in local), local

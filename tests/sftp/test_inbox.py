@@ -114,23 +114,41 @@ def test_done_file_mode_waits_for_done_file(
 def test_unsafe_and_non_regular_remote_entries_are_refused(
     inbox: SftpInbox, ledger: Ledger, remote: Path, root: Path
 ) -> None:
-    """Backslash or '..' names, symlinks and directories are refused, never read."""
+    """Backslash or '..' names, symlinks and directories are refused, never read.
+
+    Unsafe names stay where they are and are refused at every poll; symlinks and
+    directories (safe names) are moved, unread, to the remote archive at the first
+    poll, so later polls no longer see them.
+    """
     stock = remote / "inbox/stock"
     (stock / "a\\b.csv").write_bytes(STOCK)
     (stock / "x..y.csv").write_bytes(STOCK)
     (stock / "link.csv").symlink_to(remote / "inbox/stock/x..y.csv")
     (stock / "dir.csv").mkdir()
-    for _ in range(3):
+    first = inbox.poll()
+    assert sorted(first.refused) == [
+        "stock/a\\b.csv",
+        "stock/dir.csv",
+        "stock/link.csv",
+        "stock/x..y.csv",
+    ]
+    assert first.downloaded == []
+    for _ in range(2):
         result = inbox.poll()
-        assert sorted(result.refused) == [
-            "stock/a\\b.csv",
-            "stock/dir.csv",
-            "stock/link.csv",
-            "stock/x..y.csv",
-        ]
+        assert sorted(result.refused) == ["stock/a\\b.csv", "stock/x..y.csv"]
         assert result.downloaded == []
     assert local_names(root, "stock") == []
+    assert names(stock) == ["a\\b.csv", "x..y.csv"]
+    archived = remote / "archive/stock"
+    assert sorted(n.split("_", 1)[1] for n in names(archived)) == [
+        "dir.csv",
+        "link.csv",
+    ]
+    (link,) = [p for p in archived.iterdir() if p.name.endswith("_link.csv")]
+    assert link.is_symlink()
     rows = ledger.remote.files_for("sftp", "stock", "link.csv")
+    assert [(r.status, r.outcome) for r in rows] == [("archived", "refused")]
+    rows = ledger.remote.files_for("sftp", "stock", "x..y.csv")
     assert [r.status for r in rows] == ["refused"]
 
 

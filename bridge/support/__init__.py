@@ -1,0 +1,6 @@
+"""Small helpers with no bridge dependencies, importable from every layer.
+
+One helper per idea: each module holds the single implementation of something that
+several packages need (files written atomically, "never overwrite" names, backoff ...),
+so that the copies cannot drift apart.
+"""
