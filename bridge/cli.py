@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import click
 
 from bridge import __version__
 from bridge.config import Settings, load_config
 from bridge.errors import BridgeError, ConfigError
+from bridge.runtime.logsetup import configure_logging, configure_logging_for
 from bridge.runtime.templates import CONFIG_TEMPLATE
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,32 +35,68 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def _settings(config: Path | None) -> Settings:
-    if config is None:
-        return load_config(DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
-    return load_config(config)
+def _settings(config: Path | None, *, folder: bool = True) -> Settings:
+    """Load ``--config``, else ``./bridge.toml``; without either, refuse or use defaults.
+
+    A command that works on a bridge folder (``folder=True``) is refused outside one
+    rather than creating ``var/bridge.db`` in whatever directory it was started from;
+    ``BRIDGE_FOLDERS__ROOT`` in the environment names the folder explicitly.
+    """
+    if config is not None:
+        return load_config(config)
+    if DEFAULT_CONFIG.is_file():
+        return load_config(DEFAULT_CONFIG)
+    if folder and not os.environ.get("BRIDGE_FOLDERS__ROOT"):
+        raise ConfigError(
+            f"no bridge.toml in {Path.cwd()}: run this in a bridge folder, pass "
+            "--config FILE, or create one with `bridge init`"
+        )
+    return load_config(None)
 
 
-def with_config(func: F) -> F:
-    """Add ``--config FILE`` and turn ConfigError into exit code 2 with one line."""
+@overload
+def with_config(func: F) -> F: ...
 
-    @click.option(
-        "--config",
-        "config",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=None,
-        help="Configuration file (default: ./bridge.toml if present).",
-    )
-    @functools.wraps(func)
-    def wrapper(*args: Any, config: Path | None, **kwargs: Any) -> Any:
-        try:
-            settings = _settings(config)
-            return func(*args, settings=settings, **kwargs)
-        except ConfigError as exc:
-            _fail(str(exc))
-        return None
 
-    return wrapper  # type: ignore[return-value]
+@overload
+def with_config(*, folder: bool = True) -> Callable[[F], F]: ...
+
+
+def with_config(func: F | None = None, *, folder: bool = True) -> Any:
+    """Add ``--config FILE`` and turn ConfigError into exit code 2 with one line.
+
+    Args:
+        func: The command (when used as ``@with_config``).
+        folder: False for commands that need no bridge folder (``validate``): they
+            run on the defaults when there is no ``bridge.toml``.
+    """
+
+    def decorate(command: F) -> F:
+        @click.option(
+            "--config",
+            "config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="Configuration file (default: ./bridge.toml).",
+        )
+        @functools.wraps(command)
+        def wrapper(*args: Any, config: Path | None, **kwargs: Any) -> Any:
+            try:
+                settings = _settings(config, folder=folder)
+                configure_logging_for(settings, verbose=_verbose())
+                return command(*args, settings=settings, **kwargs)
+            except ConfigError as exc:
+                _fail(str(exc))
+            return None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(func) if func is not None else decorate
+
+
+def _verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("verbose"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,8 +104,6 @@ def with_config(func: F) -> F:
 @click.option("-v", "--verbose", is_flag=True, help="Log debug events.")
 def cli(verbose: bool) -> None:
     """File exchange between a legacy ERP and Magento 2."""
-    from bridge.runtime.logsetup import configure_logging
-
     configure_logging(verbose=verbose)
 
 
@@ -130,7 +166,15 @@ def run(settings: Settings, once: bool) -> None:
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        click.echo(f"bridge running on {settings.root} (Ctrl-C to stop)", err=True)
+        # The service's log is its standard output (journald, containers); the
+        # settings are read once, so say that an edit needs a restart.
+        configure_logging_for(settings, verbose=_verbose(), service=True)
+        config = click.get_current_context().params.get("config") or DEFAULT_CONFIG
+        click.echo(
+            f"bridge running on {settings.root} (Ctrl-C to stop); settings are read "
+            f"once: edits to {config} take effect after a restart",
+            err=True,
+        )
         try:
             service.run_forever()
         finally:
@@ -260,7 +304,7 @@ def process(settings: Settings, file: Path, kind: str | None, force: bool) -> No
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--kind", type=click.Choice(KINDS), default=None)
-@with_config
+@with_config(folder=False)
 def validate(settings: Settings, file: Path, kind: str | None) -> None:
     """Check a file against its schema; apply nothing; print every problem."""
     from bridge.formats import validate_file
