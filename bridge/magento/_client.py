@@ -313,7 +313,12 @@ class MagentoClient:
                     raise
                 delay = self._delay(attempt, exc.retry_after)
                 log.warning(
-                    "magento_request_retried", attempt=attempt, status=exc.status_code
+                    "magento_request_retried",
+                    attempt=attempt,
+                    status=exc.status_code,
+                    url=_loggable(url),
+                    reason=str(exc),
+                    retry_in_seconds=round(delay, 2),
                 )
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -345,7 +350,7 @@ class MagentoClient:
                 raise MagentoUnavailableError(f"Magento timed out: {label}") from exc
             except httpx.TransportError as exc:
                 raise MagentoUnavailableError(
-                    f"Magento unreachable: {label}: {type(exc).__name__}"
+                    f"Magento unreachable: {label}: {type(exc).__name__}: {exc}"
                 ) from exc
         error = classify(response)
         if error is not None:
@@ -358,6 +363,12 @@ class MagentoClient:
                 "that is not JSON (check magento.base_url)",
                 status_code=response.status_code,
             ) from exc
+
+
+def _loggable(url: str) -> str:
+    """``url`` without user info or query (neither belongs in a log)."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}{parsed.path}"
 
 
 def segment(value: str | int) -> str:
