@@ -183,7 +183,8 @@ def run(settings: Settings, once: bool) -> None:
         comps.close()
 
 
-def _print_summary(summary: Any) -> None:
+def _print_summary(summary: Any, *, orders: bool = True) -> None:
+    """Print each file's outcome and, when the order export ran, its counts."""
     for o in summary.outcomes:
         where = f" -> {o.final_path}" if o.final_path else ""
         click.echo(f"{o.kind}/{o.name}: {o.status}{where}")
@@ -191,9 +192,11 @@ def _print_summary(summary: Any) -> None:
             click.echo(f"  report: {o.report_path}")
         for issue in o.issues[:20]:
             click.echo(f"  {issue}")
-    click.echo(
-        f"orders exported: {summary.exported}, not exportable: {summary.export_failed}"
-    )
+    if orders:
+        click.echo(
+            f"orders exported: {summary.exported}, "
+            f"not exportable: {summary.export_failed}"
+        )
     if summary.pending:
         click.echo(
             f"{summary.pending} file(s) still pending; they resume on the next run"
@@ -295,7 +298,7 @@ def process(settings: Settings, file: Path, kind: str | None, force: bool) -> No
             sys.exit(1)
         from bridge.runtime.worker import TickSummary
 
-        _print_summary(TickSummary(outcomes=[outcome]))
+        _print_summary(TickSummary(outcomes=[outcome]), orders=False)
         sys.exit(1 if outcome.status in ("failed", "partial") else 0)
     finally:
         comps.close()
