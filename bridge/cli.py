@@ -363,6 +363,29 @@ def status(settings: Settings) -> None:
     click.echo(render_status(settings))
 
 
+@cli.command()
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object instead of lines."
+)
+@with_config
+def doctor(settings: Settings, as_json: bool) -> None:
+    """Check, read-only, everything the configuration points at; exit 1 on any FAIL."""
+    import json
+
+    from bridge.runtime.doctor import run_checks
+
+    checks = run_checks(settings)
+    failed = any(c.status == "FAIL" for c in checks)
+    if as_json:
+        report = {"ok": not failed, "checks": [c.as_dict() for c in checks]}
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        for c in checks:
+            fix = f" -> {c.fix}" if c.fix and c.status != "OK" else ""
+            click.echo(f"{c.status:<4} {c.name}: {c.found}{fix}")
+    sys.exit(1 if failed else 0)
+
+
 @cli.group()
 def audit() -> None:
     """What happened, when, and from which file."""
