@@ -1,11 +1,15 @@
-# The two set-up commands are `make demo` and `make test` (see README.md).
+# The two set-up commands are `make demo` and `make test` (see README.md); `make install`
+# is the production install (runtime dependencies only, see README.md "Deployment").
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+PREFIX ?= /opt/bridge
+EXTRAS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo bench check coverage system-deps clean
+.PHONY: test demo install bench check coverage system-deps clean
 
 # Debian's own python3 needs python3-venv for `-m venv`; install it if that is missing.
 $(BIN)/python:
@@ -16,7 +20,12 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME)
+
+# What the demo needs: the package and its runtime dependencies, no test or dev tools.
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $(RUNTIME)
 
 # What the test suite needs from Debian's packages: a real OpenSSH server for the SFTP
 # tests and a PostgreSQL server for the ledger-on-PostgreSQL tests.
@@ -34,8 +43,16 @@ test: $(STAMP) system-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	BIN=$(BIN) bash scripts/demo.sh
+
+# Production install: a virtualenv in $(PREFIX) with the bridge and its runtime
+# dependencies only (EXTRAS=postgres adds the PostgreSQL driver). No editable install,
+# so the checkout can be removed afterwards.
+install:
+	$(PY) -m venv $(PREFIX)
+	$(PREFIX)/bin/python -m pip install -q '.$(if $(EXTRAS),[$(EXTRAS)])'
+	@echo "installed $(PREFIX)/bin/bridge; see deploy/bridge.service"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import click
 
@@ -21,6 +22,7 @@ from bridge.config import Settings, load_config
 from bridge.errors import BridgeError, ConfigError
 from bridge.kinds import FOLDERS, kind_for_folder
 from bridge.kinds import KINDS as KINDS  # re-exported: the CLI's kind choices
+from bridge.runtime.logsetup import configure_logging, configure_logging_for
 from bridge.runtime.templates import CONFIG_TEMPLATE
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,32 +35,68 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def _settings(config: Path | None) -> Settings:
-    if config is None:
-        return load_config(DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
-    return load_config(config)
+def _settings(config: Path | None, *, folder: bool = True) -> Settings:
+    """Load ``--config``, else ``./bridge.toml``; without either, refuse or use defaults.
+
+    A command that works on a bridge folder (``folder=True``) is refused outside one
+    rather than creating ``var/bridge.db`` in whatever directory it was started from;
+    ``BRIDGE_FOLDERS__ROOT`` in the environment names the folder explicitly.
+    """
+    if config is not None:
+        return load_config(config)
+    if DEFAULT_CONFIG.is_file():
+        return load_config(DEFAULT_CONFIG)
+    if folder and not os.environ.get("BRIDGE_FOLDERS__ROOT"):
+        raise ConfigError(
+            f"no bridge.toml in {Path.cwd()}: run this in a bridge folder, pass "
+            "--config FILE, or create one with `bridge init`"
+        )
+    return load_config(None)
 
 
-def with_config(func: F) -> F:
-    """Add ``--config FILE`` and turn ConfigError into exit code 2 with one line."""
+@overload
+def with_config(func: F) -> F: ...
 
-    @click.option(
-        "--config",
-        "config",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=None,
-        help="Configuration file (default: ./bridge.toml if present).",
-    )
-    @functools.wraps(func)
-    def wrapper(*args: Any, config: Path | None, **kwargs: Any) -> Any:
-        try:
-            settings = _settings(config)
-            return func(*args, settings=settings, **kwargs)
-        except ConfigError as exc:
-            _fail(str(exc))
-        return None
 
-    return wrapper  # type: ignore[return-value]
+@overload
+def with_config(*, folder: bool = True) -> Callable[[F], F]: ...
+
+
+def with_config(func: F | None = None, *, folder: bool = True) -> Any:
+    """Add ``--config FILE`` and turn ConfigError into exit code 2 with one line.
+
+    Args:
+        func: The command (when used as ``@with_config``).
+        folder: False for commands that need no bridge folder (``validate``): they
+            run on the defaults when there is no ``bridge.toml``.
+    """
+
+    def decorate(command: F) -> F:
+        @click.option(
+            "--config",
+            "config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="Configuration file (default: ./bridge.toml).",
+        )
+        @functools.wraps(command)
+        def wrapper(*args: Any, config: Path | None, **kwargs: Any) -> Any:
+            try:
+                settings = _settings(config, folder=folder)
+                configure_logging_for(settings, verbose=_verbose())
+                return command(*args, settings=settings, **kwargs)
+            except ConfigError as exc:
+                _fail(str(exc))
+            return None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(func) if func is not None else decorate
+
+
+def _verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("verbose"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,8 +104,6 @@ def with_config(func: F) -> F:
 @click.option("-v", "--verbose", is_flag=True, help="Log debug events.")
 def cli(verbose: bool) -> None:
     """File exchange between a legacy ERP and Magento 2."""
-    from bridge.runtime.logsetup import configure_logging
-
     configure_logging(verbose=verbose)
 
 
@@ -130,7 +166,15 @@ def run(settings: Settings, once: bool) -> None:
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        click.echo(f"bridge running on {settings.root} (Ctrl-C to stop)", err=True)
+        # The service's log is its standard output (journald, containers); the
+        # settings are read once, so say that an edit needs a restart.
+        configure_logging_for(settings, verbose=_verbose(), service=True)
+        config = click.get_current_context().params.get("config") or DEFAULT_CONFIG
+        click.echo(
+            f"bridge running on {settings.root} (Ctrl-C to stop); settings are read "
+            f"once: edits to {config} take effect after a restart",
+            err=True,
+        )
         try:
             service.run_forever()
         finally:
@@ -139,7 +183,8 @@ def run(settings: Settings, once: bool) -> None:
         comps.close()
 
 
-def _print_summary(summary: Any) -> None:
+def _print_summary(summary: Any, *, orders: bool = True) -> None:
+    """Print each file's outcome and, when the order export ran, its counts."""
     for o in summary.outcomes:
         where = f" -> {o.final_path}" if o.final_path else ""
         click.echo(f"{o.kind}/{o.name}: {o.status}{where}")
@@ -147,9 +192,11 @@ def _print_summary(summary: Any) -> None:
             click.echo(f"  report: {o.report_path}")
         for issue in o.issues[:20]:
             click.echo(f"  {issue}")
-    click.echo(
-        f"orders exported: {summary.exported}, not exportable: {summary.export_failed}"
-    )
+    if orders:
+        click.echo(
+            f"orders exported: {summary.exported}, "
+            f"not exportable: {summary.export_failed}"
+        )
     if summary.pending:
         click.echo(
             f"{summary.pending} file(s) still pending; they resume on the next run"
@@ -215,7 +262,7 @@ def process(settings: Settings, file: Path, kind: str | None, force: bool) -> No
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--kind", type=click.Choice(KINDS), default=None)
-@with_config
+@with_config(folder=False)
 def validate(settings: Settings, file: Path, kind: str | None) -> None:
     """Check a file against its schema; apply nothing; print every problem."""
     from bridge.formats import validate_file
@@ -271,6 +318,29 @@ def status(settings: Settings) -> None:
 
     with Operations(settings) as ops:
         click.echo(render_status(ops.status()))
+
+
+@cli.command()
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object instead of lines."
+)
+@with_config
+def doctor(settings: Settings, as_json: bool) -> None:
+    """Check, read-only, everything the configuration points at; exit 1 on any FAIL."""
+    import json
+
+    from bridge.runtime.doctor import run_checks
+
+    checks = run_checks(settings)
+    failed = any(c.status == "FAIL" for c in checks)
+    if as_json:
+        report = {"ok": not failed, "checks": [c.as_dict() for c in checks]}
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        for c in checks:
+            fix = f" -> {c.fix}" if c.fix and c.status != "OK" else ""
+            click.echo(f"{c.status:<4} {c.name}: {c.found}{fix}")
+    sys.exit(1 if failed else 0)
 
 
 @cli.group()

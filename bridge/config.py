@@ -9,11 +9,12 @@ ignored setting.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_origin
 
 from pydantic import (
     BaseModel,
@@ -23,10 +24,13 @@ from pydantic import (
     ValidationError,
     create_model,
 )
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -179,11 +183,15 @@ class SftpSettings(_Section):
 
 
 class RuntimeSettings(_Section):
-    """Retry policy of the service loop (S4.5, S4.6)."""
+    """Retry policy of the service loop (S4.5, S4.6) and where its log goes."""
 
     max_pending_age_seconds: float = Field(default=86400, gt=0)
     max_record_attempts: int = Field(default=5, ge=1)
     backoff_max_seconds: float = Field(default=300, gt=0)
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_file: str = ""
+    log_file_max_mb: float = Field(default=50, gt=0)
+    log_file_backups: int = Field(default=5, ge=0)
 
 
 class Settings(BaseSettings):
@@ -221,6 +229,25 @@ class Settings(BaseSettings):
         return url
 
 
+class _EnvSource(EnvSettingsSource):
+    """``BRIDGE_*`` variables, where a list key takes ``a,b`` as well as JSON ``["a","b"]``.
+
+    pydantic-settings decodes every list value as JSON, so ``BRIDGE_ORDERS__STATES=new``
+    would end in a traceback; operators write lists in ``.env`` files and systemd
+    units as comma-separated words.
+    """
+
+    def decode_complex_value(
+        self, field_name: str, field: FieldInfo | None, value: Any
+    ) -> Any:
+        """Split a non-JSON value of a list field on commas; decode the rest as JSON."""
+        is_list = field is not None and get_origin(field.annotation) is list
+        text = value.strip() if isinstance(value, str) else value
+        if is_list and isinstance(text, str) and not text.startswith("["):
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return super().decode_complex_value(field_name, field, value)  # type: ignore[arg-type]
+
+
 def _settings_class(toml_file: Path | None) -> type[Settings]:
     """Build a Settings subclass whose sources are env > TOML file > defaults."""
 
@@ -234,7 +261,10 @@ def _settings_class(toml_file: Path | None) -> type[Settings]:
             dotenv_settings: PydanticBaseSettingsSource,
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
-            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            sources: list[PydanticBaseSettingsSource] = [
+                init_settings,
+                _EnvSource(settings_cls),
+            ]
             if toml_file is not None:
                 sources.append(TomlConfigSettingsSource(settings_cls, toml_file))
             return tuple(sources)
@@ -284,8 +314,10 @@ def load_config(
         settings = cls(**(overrides or {}))
     except ValidationError as exc:
         env_keys = [k for k in os.environ if k.startswith("BRIDGE_")]
-        where = origin if not env_keys else f"{origin} (+ environment)"
+        where = origin if not env_keys or path is None else f"{origin} (+ environment)"
         raise _describe(exc, where) from exc
+    except SettingsError as exc:
+        raise _describe_env(exc) from exc
     _check_invoice_fee(settings, origin)
     root = settings.folders.root.expanduser()
     if path is not None and not root.is_absolute():
@@ -295,6 +327,20 @@ def load_config(
         )
         settings = settings.model_copy(update={"folders": folders})
     return settings
+
+
+def _describe_env(exc: SettingsError) -> ConfigError:
+    """One line for an environment value pydantic-settings could not decode."""
+    section = str(exc).split('field "', 1)[-1].split('"', 1)[0]
+    prefix = f"BRIDGE_{section.upper()}__"
+    names = sorted(k for k in os.environ if k.upper().startswith(prefix)) or [prefix]
+    cause = exc.__cause__
+    reason = (
+        f"not valid JSON ({cause.msg})"
+        if isinstance(cause, json.JSONDecodeError)
+        else "cannot be read"
+    )
+    return ConfigError(f"environment: {', '.join(names)}: {reason}", key=section)
 
 
 def _check_invoice_fee(settings: Settings, origin: str) -> None:

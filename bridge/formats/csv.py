@@ -71,9 +71,12 @@ def detect_delimiter(header: str) -> str | None:
 class _Lines:
     """Physical lines of a file, decoded one by one, with their numbers."""
 
-    def __init__(self, fh: BinaryIO, encoding: str, log: IssueLog, limit: int) -> None:
+    def __init__(
+        self, fh: BinaryIO, encoding: str, log: IssueLog, limit: int, kind: str
+    ) -> None:
         self.fh = fh
         self.encoding = encoding
+        self.kind = kind
         self.log = log
         self.limit = limit
         self.number = 0
@@ -98,7 +101,8 @@ class _Lines:
                     self.number,
                     None,
                     f"cannot be read as {encoding}: byte 0x{raw[exc.start]:02X} "
-                    f"at column {col} (check the folder's csv encoding)",
+                    f"at column {col} (set the ERP's encoding in bridge.toml: "
+                    f"folders.csv.encoding, or folders.csv.{self.kind}.encoding)",
                 )
                 raise _StopError from exc
             if self.number == 1 and encoding in _UTF8:
@@ -148,7 +152,7 @@ def read_csv(
         return
     limit = max(checker.max_chars * 8, 1 << 16)
     with path.open("rb") as fh:
-        lines = _Lines(fh, encoding, log, limit)
+        lines = _Lines(fh, encoding, log, limit, checker.kind)
         try:
             yield from _rows(lines, checker, log, state, options, fast_path)
         except _StopError:

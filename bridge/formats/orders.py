@@ -10,14 +10,17 @@ repeated on every row, ``,`` as delimiter, ``"`` quoting, CRLF line ends, amount
 with ``.`` and two decimals. Up to four street lines go in ``*_street_1`` ..
 ``*_street_4``; further lines are joined into the fourth with ``", "``. Text values
 that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-TAB or CR) are neutralised by a leading single quote ``'``; amounts, quantities and
-ids are never altered.
+TAB or CR) are neutralised by a leading single quote ``'``, except a value that is only
+a phone number (digits, spaces and ``+ - ( ) . /``: ``+46 8 123 456``), which is written
+as it is (SPEC §3): the ERP imports it, and such a value cannot call a function.
+Amounts, quantities and ids are never altered.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -43,6 +46,7 @@ __all__ = [
 OrderFormat = Literal["xml", "csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PHONE_NUMBER = re.compile(r"[0-9 +\-()./]*[0-9][0-9 +\-()./]*")
 _STREET_COLUMNS = 4
 
 
@@ -195,9 +199,12 @@ def neutralise(value: str) -> str:
         value: A text value (never an amount).
 
     Returns:
-        ``value`` prefixed with ``'`` if it starts with ``= + - @``, TAB or CR.
+        ``value`` prefixed with ``'`` if it starts with ``= + - @``, TAB or CR, unless
+        it is only a phone number (digits, spaces and ``+ - ( ) . /``).
     """
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    if not value.startswith(_FORMULA_START) or _PHONE_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
 
 
 def _address_columns(prefix: str) -> list[str]:

@@ -338,7 +338,12 @@ class MagentoClient:
                     raise
                 delay = self._backoff.delay(attempt, exc.retry_after)
                 log.warning(
-                    "magento_request_retried", attempt=attempt, status=exc.status_code
+                    "magento_request_retried",
+                    attempt=attempt,
+                    status=exc.status_code,
+                    url=_loggable(url),
+                    reason=str(exc),
+                    retry_in_seconds=round(delay, 2),
                 )
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -364,7 +369,7 @@ class MagentoClient:
                 raise MagentoUnavailableError(f"Magento timed out: {label}") from exc
             except httpx.TransportError as exc:
                 raise MagentoUnavailableError(
-                    f"Magento unreachable: {label}: {type(exc).__name__}"
+                    f"Magento unreachable: {label}: {type(exc).__name__}: {exc}"
                 ) from exc
         error = classify(response)
         if error is not None:
@@ -396,6 +401,12 @@ def encode_query(params: Mapping[str, str]) -> str:
         ``k=v&...`` with keys and values encoded, in the given order.
     """
     return urlencode(params, quote_via=quote, safe="")
+
+
+def _loggable(url: str) -> str:
+    """``url`` without user info or query (neither belongs in a log)."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}{parsed.path}"
 
 
 def segment(value: str | int) -> str:

@@ -64,5 +64,16 @@ inbox = "/inbox"                     # remote; products/ stock/ shipments/ below
 outbox = "/outbox"                   # remote; orders/ below it
 archive = "/archive"                 # remote files go here once handled locally
 poll_seconds = 30
-allow_legacy_algorithms = false      # allow ssh-rsa (SHA-1) only for old servers
+allow_legacy_algorithms = false      # true: also SHA-1 key exchange, SHA-1/MD5 MACs and
+                                     # CBC ciphers, for old servers. ssh-rsa (SHA-1) host
+                                     # keys never work (paramiko 5 dropped them): such a
+                                     # server needs an rsa-sha2 or ed25519 host key.
+
+[runtime]
+log_format = "auto"                  # "json", "console", or "auto" (console on a terminal)
+log_file = ""                        # e.g. "var/log/bridge.log": a rotating file instead
+                                     # of stdout (the service) / stderr (other commands)
+log_file_max_mb = 50                 # rotate at this size ...
+log_file_backups = 5                 # ... keeping this many old files (bridge.log.1 ...)
+# Settings are read once at start: after editing this file, restart `bridge run`.
 """

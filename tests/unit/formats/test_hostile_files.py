@@ -92,7 +92,8 @@ def test_cp1252_csv_read_as_utf8_names_line_and_byte() -> None:
     assert records == []
     assert issues == [
         "products-cp1252.csv:2: cannot be read as utf-8: byte 0xF6 at column 12 "
-        "(check the folder's csv encoding)"
+        "(set the ERP's encoding in bridge.toml: folders.csv.encoding, "
+        "or folders.csv.products.encoding)"
     ]
 
 

@@ -285,7 +285,7 @@ def test_non_json_success_is_a_request_error(
 
 
 def test_secrets_never_logged(make_client: MakeClient, magento: Magento) -> None:
-    """Retry events carry attempt and status only: no token, header or OAuth key."""
+    """Retry events carry attempt, status, URL and reason: no token, header or key."""
     bearer = make_client()
     oauth = make_client(token="", **OAUTH_KEYS)
     magento.queue(
@@ -307,7 +307,36 @@ def test_secrets_never_logged(make_client: MakeClient, magento: Magento) -> None
     for secret in (TOKEN, "Bearer", "OAuth", *OAUTH_KEYS.values()):
         assert secret not in text
     for event in logs:
-        assert set(event) <= {"event", "log_level", "attempt", "status"}
+        assert set(event) <= {
+            "event",
+            "log_level",
+            "attempt",
+            "status",
+            "url",
+            "reason",
+            "retry_in_seconds",
+        }
+
+
+def test_retry_event_names_the_url_and_the_reason(
+    make_client: MakeClient, magento: Magento
+) -> None:
+    """A retried request logs where it went (no user info, no query) and why it failed."""
+    client = make_client(base_url="http://ops:pw@magento.test/shop")
+    magento.queue(
+        httpx.ConnectError("[Errno 111] Connection refused"),
+        unavailable(503),
+        httpx.Response(200, json={}),
+    )
+    with capture_logs() as logs:
+        client.request("GET", "/V1/orders", params={"searchCriteria[pageSize]": "1"})
+    assert [e["url"] for e in logs] == ["http://magento.test/shop/rest/V1/orders"] * 2
+    assert logs[0]["reason"] == (
+        "Magento unreachable: GET /shop/rest/V1/orders: ConnectError: "
+        "[Errno 111] Connection refused"
+    )
+    assert "503" in logs[1]["reason"]
+    assert "pw" not in repr(logs)
 
 
 def test_settings_repr_hides_secrets(make_client: MakeClient) -> None:
