@@ -31,7 +31,7 @@ def console_url(http: HttpSettings) -> str | None:
         return None
     host, port = address
     if host in _ANY_ADDRESS:
-        host = socket.getfqdn()
+        host = socket.gethostname()
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}"

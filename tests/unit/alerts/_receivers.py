@@ -33,6 +33,7 @@ class WebhookReceiver:
 
     def __init__(self) -> None:
         self.mode = "ok"
+        self.failures = 0  # answer 500 to this many requests first, then follow mode
         self.bodies: list[bytes] = []
         self.headers: list[dict[str, str]] = []
         self.release = threading.Event()
@@ -49,6 +50,9 @@ class WebhookReceiver:
                 if receiver.mode == "hang":
                     receiver.release.wait(30)
                 status = 500 if receiver.mode == "fail" else 200
+                if receiver.failures > 0:
+                    receiver.failures -= 1
+                    status = 500
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -62,7 +66,11 @@ class WebhookReceiver:
         self.url = (
             f"http://127.0.0.1:{self.server.server_address[1]}/hooks/T0K3N-in-path"
         )
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
 
     def start(self) -> None:
         """Serve in a daemon thread."""
