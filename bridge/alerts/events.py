@@ -188,7 +188,7 @@ def file_pending_too_long(
             f"{kind} file {name} has been pending for {_duration(age_seconds)} "
             f"(limit {_duration(limit_seconds)}){why}"
         ),
-        where=f"var/work/{kind}/ (retried with backoff, never dropped)",
+        where=f"var/work/{kind}/, retried with backoff, never dropped",
         action=(
             "Find out why it cannot be applied (`bridge status`, Magento and SFTP "
             "health); it is applied by itself once the cause is gone."
@@ -294,7 +294,7 @@ def order_export_failed(*, order_number: str, reason: str) -> AlertEvent:
         kind="order_export_failed",
         subject=f"order {order_number}",
         summary=f"Order {order_number} cannot be exported to the ERP: {reason}",
-        where="outbox/orders/ (nothing was written for this order)",
+        where="outbox/orders/, nothing was written for this order",
         action=(
             f"Look at order {order_number} in Magento (`bridge audit order "
             f"{order_number}`), correct what the reason names; the next poll retries."
