@@ -199,6 +199,7 @@ class Alerts:
         self._console_url = console_url
         self._now = now
         self._host = host or socket.gethostname()
+        self._closed = False
         self._couriers = [
             _Courier(
                 c, retry or RetryPolicy(), self._redactor, self._observe, max_queued
@@ -217,9 +218,10 @@ class Alerts:
         Never blocks on a channel and never raises for a delivery problem.
 
         Returns:
-            True if the alert was queued, False if throttled or alerts are off.
+            True if the alert was queued, False if throttled, alerts are off or
+            ``close()`` was called.
         """
-        if not self._couriers:
+        if not self._couriers or self._closed:
             return False
         held = self._throttle.admit(event.key)
         if held is None:
@@ -264,6 +266,7 @@ class Alerts:
         Retries that are waiting are cut short: an alert still failing at shutdown is
         dropped with a log line rather than holding the service's exit.
         """
+        self._closed = True
         self.flush(timeout)
         for courier in self._couriers:
             courier.stopping.set()
