@@ -277,3 +277,6 @@ class Alerts:
                 continue
         for courier in self._couriers:
             courier.thread.join(timeout)
+            closer = getattr(courier.channel, "close", None)
+            if callable(closer) and not courier.thread.is_alive():
+                closer()
