@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,3 +24,16 @@ def test_example_message_is_the_rendered_one(event: AlertEvent) -> None:
     doc = DOC.read_text(encoding="utf-8")
     assert f"```text\n{text}\n```" in doc
     assert f"`{event.kind}`" in doc
+
+
+def test_webhook_example_is_the_rendered_payload() -> None:
+    """The webhook JSON shown in the docs is the payload the bridge posts for that event."""
+    doc = DOC.read_text(encoding="utf-8")
+    match = re.search(r"\n  ```json\n(.*?)\n  ```\n", doc, re.S)
+    assert match is not None
+    shown = json.loads(textwrap.dedent("  " + match.group(1)))
+    event = next(e for e in one_of_each() if e.kind == shown["event"])
+    payload = render_message(
+        event, console_url="http://127.0.0.1:8081", host="gw1", occurred_at=WHEN
+    ).webhook_payload()
+    assert shown == payload
