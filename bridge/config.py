@@ -22,9 +22,12 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     create_model,
+    field_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -38,9 +41,12 @@ from bridge.errors import ConfigError
 from bridge.kinds import KINDS, Kind
 
 __all__ = [
+    "AlertsSettings",
     "CsvOptions",
     "CsvSettings",
     "FoldersSettings",
+    "HttpSettings",
+    "HttpUser",
     "Kind",
     "LedgerSettings",
     "MagentoSettings",
@@ -194,6 +200,116 @@ class RuntimeSettings(_Section):
     log_file_backups: int = Field(default=5, ge=0)
 
 
+class HttpUser(_Section):
+    """One console user (``[[http.users]]``); the hash comes from ``bridge passwd``."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[^\s:]+$")
+    password_hash: SecretStr
+    role: Literal["viewer", "operator"] = "viewer"
+
+    @field_validator("password_hash")
+    @classmethod
+    def _looks_like_a_hash(cls, value: SecretStr) -> SecretStr:
+        # A PHC string ("$argon2id$...", "$scrypt$..."); a pasted plain password is refused
+        # so it never sits in bridge.toml believed to be protected.
+        if not value.get_secret_value().startswith("$"):
+            raise _invalid("expected a hash printed by `bridge passwd`, not a password")
+        return value
+
+
+class HttpSettings(_Section):
+    """The service's own web endpoint (console, /healthz, /metrics); ``listen = ""`` is none."""
+
+    listen: str = ""
+    users: list[HttpUser] = Field(default_factory=list)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        if value:
+            _split_listen(value)
+        return value
+
+    @field_validator("users")
+    @classmethod
+    def _unique_names(cls, users: list[HttpUser]) -> list[HttpUser]:
+        names = [u.name for u in users]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise _invalid(f"user name given twice: {', '.join(twice)}")
+        return users
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """The (host, port) to bind, host 127.0.0.1 when only a port is given; None if off."""
+        return _split_listen(self.listen) if self.listen else None
+
+
+def _invalid(message: str) -> PydanticCustomError:
+    """A validation error whose message is shown as it is (no "Value error, " prefix)."""
+    return PydanticCustomError(
+        "invalid_setting", message.replace("{", "(").replace("}", ")")
+    )
+
+
+def _split_listen(value: str) -> tuple[str, int]:
+    """Split ``host:port``, ``[v6]:port``, ``:port`` or ``port`` (host 127.0.0.1)."""
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        host, port = "", value
+    host = host.removeprefix("[").removesuffix("]") or "127.0.0.1"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise _invalid(f"expected host:port such as 127.0.0.1:8081, got {value!r}")
+    return host, int(port)
+
+
+class AlertsSettings(_Section):
+    """Where alerts go (SPEC §8); nothing is sent while webhook and SMTP are both unset."""
+
+    # The webhook URL is a credential: Slack and Teams URLs carry the token in the path.
+    webhook_url: SecretStr = SecretStr("")
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = Field(default="", validate_default=True)
+    smtp_to: list[str] = Field(default_factory=list, validate_default=True)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    min_interval_seconds: float = Field(default=300, ge=0)
+    timeout_seconds: float = Field(default=10, gt=0)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not url.startswith(("http://", "https://")):
+            # The value itself is not echoed: it may hold the webhook's token.
+            raise _invalid("expected an http:// or https:// URL")
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("smtp_host") and "@" not in value:
+            raise _invalid("an e-mail address is needed when smtp_host is set")
+        return value
+
+    @field_validator("smtp_to")
+    @classmethod
+    def _recipients(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("smtp_host") and not value:
+            raise _invalid("at least one address is needed when smtp_host is set")
+        bad = [a for a in value if "@" not in a]
+        if bad:
+            raise _invalid(f"not an e-mail address: {bad[0]!r}")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        """True when at least one channel (webhook or e-mail) is configured."""
+        return bool(self.webhook_url.get_secret_value() or self.smtp_host)
+
+
 class Settings(BaseSettings):
     """Every setting of the bridge; see SPEC §5 and the README."""
 
@@ -211,6 +327,8 @@ class Settings(BaseSettings):
     shipments: ShipmentsSettings = Field(default_factory=ShipmentsSettings)
     sftp: SftpSettings = Field(default_factory=SftpSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
 
     @property
     def root(self) -> Path:

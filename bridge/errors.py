@@ -6,7 +6,8 @@ BridgeError                    root; never raised itself
 ├── TransientError             same input will likely work later → unit stays pending, retried
 │   ├── MagentoUnavailableError   connect/read timeout, 429, 500, 502, 503, 504
 │   ├── FolderUnavailableError    SFTP down, mount missing
-│   └── LedgerBusyError           sqlite "database is locked"
+│   ├── LedgerBusyError           sqlite "database is locked"
+│   └── AlertDeliveryError        a webhook or SMTP server refused or did not answer
 ├── PermanentError             retrying cannot help → quarantine the unit, alert
 │   ├── MagentoAuthError          401/403 → pause every Magento flow
 │   ├── MagentoRequestError       other 4xx not tied to one record
@@ -24,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AlertDeliveryError",
     "BridgeError",
     "ConfigError",
     "FileIssue",
@@ -82,6 +84,14 @@ class FolderUnavailableError(TransientError):
 
 class LedgerBusyError(TransientError):
     """The ledger database is locked by another writer."""
+
+
+class AlertDeliveryError(TransientError):
+    """An alert channel (webhook, SMTP) failed; the alert is retried in the background."""
+
+    def __init__(self, message: str, *, channel: str) -> None:
+        super().__init__(message)
+        self.channel = channel
 
 
 class PermanentError(BridgeError):
