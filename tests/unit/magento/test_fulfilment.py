@@ -13,7 +13,6 @@ from bridge.errors import (
     RecordRejectedError,
 )
 from bridge.magento import FulfilmentAdapter
-
 from tests.unit.magento.conftest import Answer, Magento, MakeClient
 
 ITEMS = [{"order_item_id": 3, "qty": 1}]
