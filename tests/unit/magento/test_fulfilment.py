@@ -13,8 +13,7 @@ from bridge.errors import (
     RecordRejectedError,
 )
 from bridge.magento import FulfilmentAdapter
-
-from .conftest import Answer, Magento, MakeClient
+from tests.unit.magento.conftest import Answer, Magento, MakeClient
 
 ITEMS = [{"order_item_id": 3, "qty": 1}]
 TRACKS = [{"track_number": "0034043", "title": "PostNord", "carrier_code": "custom"}]
