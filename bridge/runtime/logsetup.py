@@ -31,7 +31,7 @@ __all__ = ["LogFormat", "configure_logging", "configure_logging_for"]
 
 LogFormat = Literal["auto", "json", "console"]
 
-_QUIET = ("paramiko", "httpx", "httpcore", "watchdog")
+_QUIET = ("paramiko", "httpx", "httpcore", "watchdog", "oauthlib")
 
 
 def configure_logging(
@@ -82,7 +82,10 @@ def configure_logging(
             old.close()
     handler.bridge_handler = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    root.setLevel(level)
+    # Libraries log warnings only, even with --verbose: oauthlib's debug records carry
+    # the OAuth token and signature base string. The bridge's own events are "bridge.*".
+    root.setLevel(logging.WARNING)
+    logging.getLogger("bridge").setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     structlog.configure(

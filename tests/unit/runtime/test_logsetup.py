@@ -60,6 +60,19 @@ def test_library_warnings_share_the_destination() -> None:
     assert [json.loads(line)["event"] for line in lines] == ["Oops there"]
 
 
+def test_verbose_shows_bridge_debug_but_never_library_debug() -> None:
+    """--verbose adds the bridge's debug events, not oauthlib's (they carry the token)."""
+    stream = io.StringIO()
+    configure_logging(stream=stream, log_format="json", verbose=True)
+    structlog.get_logger("bridge.worker").debug("tick_done")
+    logging.getLogger("oauthlib.oauth1.rfc5849").debug(
+        "Base signing string: oauth_token"
+    )
+    logging.getLogger("somelib").info("chatter")
+    events = [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
+    assert events == ["tick_done"]
+
+
 def test_log_file_rotates_and_keeps_the_configured_backups(tmp_path: Path) -> None:
     """With a log file, events go there (not the stream) and old files rotate away."""
     stream = io.StringIO()
