@@ -91,7 +91,7 @@ class ApplyProductsFlow:
             if isinstance(stock, ApplyStockFlow)
             else ApplyStockFlow(settings, ledger, stock)
         )
-        self._staging = StagingStore(ledger)
+        self._staging = StagingStore(ledger.db)
         self._lock = threading.Lock()
         #: Product writes (POST/PUT) made by the last ``apply``.
         self.writes = 0

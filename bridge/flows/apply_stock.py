@@ -92,7 +92,7 @@ class ApplyStockFlow:
         self._settings = settings
         self._ledger = ledger
         self._stock = stock
-        self._staging = StagingStore(ledger)
+        self._staging = StagingStore(ledger.db)
         #: Magento calls made by the last ``apply`` (for benches and reports).
         self.calls = 0
 

@@ -14,57 +14,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from bridge.ledger._schema import kv, metadata, records
+from bridge.ledger._schema import records, staging
 from bridge.models.erp import ErpProduct, ErpShipment, ErpStockLevel, ParsedRecord
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = [
     "StagedRow",
     "StagingStore",
     "record_from_row",
-    "staging",
-    "upsert",
-    "write_outcomes",
 ]
 
-staging = sa.Table(
-    "staging",
-    metadata,
-    sa.Column("file_id", sa.Integer, primary_key=True),
-    sa.Column("kind", sa.String(16), primary_key=True),
-    sa.Column("idx", sa.Integer, primary_key=True),
-    sa.Column("line", sa.Integer, nullable=False),
-    sa.Column("record_key", sa.String(255), nullable=False),
-    sa.Column("sku", sa.String(64), nullable=False),
-    sa.Column("source", sa.String(64), nullable=False, server_default=""),
-    sa.Column("as_of", sa.BigInteger, nullable=False),
-    # Stock: the canonical qty. Products: the core-data fingerprint.
-    sa.Column("value", sa.String(64), nullable=False),
-    # Products: the canonical core fields as JSON.
-    sa.Column("data", sa.Text),
-    sa.Column("model_type", sa.String(32), nullable=False),
-    sa.Column("model", sa.Text, nullable=False),
-    sa.Column("raw_bytes", sa.LargeBinary),
-    sa.Column("raw_rows", sa.Text),
-    sa.Column("superseded", sa.Boolean, nullable=False, server_default=sa.false()),
-)
-sa.Index(
-    "ix_staging_key",
-    staging.c.file_id,
-    staging.c.kind,
-    staging.c.sku,
-    staging.c.source,
-    staging.c.as_of,
-    staging.c.idx,
-)
 
 _MODELS: dict[str, type[ErpProduct] | type[ErpStockLevel] | type[ErpShipment]] = {
     "ErpProduct": ErpProduct,
@@ -83,80 +48,6 @@ class StagedRow:
     as_of: int
     value: str
     data: str | None = None
-
-
-def upsert(
-    conn: Connection,
-    table: sa.Table,
-    rows: Sequence[dict[str, Any]],
-    keys: Sequence[str],
-) -> None:
-    """Insert ``rows`` into ``table``, replacing rows with the same ``keys``.
-
-    Args:
-        conn: An open transaction.
-        table: The target table.
-        rows: Complete rows (every row has the same columns).
-        keys: The primary-key columns that identify a row.
-    """
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(table)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(table)
-    update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-    conn.execute(
-        stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows
-    )
-
-
-def put_value(conn: Connection, name: str, value: str, now: datetime) -> None:
-    """Write one named value of the ``kv`` table (insert or replace)."""
-    upsert(conn, kv, [{"name": name, "value": value, "updated_at": now}], ["name"])
-
-
-def write_outcomes(
-    conn: Connection,
-    file_id: int,
-    kind: str,
-    outcomes: Sequence[tuple[int, int, str, str, str]],
-    at: datetime,
-) -> None:
-    """Log per-record outcomes in the ``records`` table, in the caller's transaction.
-
-    Applied records are logged here, next to the state they changed, rather than
-    carried in ``FlowResult.notes``: that keeps memory flat for million-row files.
-
-    Args:
-        conn: An open transaction.
-        file_id: The file the records came from.
-        kind: The file's kind.
-        outcomes: ``(idx, line, record_key, outcome, message)`` tuples.
-        at: The time to log.
-    """
-    if not outcomes:
-        return
-    conn.execute(
-        records.insert(),
-        [
-            {
-                "file_id": file_id,
-                "idx": idx,
-                "line": line,
-                "kind": kind,
-                "record_key": key,
-                "outcome": outcome,
-                "message": message,
-                "at": at,
-            }
-            for idx, line, key, outcome, message in outcomes
-        ],
-    )
 
 
 def record_from_row(row: Any) -> ParsedRecord:
@@ -200,17 +91,17 @@ class StagingStore:
     """Stage a file's records, find the superseded ones, and clean up.
 
     Args:
-        ledger: The ledger whose database holds the staging table.
+        db: The database holding the staging table.
         chunk: Rows written per statement.
     """
 
-    def __init__(self, ledger: Ledger, *, chunk: int = 2000) -> None:
-        self._ledger = ledger
+    def __init__(self, db: Database, *, chunk: int = 2000) -> None:
+        self._db = db
         self._chunk = chunk
 
     def clear(self, file_id: int, kind: str) -> None:
         """Forget what was staged for one file and kind."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 staging.delete().where(
                     staging.c.file_id == file_id, staging.c.kind == kind
@@ -230,7 +121,7 @@ class StagingStore:
     def _flush(self, buffer: list[dict[str, Any]]) -> int:
         if not buffer:
             return 0
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(staging.insert(), buffer)
         n = len(buffer)
         buffer.clear()
@@ -262,7 +153,7 @@ class StagingStore:
             .where(a.c.file_id == file_id, a.c.kind == kind, beaten)
             .values(superseded=True)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return int(conn.execute(stmt).rowcount or 0)
 
     def superseded(self, file_id: int, kind: str, *, limit: int) -> Iterator[Any]:
@@ -286,7 +177,7 @@ class StagingStore:
             .order_by(a.c.idx)
             .limit(limit)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(stmt).all()
         yield from rows
 
@@ -297,7 +188,7 @@ class StagingStore:
             staging.c.kind == kind,
             staging.c.superseded == sa.true(),
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return int(conn.execute(stmt).scalar_one())
 
     def settle_counts(self, file_id: int, kind: str, result: Any) -> None:
@@ -318,7 +209,7 @@ class StagingStore:
             records.c.kind == kind,
             records.c.outcome == "applied",
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             total = int(conn.execute(stmt).scalar_one())
         result.unchanged = max(0, result.unchanged - (total - result.applied))
         result.applied = total
@@ -334,7 +225,7 @@ class StagingStore:
             staging.c.kind == of_kind,
             staging.c.superseded == sa.true(),
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 staging.delete().where(
                     staging.c.file_id == file_id,
@@ -348,7 +239,7 @@ class StagingStore:
         skus = list(skus)
         if not skus:
             return
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 staging.delete().where(
                     staging.c.file_id == file_id,
@@ -391,5 +282,5 @@ class StagingStore:
             .order_by(staging.c.idx)
             .limit(limit)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return list(conn.execute(stmt).all())

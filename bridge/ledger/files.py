@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from bridge.ledger._schema import events, files, kv, records
-from bridge.ledger._staging import put_value
+from bridge.ledger._sql import put_value
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = ["FileRow", "FileStore", "RecordRow"]
 
@@ -78,8 +78,8 @@ def _new_id(result: sa.CursorResult[Any]) -> int:
 class FileStore:
     """Reads and writes the ``files``, ``records``, ``events`` and ``kv`` tables."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     # -- files ---------------------------------------------------------------------
     def start(
@@ -108,12 +108,12 @@ class FileStore:
         )
 
     def _insert(self, **values: Any) -> int:
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return _new_id(conn.execute(files.insert().values(**values)))
 
     def get(self, file_id: int) -> FileRow | None:
         """Return one file row."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = (
                 conn.execute(files.select().where(files.c.id == file_id))
                 .mappings()
@@ -128,7 +128,7 @@ class FileStore:
             .where(files.c.work_path == work_path)
             .order_by(files.c.id.desc())
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(query).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
@@ -140,7 +140,7 @@ class FileStore:
             .where(files.c.status.in_(("done", "partial")))
             .order_by(files.c.id)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(query).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
@@ -149,13 +149,13 @@ class FileStore:
         query = (
             files.select().where(files.c.status == "processing").order_by(files.c.id)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [FileRow.from_mapping(r) for r in rows]
 
     def attempt_failed(self, file_id: int, error: str) -> int:
         """Count one failed attempt (transient error); return the attempts so far."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 files.update()
                 .where(files.c.id == file_id)
@@ -184,7 +184,7 @@ class FileStore:
             "status": status,
             "final_path": final_path,
             "report_path": report_path,
-            "finished_at": self._ledger.now(),
+            "finished_at": self._db.now(),
         }
         if error is not None:
             values["last_error"] = error[:2000]
@@ -199,11 +199,11 @@ class FileStore:
                 "record_key": n.key[:255],
                 "outcome": n.outcome,
                 "message": n.message,
-                "at": self._ledger.now(),
+                "at": self._db.now(),
             }
             for n in notes
         ]
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(files.update().where(files.c.id == file_id).values(**values))
             if rows:
                 conn.execute(records.insert(), rows)
@@ -228,7 +228,7 @@ class FileStore:
             size=size,
             source=source,
             received_at=received_at,
-            finished_at=self._ledger.now(),
+            finished_at=self._db.now(),
             status="duplicate",
             final_path=final_path,
             last_error=f"same content as file #{original.id} {original.name}",
@@ -237,21 +237,21 @@ class FileStore:
     def recent(self, limit: int = 10) -> list[FileRow]:
         """The most recently received files."""
         query = files.select().order_by(files.c.id.desc()).limit(limit)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [FileRow.from_mapping(r) for r in rows]
 
     def by_name(self, name: str) -> list[FileRow]:
         """Files received under ``name`` (exact), oldest first."""
         query = files.select().where(files.c.name == name).order_by(files.c.id)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [FileRow.from_mapping(r) for r in rows]
 
     def status_counts(self) -> dict[str, int]:
         """Number of files per status."""
         query = sa.select(files.c.status, sa.func.count()).group_by(files.c.status)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return {str(s): int(n) for s, n in conn.execute(query).all()}
 
     # -- records -------------------------------------------------------------------
@@ -264,7 +264,7 @@ class FileStore:
         )
         if outcomes:
             query = query.where(records.c.outcome.in_(tuple(outcomes)))
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [
             RecordRow(
@@ -295,16 +295,16 @@ class FileStore:
             )
             .order_by(records.c.id)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return [dict(r) for r in conn.execute(query).mappings().all()]
 
     # -- events and named values ---------------------------------------------------
     def log_event(self, level: str, flow: str, event: str, message: str = "") -> None:
         """Keep a service event for ``bridge status``."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 events.insert().values(
-                    at=self._ledger.now(),
+                    at=self._db.now(),
                     level=level,
                     flow=flow,
                     event=event,
@@ -319,16 +319,16 @@ class FileStore:
         query = events.select().order_by(events.c.id.desc()).limit(limit)
         if level:
             query = query.where(events.c.level == level)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return [dict(r) for r in conn.execute(query).mappings().all()]
 
     def get_value(self, name: str) -> str | None:
         """Read a named value."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(sa.select(kv.c.value).where(kv.c.name == name)).first()
         return None if row is None else str(row[0])
 
     def set_value(self, name: str, value: str) -> None:
         """Write a named value (insert or replace)."""
-        with self._ledger.begin() as conn:
-            put_value(conn, name, value, self._ledger.now())
+        with self._db.begin() as conn:
+            put_value(conn, name, value, self._db.now())

@@ -12,25 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import metadata
-from bridge.ledger._staging import upsert, write_outcomes
+from bridge.ledger._schema import product_state
+from bridge.ledger._sql import upsert, write_outcomes
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = ["AppliedProduct", "ProductStateStore", "product_state"]
-
-product_state = sa.Table(
-    "product_state",
-    metadata,
-    sa.Column("sku", sa.String(64), primary_key=True),
-    sa.Column("fingerprint", sa.String(64), nullable=False),
-    sa.Column("fields", sa.Text, nullable=False),
-    # created | updated | unchanged: what the last applying file did.
-    sa.Column("action", sa.String(16), nullable=False),
-    sa.Column("file_id", sa.Integer),
-    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)
@@ -49,21 +37,21 @@ class AppliedProduct:
 class ProductStateStore:
     """Read and write the per-SKU product state."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, db: Database) -> None:
         """Use ``ledger``'s database."""
-        self._ledger = ledger
+        self._db = db
 
     def get(self, sku: str) -> Any | None:
         """Return the state row of one SKU, or None when never applied."""
         stmt = sa.select(product_state).where(product_state.c.sku == sku)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return conn.execute(stmt).first()
 
     def save(self, file_id: int, applied: Sequence[AppliedProduct]) -> None:
         """Remember what Magento now has, and log the outcomes, in one transaction."""
         if not applied:
             return
-        now = self._ledger.now()
+        now = self._db.now()
         rows = [
             {
                 "sku": a.sku,
@@ -85,6 +73,6 @@ class ProductStateStore:
             )
             for a in applied
         ]
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             upsert(conn, product_state, rows, ["sku"])
             write_outcomes(conn, file_id, "products", outcomes, now)

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import files, kv, metadata
-from bridge.ledger._staging import put_value
+from bridge.ledger._schema import files, kv, remote_deliveries, remote_files
+from bridge.ledger._sql import put_value
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = [
     "EndpointStatus",
@@ -35,51 +35,6 @@ __all__ = [
 #: Local outcomes after which a remote inbox file may go to the remote archive.
 FINAL_STATUSES = ("done", "partial", "failed", "duplicate")
 _ACTIVE = ("seen", "downloaded")
-
-remote_files = sa.Table(
-    "remote_files",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("endpoint", sa.String(64), nullable=False),
-    sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("name", sa.String(512), nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mtime", sa.BigInteger, nullable=False),
-    # seen | downloaded | archived | deleted | refused | superseded
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("sha256", sa.String(64)),
-    sa.Column("local_name", sa.String(512)),
-    sa.Column("files_watermark", sa.Integer),
-    sa.Column("downloaded_at", sa.DateTime(timezone=True)),
-    sa.Column("outcome", sa.String(16)),
-    sa.Column("archive_path", sa.String(1024)),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("message", sa.Text),
-)
-sa.Index(
-    "ix_remote_files_name",
-    remote_files.c.endpoint,
-    remote_files.c.kind,
-    remote_files.c.name,
-)
-sa.Index("ix_remote_files_status", remote_files.c.status)
-
-remote_deliveries = sa.Table(
-    "remote_deliveries",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("endpoint", sa.String(64), nullable=False),
-    sa.Column("name", sa.String(512), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
-    sa.Column("remote_path", sa.String(1024), nullable=False),
-    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
-)
-sa.Index(
-    "ix_remote_deliveries_name", remote_deliveries.c.endpoint, remote_deliveries.c.name
-)
 
 
 @dataclass(frozen=True)
@@ -127,12 +82,12 @@ class RemoteStore:
     """Ledger access for the SFTP endpoint (``ledger.remote``).
 
     Args:
-        ledger: The ledger whose engine and clock are used.
+        db: The database (engine, clock).
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, db: Database) -> None:
         """Bind the store to ``ledger``."""
-        self._ledger = ledger
+        self._db = db
 
     # -- inbound ---------------------------------------------------------------
 
@@ -164,7 +119,7 @@ class RemoteStore:
             was already seen with the same size and mtime by the previous listing.
         """
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = self._active(conn, endpoint, kind, name)
             if row is None:
                 conn.execute(
@@ -175,7 +130,7 @@ class RemoteStore:
                         size=size,
                         mtime=mtime,
                         status="seen",
-                        first_seen_at=self._ledger.now(),
+                        first_seen_at=self._db.now(),
                     )
                 )
                 return _row(self._active(conn, endpoint, kind, name)), False
@@ -189,7 +144,7 @@ class RemoteStore:
     def reset(self, row_id: int, size: int, mtime: int) -> None:
         """Forget a file's stability (it changed while being read)."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update().where(t.c.id == row_id).values(size=size, mtime=mtime)
             )
@@ -197,7 +152,7 @@ class RemoteStore:
     def mark_refused(self, endpoint: str, kind: str, name: str, reason: str) -> bool:
         """Record that a remote name is never read; True the first time only."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             exists = conn.execute(
                 sa.select(t.c.id).where(
                     t.c.endpoint == endpoint,
@@ -216,7 +171,7 @@ class RemoteStore:
                     size=-1,
                     mtime=-1,
                     status="refused",
-                    first_seen_at=self._ledger.now(),
+                    first_seen_at=self._db.now(),
                     message=reason,
                 )
             )
@@ -228,7 +183,7 @@ class RemoteStore:
         Taken before a download is handed over: only ``files`` rows above it can be
         the local pipeline's outcome for that download.
         """
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return int(
                 conn.execute(
                     sa.select(sa.func.coalesce(sa.func.max(files.c.id), 0))
@@ -254,7 +209,7 @@ class RemoteStore:
             at: The received time (default: the ledger's clock).
         """
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update()
                 .where(t.c.id == row_id)
@@ -263,14 +218,14 @@ class RemoteStore:
                     sha256=sha256,
                     local_name=local_name,
                     files_watermark=watermark,
-                    downloaded_at=at or self._ledger.now(),
+                    downloaded_at=at or self._db.now(),
                 )
             )
 
     def handed_over(self, endpoint: str) -> list[RemoteFile]:
         """Return the files downloaded but not yet moved to the remote archive."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t)
                 .where(t.c.endpoint == endpoint, t.c.status == "downloaded")
@@ -290,7 +245,7 @@ class RemoteStore:
             ``done``, ``partial``, ``failed`` or ``duplicate``; None while pending.
         """
         f = files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return conn.execute(
                 sa.select(f.c.status)
                 .where(
@@ -308,7 +263,7 @@ class RemoteStore:
     ) -> None:
         """Record the remote file's end: moved to ``archive_path`` (None: deleted)."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update()
                 .where(t.c.id == row_id)
@@ -316,26 +271,26 @@ class RemoteStore:
                     status="archived" if archive_path else "deleted",
                     outcome=outcome,
                     archive_path=archive_path,
-                    finished_at=self._ledger.now(),
+                    finished_at=self._db.now(),
                 )
             )
 
     def mark_superseded(self, row_id: int, message: str) -> None:
         """Record that a handed-over remote file changed before it could be archived."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update()
                 .where(t.c.id == row_id)
                 .values(
-                    status="superseded", message=message, finished_at=self._ledger.now()
+                    status="superseded", message=message, finished_at=self._db.now()
                 )
             )
 
     def files_for(self, endpoint: str, kind: str, name: str) -> list[RemoteFile]:
         """Return every tracked row for one remote name, oldest first (for audits)."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t)
                 .where(t.c.endpoint == endpoint, t.c.kind == kind, t.c.name == name)
@@ -348,7 +303,7 @@ class RemoteStore:
     def delivered(self, endpoint: str) -> dict[str, tuple[str, int, int]]:
         """Return ``name -> (sha256, size, mtime_ns)`` of each name's last delivery."""
         t = remote_deliveries
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t.c.name, t.c.sha256, t.c.size, t.c.mtime_ns)
                 .where(t.c.endpoint == endpoint)
@@ -372,7 +327,7 @@ class RemoteStore:
         remote_path: str,
     ) -> None:
         """Record that a file now lies complete in the remote outbox."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 remote_deliveries.insert().values(
                     endpoint=endpoint,
@@ -381,7 +336,7 @@ class RemoteStore:
                     size=size,
                     mtime_ns=mtime_ns,
                     remote_path=remote_path,
-                    delivered_at=self._ledger.now(),
+                    delivered_at=self._db.now(),
                 )
             )
 
@@ -390,8 +345,8 @@ class RemoteStore:
     def set_endpoint_state(self, endpoint: str, state: str, error: str | None) -> None:
         """Store the endpoint's state (``up``/``down``) and last error in ``kv``."""
         key = f"endpoint.{endpoint}"
-        now = self._ledger.now()
-        with self._ledger.begin() as conn:
+        now = self._db.now()
+        with self._db.begin() as conn:
             old = conn.execute(
                 sa.select(kv.c.value).where(kv.c.name == key)
             ).scalar_one_or_none()
@@ -406,7 +361,7 @@ class RemoteStore:
     def endpoint_state(self, endpoint: str) -> EndpointStatus | None:
         """Return the stored state of an endpoint, or None if it never ran."""
         key = f"endpoint.{endpoint}"
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(
                 sa.select(kv.c.value, kv.c.updated_at).where(kv.c.name == key)
             ).first()

@@ -17,42 +17,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import files, metadata
+from bridge.ledger._schema import erp_shipments, files
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = ["ShipmentStep", "ShipmentStore", "StepState", "erp_shipments"]
 
 StepState = Literal["pending", "shipped", "invoiced", "rejected"]
-
-erp_shipments = sa.Table(
-    "erp_shipments",
-    metadata,
-    sa.Column("shipment_id", sa.String(255), primary_key=True),
-    sa.Column("order_number", sa.String(64), nullable=False),
-    sa.Column("order_id", sa.Integer),
-    # pending | shipped | invoiced | rejected
-    sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("magento_shipment_id", sa.Integer),
-    sa.Column("invoice_id", sa.Integer),
-    sa.Column("grand_total", sa.String(32)),
-    sa.Column("shipping_amount", sa.String(32)),
-    sa.Column("fee", sa.String(32)),
-    sa.Column("invoice_amount", sa.String(32)),
-    sa.Column("currency", sa.String(8)),
-    sa.Column("mismatch", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("mismatch_reason", sa.Text),
-    sa.Column("message", sa.Text),
-    sa.Column("file_id", sa.Integer),
-    sa.Column("ship_file_id", sa.Integer),
-    sa.Column("invoice_file_id", sa.Integer),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("shipped_at", sa.DateTime(timezone=True)),
-    sa.Column("invoiced_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-sa.Index("ix_erp_shipments_order", erp_shipments.c.order_number)
 
 
 _CENT = Decimal("0.01")
@@ -92,17 +64,17 @@ class ShipmentStore:
     """The ledger's memory of ERP shipments (``ledger.shipments``).
 
     Args:
-        ledger: The owning ledger (engine, clock).
+        db: The database (engine, clock).
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, db: Database) -> None:
         """Attach to the ledger."""
-        self._ledger = ledger
+        self._db = db
 
     def get(self, shipment_id: str) -> ShipmentStep | None:
         """Return the step reached by ``shipment_id``, or None if never seen."""
         t = erp_shipments
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(
                 sa.select(t).where(t.c.shipment_id == shipment_id)
             ).first()
@@ -126,8 +98,8 @@ class ShipmentStore:
 
     def _upsert(self, shipment_id: str, values: dict[str, Any]) -> None:
         t = erp_shipments
-        now = self._ledger.now()
-        with self._ledger.begin() as conn:
+        now = self._db.now()
+        with self._db.begin() as conn:
             exists = conn.execute(
                 sa.select(t.c.shipment_id).where(t.c.shipment_id == shipment_id)
             ).first()
@@ -193,7 +165,7 @@ class ShipmentStore:
                 "magento_shipment_id": magento_shipment_id,
                 "file_id": file_id,
                 "ship_file_id": file_id,
-                "shipped_at": self._ledger.now(),
+                "shipped_at": self._db.now(),
                 "message": None,
             },
         )
@@ -216,7 +188,7 @@ class ShipmentStore:
                 "file_id": file_id,
                 "invoice_file_id": file_id,
                 "invoice_amount": _text(invoice_amount),
-                "invoiced_at": self._ledger.now(),
+                "invoiced_at": self._db.now(),
                 "message": message,
             },
         )
@@ -272,7 +244,7 @@ class ShipmentStore:
             .where(where)
             .order_by(t.c.created_at, t.c.shipment_id)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def for_order(self, order_number: str) -> list[dict[str, Any]]:

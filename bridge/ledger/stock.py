@@ -13,26 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import metadata
-from bridge.ledger._staging import upsert, write_outcomes
+from bridge.ledger._schema import stock_state
+from bridge.ledger._sql import upsert, write_outcomes
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = ["AppliedStock", "StockStateStore", "stock_state"]
-
-stock_state = sa.Table(
-    "stock_state",
-    metadata,
-    sa.Column("sku", sa.String(64), primary_key=True),
-    sa.Column("source", sa.String(64), primary_key=True),
-    sa.Column("qty", sa.String(64), nullable=False),
-    sa.Column("as_of", sa.BigInteger, nullable=False),
-    # Legacy inventory: Magento's stock item id, so it is looked up only once.
-    sa.Column("item_id", sa.Integer),
-    sa.Column("file_id", sa.Integer),
-    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
-)
 
 
 @dataclass(frozen=True)
@@ -52,16 +39,16 @@ class AppliedStock:
 class StockStateStore:
     """Read and write the per-SKU-and-source stock state."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, db: Database) -> None:
         """Use ``ledger``'s database."""
-        self._ledger = ledger
+        self._db = db
 
     def get(self, sku: str, source: str) -> Any | None:
         """Return the state row of one SKU at one source, or None."""
         stmt = sa.select(stock_state).where(
             stock_state.c.sku == sku, stock_state.c.source == source
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return conn.execute(stmt).first()
 
     def save(
@@ -80,7 +67,7 @@ class StockStateStore:
         """
         if not applied:
             return
-        now = self._ledger.now()
+        now = self._db.now()
         rows = [
             {
                 "sku": a.sku,
@@ -93,7 +80,7 @@ class StockStateStore:
             }
             for a in applied
         ]
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             upsert(conn, stock_state, rows, ["sku", "source"])
             if file_id is not None:
                 outcomes = [
@@ -120,5 +107,5 @@ class StockStateStore:
             .values(as_of=sa.bindparam("b_as_of"))
         )
         params = [{"b_sku": s, "b_source": src, "b_as_of": t} for s, src, t in bumps]
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(stmt, params)
