@@ -96,34 +96,34 @@ kv = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# Per-file staging of records (see _staging.py).
+# Per-file staging of records (see staging.py). Neutral: the ledger orders and
+# deduplicates rows by their key columns and keeps the payload without reading it.
 staging = sa.Table(
     "staging",
     metadata,
     sa.Column("file_id", sa.Integer, primary_key=True),
-    sa.Column("kind", sa.String(16), primary_key=True),
+    # The lane a flow staged the rows in (one file may use several).
+    sa.Column("lane", sa.String(16), primary_key=True),
     sa.Column("idx", sa.Integer, primary_key=True),
     sa.Column("line", sa.Integer, nullable=False),
     sa.Column("record_key", sa.String(255), nullable=False),
-    sa.Column("sku", sa.String(64), nullable=False),
-    sa.Column("source", sa.String(64), nullable=False, server_default=""),
+    # The deduplication key: rows with equal (key, subkey) supersede each other.
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("subkey", sa.String(64), nullable=False, server_default=""),
+    # Newer as_of wins, then the later idx.
     sa.Column("as_of", sa.BigInteger, nullable=False),
-    # Stock: the canonical qty. Products: the core-data fingerprint.
+    # An opaque value the flow compares with its state (a qty, a fingerprint).
     sa.Column("value", sa.String(64), nullable=False),
-    # Products: the canonical core fields as JSON.
-    sa.Column("data", sa.Text),
-    sa.Column("model_type", sa.String(32), nullable=False),
-    sa.Column("model", sa.Text, nullable=False),
-    sa.Column("raw_bytes", sa.LargeBinary),
-    sa.Column("raw_rows", sa.Text),
+    # Opaque to the ledger: whatever the flow needs back (record, data).
+    sa.Column("payload", sa.Text, nullable=False),
     sa.Column("superseded", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 sa.Index(
     "ix_staging_key",
     staging.c.file_id,
-    staging.c.kind,
-    staging.c.sku,
-    staging.c.source,
+    staging.c.lane,
+    staging.c.key,
+    staging.c.subkey,
     staging.c.as_of,
     staging.c.idx,
 )

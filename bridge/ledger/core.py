@@ -20,6 +20,7 @@ from bridge.ledger.orders import OrderExportStore
 from bridge.ledger.products import ProductStateStore
 from bridge.ledger.remote import RemoteStore
 from bridge.ledger.shipments import ShipmentStore
+from bridge.ledger.staging import StagingStore
 from bridge.ledger.stock import StockStateStore
 from bridge.support.clock import utcnow
 
@@ -52,6 +53,7 @@ class Ledger:
         self.shipments = ShipmentStore(self.db)
         self.orders = OrderExportStore(self.db)
         self.remote = RemoteStore(self.db)
+        self.staging = StagingStore(self.db)
 
     @property
     def url(self) -> str:

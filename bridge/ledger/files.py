@@ -273,6 +273,20 @@ class FileStore:
             for r in rows
         ]
 
+    def applied_count(self, file_id: int, kind: str) -> int:
+        """Count the distinct records of a file logged as applied, by any attempt.
+
+        A file resumed after an outage finds what its first attempt applied
+        unchanged; this count is how its flow still reports those as applied.
+        """
+        stmt = sa.select(sa.func.count(sa.distinct(records.c.idx))).where(
+            records.c.file_id == file_id,
+            records.c.kind == kind,
+            records.c.outcome == "applied",
+        )
+        with self._db.begin() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
     def history(self, key: str, kinds: Sequence[str]) -> list[dict[str, Any]]:
         """Everything recorded for a business key, with the file it came from."""
         query = (

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from bridge.ledger._schema import product_state
 from bridge.ledger._sql import upsert, write_outcomes
+from bridge.ledger.staging import StagedRow, staged_row, winners_query
+from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
 
-__all__ = ["AppliedProduct", "ProductStateStore", "product_state"]
+__all__ = ["AppliedProduct", "ProductCandidate", "ProductState", "ProductStateStore"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,38 @@ class AppliedProduct:
     record_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class ProductState:
+    """What the ledger knows of one SKU's core data."""
+
+    fingerprint: str
+    fields: str
+    action: str
+    file_id: int | None
+    applied_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCandidate:
+    """A staged product (key ``sku``) with its state, if any."""
+
+    staged: StagedRow
+    state: ProductState | None
+
+
+def _state(row: Any, prefix: str = "") -> ProductState | None:
+    fingerprint = getattr(row, f"{prefix}fingerprint")
+    if fingerprint is None:
+        return None
+    return ProductState(
+        fingerprint=fingerprint,
+        fields=getattr(row, f"{prefix}fields"),
+        action=getattr(row, f"{prefix}action"),
+        file_id=getattr(row, f"{prefix}file_id"),
+        applied_at=as_utc(getattr(row, f"{prefix}applied_at")),
+    )
+
+
 class ProductStateStore:
     """Read and write the per-SKU product state."""
 
@@ -41,11 +76,28 @@ class ProductStateStore:
         """Use ``ledger``'s database."""
         self._db = db
 
-    def get(self, sku: str) -> Any | None:
-        """Return the state row of one SKU, or None when never applied."""
+    def get(self, sku: str) -> ProductState | None:
+        """Return the state of one SKU, or None when never applied."""
         stmt = sa.select(product_state).where(product_state.c.sku == sku)
         with self._db.begin() as conn:
-            return conn.execute(stmt).first()
+            row = conn.execute(stmt).first()
+        return None if row is None else _state(row)
+
+    def candidates(
+        self, file_id: int, lane: str, *, after_idx: int, limit: int
+    ) -> list[ProductCandidate]:
+        """Return the next page of a lane's staged winners (key: SKU) with state."""
+        stmt = winners_query(
+            file_id,
+            lane,
+            product_state,
+            (("key", "sku"),),
+            after_idx=after_idx,
+            limit=limit,
+        )
+        with self._db.begin() as conn:
+            rows = conn.execute(stmt).all()
+        return [ProductCandidate(staged_row(r), _state(r, "state_")) for r in rows]
 
     def save(self, file_id: int, applied: Sequence[AppliedProduct]) -> None:
         """Remember what Magento now has, and log the outcomes, in one transaction."""

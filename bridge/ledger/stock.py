@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from bridge.ledger._schema import stock_state
 from bridge.ledger._sql import upsert, write_outcomes
+from bridge.ledger.staging import StagedRow, staged_row, winners_query
+from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
 
-__all__ = ["AppliedStock", "StockStateStore", "stock_state"]
+__all__ = ["AppliedStock", "StockCandidate", "StockState", "StockStateStore"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,38 @@ class AppliedStock:
     record_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class StockState:
+    """What the ledger knows of one SKU at one source."""
+
+    qty: str
+    as_of: int
+    item_id: int | None
+    file_id: int | None
+    applied_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StockCandidate:
+    """A staged stock value (key ``sku``, subkey ``source``) with its state, if any."""
+
+    staged: StagedRow
+    state: StockState | None
+
+
+def _state(row: Any, prefix: str = "") -> StockState | None:
+    qty = getattr(row, f"{prefix}qty")
+    if qty is None:
+        return None
+    return StockState(
+        qty=qty,
+        as_of=getattr(row, f"{prefix}as_of"),
+        item_id=getattr(row, f"{prefix}item_id"),
+        file_id=getattr(row, f"{prefix}file_id"),
+        applied_at=as_utc(getattr(row, f"{prefix}applied_at")),
+    )
+
+
 class StockStateStore:
     """Read and write the per-SKU-and-source stock state."""
 
@@ -43,13 +78,37 @@ class StockStateStore:
         """Use ``ledger``'s database."""
         self._db = db
 
-    def get(self, sku: str, source: str) -> Any | None:
-        """Return the state row of one SKU at one source, or None."""
+    def get(self, sku: str, source: str) -> StockState | None:
+        """Return the state of one SKU at one source, or None."""
         stmt = sa.select(stock_state).where(
             stock_state.c.sku == sku, stock_state.c.source == source
         )
         with self._db.begin() as conn:
-            return conn.execute(stmt).first()
+            row = conn.execute(stmt).first()
+        return None if row is None else _state(row)
+
+    def candidates(
+        self, file_id: int, lane: str, *, after_idx: int, limit: int
+    ) -> list[StockCandidate]:
+        """Return the next page of a lane's staged winners, each with its state.
+
+        Args:
+            file_id: The file.
+            lane: The staging lane whose key is the SKU and subkey the source.
+            after_idx: Keyset cursor: only rows with a larger ``idx``.
+            limit: Page size.
+        """
+        stmt = winners_query(
+            file_id,
+            lane,
+            stock_state,
+            (("key", "sku"), ("subkey", "source")),
+            after_idx=after_idx,
+            limit=limit,
+        )
+        with self._db.begin() as conn:
+            rows = conn.execute(stmt).all()
+        return [StockCandidate(staged_row(r), _state(r, "state_")) for r in rows]
 
     def save(
         self,
