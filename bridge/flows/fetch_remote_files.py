@@ -23,7 +23,7 @@ import posixpath
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,7 @@ from bridge.folders.outbox import fsync_dir
 from bridge.folders.readlock import is_ignored_name
 from bridge.folders.sftp import open_for_read, remote_makedirs, remote_name_refusal
 from bridge.ledger import utcnow
+from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
     from bridge.folders.sftp import RemoteClient, SftpEndpoint
@@ -62,12 +63,6 @@ class SftpPollResult:
     archived: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     waiting: int = 0
-
-
-def _as_utc(value: datetime | None) -> datetime:
-    if value is None:
-        return utcnow()
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SftpInbox:
@@ -261,7 +256,8 @@ class SftpInbox:
     ) -> None:
         remote = posixpath.join(self.remote_dir(row.kind), row.name)
         archive_dir = posixpath.join(self._settings.archive, row.kind)
-        stamp = received_stamp(_as_utc(row.downloaded_at))
+        # A row downloaded before its time was kept is archived under today's date.
+        stamp = received_stamp(as_utc(row.downloaded_at or utcnow()))
         dest = posixpath.join(archive_dir, f"{stamp}_{row.name}")
         try:
             attrs = sftp.stat(remote)

@@ -18,13 +18,14 @@ import sqlalchemy as sa
 
 from bridge.ledger._schema import events, files, kv, records
 from bridge.ledger._sql import put_value
+from bridge.models.status import FileStatus, RecordOutcome
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
 
 __all__ = ["FileRow", "FileStore", "RecordRow"]
 
-FINISHED = ("done", "partial", "failed", "duplicate")
+FINISHED = FileStatus.finished()
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class FileStore:
             size=size,
             source=source,
             received_at=received_at,
-            status="processing",
+            status=FileStatus.PROCESSING,
             work_path=work_path,
             forced=forced,
         )
@@ -137,7 +138,7 @@ class FileStore:
         query = (
             files.select()
             .where(files.c.kind == kind, files.c.sha256 == sha256)
-            .where(files.c.status.in_(("done", "partial")))
+            .where(files.c.status.in_(FileStatus.applied()))
             .order_by(files.c.id)
         )
         with self._db.begin() as conn:
@@ -147,7 +148,9 @@ class FileStore:
     def processing(self) -> list[FileRow]:
         """Files claimed but not finished (to resume after a crash)."""
         query = (
-            files.select().where(files.c.status == "processing").order_by(files.c.id)
+            files.select()
+            .where(files.c.status == FileStatus.PROCESSING)
+            .order_by(files.c.id)
         )
         with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
@@ -229,7 +232,7 @@ class FileStore:
             source=source,
             received_at=received_at,
             finished_at=self._db.now(),
-            status="duplicate",
+            status=FileStatus.DUPLICATE,
             final_path=final_path,
             last_error=f"same content as file #{original.id} {original.name}",
         )
@@ -282,7 +285,7 @@ class FileStore:
         stmt = sa.select(sa.func.count(sa.distinct(records.c.idx))).where(
             records.c.file_id == file_id,
             records.c.kind == kind,
-            records.c.outcome == "applied",
+            records.c.outcome == RecordOutcome.APPLIED,
         )
         with self._db.begin() as conn:
             return int(conn.execute(stmt).scalar_one())

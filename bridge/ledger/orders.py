@@ -22,6 +22,8 @@ import sqlalchemy as sa
 
 from bridge.ledger._schema import kv, order_export_failures, order_exports
 from bridge.ledger._sql import put_value
+from bridge.models.status import CommentState
+from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
@@ -39,13 +41,6 @@ __all__ = [
 _CURSOR = "orders.cursor"
 _LAST_POLL = "orders.last_poll"
 _ID_CHUNK = 500  # stay far below SQLite's bound-parameter limit
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -157,7 +152,7 @@ class OrderExportStore:
                         file_name=file_name,
                         sha256=sha256,
                         exported_at=now,
-                        comment_state="pending",
+                        comment_state=CommentState.PENDING,
                     )
                 )
             conn.execute(
@@ -172,7 +167,7 @@ class OrderExportStore:
         """The "Exported to ERP" comment is on the Magento order."""
         self._update_comment(
             entity_id,
-            comment_state="done",
+            comment_state=CommentState.DONE,
             comment_error=None,
             commented_at=self._db.now(),
         )
@@ -188,7 +183,7 @@ class OrderExportStore:
             give_up: Stop retrying (state ``failed``); otherwise it stays ``pending``
                 and is retried on the next poll.
         """
-        state = "failed" if give_up else "pending"
+        state = CommentState.FAILED if give_up else CommentState.PENDING
         self._update_comment(entity_id, comment_state=state, comment_error=error)
 
     def _update_comment(self, entity_id: int, **values: Any) -> None:
@@ -206,7 +201,7 @@ class OrderExportStore:
         with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t)
-                .where(t.c.comment_state == "pending")
+                .where(t.c.comment_state == CommentState.PENDING)
                 .order_by(t.c.entity_id)
             ).all()
         return [_export(row._mapping) for row in rows]
@@ -264,8 +259,8 @@ class OrderExportStore:
                 order_number=m["order_number"],
                 reason=m["reason"],
                 attempts=m["attempts"],
-                first_at=_utc(m["first_at"]) or m["first_at"],
-                last_at=_utc(m["last_at"]) or m["last_at"],
+                first_at=as_utc(m["first_at"]),
+                last_at=as_utc(m["last_at"]),
             )
             for m in (row._mapping for row in rows)
         ]
@@ -310,7 +305,9 @@ class OrderExportStore:
                 sa.select(sa.func.count()).select_from(t)
             ).scalar_one()
             pending = conn.execute(
-                sa.select(sa.func.count()).where(t.c.comment_state == "pending")
+                sa.select(sa.func.count()).where(
+                    t.c.comment_state == CommentState.PENDING
+                )
             ).scalar_one()
         return OrderExportStatus(
             cursor=self.get_cursor(),
@@ -327,7 +324,7 @@ def _export(m: Any) -> OrderExport:
         order_number=m["order_number"],
         file_name=m["file_name"],
         sha256=m["sha256"],
-        exported_at=_utc(m["exported_at"]) or m["exported_at"],
+        exported_at=as_utc(m["exported_at"]),
         comment_state=m["comment_state"],
         comment_attempts=m["comment_attempts"],
         comment_error=m["comment_error"],

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from bridge.ledger._schema import product_state
 from bridge.ledger._sql import upsert, write_outcomes
 from bridge.ledger.staging import StagedRow, staged_row, winners_query
+from bridge.models.status import ProductAction, RecordOutcome
 from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
@@ -120,7 +121,9 @@ class ProductStateStore:
                 a.idx,
                 a.line,
                 a.record_key,
-                "applied" if a.action != "unchanged" else "unchanged",
+                RecordOutcome.APPLIED
+                if a.action != ProductAction.UNCHANGED
+                else RecordOutcome.UNCHANGED,
                 a.action,
             )
             for a in applied

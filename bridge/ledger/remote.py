@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from bridge.ledger._schema import files, kv, remote_deliveries, remote_files
 from bridge.ledger._sql import put_value
+from bridge.models.status import FileStatus, RemoteFileStatus
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
@@ -33,8 +34,8 @@ __all__ = [
 ]
 
 #: Local outcomes after which a remote inbox file may go to the remote archive.
-FINAL_STATUSES = ("done", "partial", "failed", "duplicate")
-_ACTIVE = ("seen", "downloaded")
+FINAL_STATUSES = FileStatus.finished()
+_ACTIVE = (RemoteFileStatus.SEEN, RemoteFileStatus.DOWNLOADED)
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,16 @@ class RemoteStore:
                         name=name,
                         size=size,
                         mtime=mtime,
-                        status="seen",
+                        status=RemoteFileStatus.SEEN,
                         first_seen_at=self._db.now(),
                     )
                 )
                 return _row(self._active(conn, endpoint, kind, name)), False
-            if row.status != "seen" or (row.size, row.mtime) == (size, mtime):
-                return _row(row), row.status == "seen"
+            if row.status != RemoteFileStatus.SEEN or (row.size, row.mtime) == (
+                size,
+                mtime,
+            ):
+                return _row(row), row.status == RemoteFileStatus.SEEN
             conn.execute(
                 t.update().where(t.c.id == row.id).values(size=size, mtime=mtime)
             )
@@ -158,7 +162,7 @@ class RemoteStore:
                     t.c.endpoint == endpoint,
                     t.c.kind == kind,
                     t.c.name == name,
-                    t.c.status == "refused",
+                    t.c.status == RemoteFileStatus.REFUSED,
                 )
             ).first()
             if exists is not None:
@@ -170,7 +174,7 @@ class RemoteStore:
                     name=name,
                     size=-1,
                     mtime=-1,
-                    status="refused",
+                    status=RemoteFileStatus.REFUSED,
                     first_seen_at=self._db.now(),
                     message=reason,
                 )
@@ -214,7 +218,7 @@ class RemoteStore:
                 t.update()
                 .where(t.c.id == row_id)
                 .values(
-                    status="downloaded",
+                    status=RemoteFileStatus.DOWNLOADED,
                     sha256=sha256,
                     local_name=local_name,
                     files_watermark=watermark,
@@ -228,7 +232,9 @@ class RemoteStore:
         with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t)
-                .where(t.c.endpoint == endpoint, t.c.status == "downloaded")
+                .where(
+                    t.c.endpoint == endpoint, t.c.status == RemoteFileStatus.DOWNLOADED
+                )
                 .order_by(t.c.id)
             ).all()
         return [_row(r) for r in rows]
@@ -268,7 +274,9 @@ class RemoteStore:
                 t.update()
                 .where(t.c.id == row_id)
                 .values(
-                    status="archived" if archive_path else "deleted",
+                    status=RemoteFileStatus.ARCHIVED
+                    if archive_path
+                    else RemoteFileStatus.DELETED,
                     outcome=outcome,
                     archive_path=archive_path,
                     finished_at=self._db.now(),
@@ -283,7 +291,9 @@ class RemoteStore:
                 t.update()
                 .where(t.c.id == row_id)
                 .values(
-                    status="superseded", message=message, finished_at=self._db.now()
+                    status=RemoteFileStatus.SUPERSEDED,
+                    message=message,
+                    finished_at=self._db.now(),
                 )
             )
 

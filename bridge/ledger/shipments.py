@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from bridge.ledger._schema import erp_shipments, files
+from bridge.models.status import StepState
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
 
 __all__ = ["ShipmentStep", "ShipmentStore", "StepState", "erp_shipments"]
-
-StepState = Literal["pending", "shipped", "invoiced", "rejected"]
 
 
 _CENT = Decimal("0.01")
@@ -85,7 +84,7 @@ class ShipmentStore:
             shipment_id=m["shipment_id"],
             order_number=m["order_number"],
             order_id=m["order_id"],
-            state=m["state"],
+            state=StepState(m["state"]),
             magento_shipment_id=m["magento_shipment_id"],
             invoice_id=m["invoice_id"],
             grand_total=_dec(m["grand_total"]),
@@ -138,7 +137,7 @@ class ShipmentStore:
             {
                 "order_number": order_number,
                 "order_id": order_id,
-                "state": "pending",
+                "state": StepState.PENDING,
                 "file_id": file_id,
                 "invoice_amount": _text(invoice_amount),
                 "currency": currency,
@@ -161,7 +160,7 @@ class ShipmentStore:
             {
                 "order_number": order_number,
                 "order_id": order_id,
-                "state": "shipped",
+                "state": StepState.SHIPPED,
                 "magento_shipment_id": magento_shipment_id,
                 "file_id": file_id,
                 "ship_file_id": file_id,
@@ -183,7 +182,7 @@ class ShipmentStore:
         self._upsert(
             shipment_id,
             {
-                "state": "invoiced",
+                "state": StepState.INVOICED,
                 "invoice_id": invoice_id,
                 "file_id": file_id,
                 "invoice_file_id": file_id,
@@ -220,8 +219,8 @@ class ShipmentStore:
         """Record a refusal; a shipment already created keeps its state and ids."""
         step = self.get(shipment_id)
         values: dict[str, Any] = {"message": message, "file_id": file_id}
-        if step is None or step.state in ("pending", "rejected"):
-            values.update(state="rejected", order_number=order_number)
+        if step is None or step.state in (StepState.PENDING, StepState.REJECTED):
+            values.update(state=StepState.REJECTED, order_number=order_number)
         self._upsert(shipment_id, values)
 
     def _rows(self, where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
@@ -262,4 +261,6 @@ class ShipmentStore:
 
     def pending(self) -> list[dict[str, Any]]:
         """Return the shipments started but not yet invoiced (shipped or pending)."""
-        return self._rows(erp_shipments.c.state.in_(("pending", "shipped")))
+        return self._rows(
+            erp_shipments.c.state.in_((StepState.PENDING, StepState.SHIPPED))
+        )

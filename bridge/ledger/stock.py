@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from bridge.ledger._schema import stock_state
 from bridge.ledger._sql import upsert, write_outcomes
 from bridge.ledger.staging import StagedRow, staged_row, winners_query
+from bridge.models.status import RecordOutcome
 from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ class StockStateStore:
             upsert(conn, stock_state, rows, ["sku", "source"])
             if file_id is not None:
                 outcomes = [
-                    (a.idx, a.line, a.record_key, "applied", f"qty {a.qty}")
+                    (a.idx, a.line, a.record_key, RecordOutcome.APPLIED, f"qty {a.qty}")
                     for a in applied
                 ]
                 write_outcomes(conn, file_id, kind, outcomes, now)

@@ -55,6 +55,7 @@ from bridge.errors import (
     RecordRejectedError,
 )
 from bridge.magento._auth import auth_for
+from bridge.support.jsonvalues import json_number
 
 __all__ = [
     "Filter",
@@ -215,7 +216,7 @@ def search_params(
 def _json_default(value: object) -> object:
     """Encode Decimals (prices, quantities) as JSON numbers."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return json_number(value)
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
