@@ -25,6 +25,16 @@ from bridge.ledger import Ledger
 from bridge.ledger.migrate import BASE_REVISION, alembic_config
 from bridge.runtime.pipeline import Pipeline
 
+__all__ = [
+    "RELEASE1_DB",
+    "Opened",
+    "open_at_once",
+    "redrop_products",
+    "release1_copy",
+    "release1_on",
+    "row_counts",
+]
+
 HERE = Path(__file__).resolve().parent / "release1"
 RELEASE1_DB = HERE / "release1.db"
 #: Rows the first release wrote, per table (checked after the upgrade).
@@ -157,14 +167,3 @@ def open_at_once(url: str, processes: int = 2) -> list[Opened]:
     codes = [p.exitcode for p in procs]
     assert codes == [0] * processes, codes
     return [Opened(*out.get(timeout=5)) for _ in procs]
-
-
-__all__ = [
-    "RELEASE1_DB",
-    "Opened",
-    "open_at_once",
-    "redrop_products",
-    "release1_copy",
-    "release1_on",
-    "row_counts",
-]

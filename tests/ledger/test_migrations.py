@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,26 @@ def test_two_processes_creating_a_new_ledger_at_once_both_succeed(
     """Two processes create the same new ledger at once: it is migrated once."""
     opened = open_at_once(f"sqlite:///{tmp_path}/fresh.db")
     assert sorted(o.ran for o in opened) == [False, True]
+
+
+def test_bridge_refuses_a_newer_ledger_with_exit_2_and_one_line(tmp_path: Path) -> None:
+    """`bridge status` on a newer release's ledger exits 2 with one clear line."""
+    (tmp_path / "bridge.toml").write_text('[folders]\nroot = "."\n')
+    url = f"sqlite:///{tmp_path}/var/bridge.db"
+    Ledger(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'f00dcafe'"))
+    engine.dispose()
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge", "status", "--config", "bridge.toml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "f00dcafe" in lines[0]
