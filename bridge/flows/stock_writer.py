@@ -94,6 +94,8 @@ class StockWriter:
         self._stock = stock
         #: Magento calls made since the last ``start``.
         self.calls = 0
+        #: (file id, as-of micros) of records without an ``updated_at`` of their own.
+        self._file_as_of = (-1, 0)
 
     def start(self, ctx: FileContext) -> None:
         """Start (or restart, after a crash) the file from an empty staging lane."""
@@ -112,13 +114,20 @@ class StockWriter:
             return None
         updated_at = model.updated_at if isinstance(model, ErpStockLevel) else None
         source = getattr(model, "source", None) or self._settings.magento.source_code
+        if updated_at is not None:
+            when = as_of_micros(as_of(updated_at, ctx.generated, ctx.mtime))
+        elif self._file_as_of[0] == ctx.file_id:
+            when = self._file_as_of[1]
+        else:
+            when = as_of_micros(as_of(None, ctx.generated, ctx.mtime))
+            self._file_as_of = (ctx.file_id, when)
         return StagedRow(
             idx=record.index,
             line=record.line,
             record_key=record.key,
             key=str(getattr(model, "sku", "")),
             subkey=source,
-            as_of=as_of_micros(as_of(updated_at, ctx.generated, ctx.mtime)),
+            as_of=when,
             value=format_decimal(qty),
             payload=encode_payload(record),
         )

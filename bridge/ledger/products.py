@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from bridge.ledger._schema import product_state
 from bridge.ledger._sql import upsert, write_outcomes
-from bridge.ledger.staging import StagedRow, staged_row, winners_query
+from bridge.ledger.staging import STAGED_COLUMNS, StagedRow, winners_query
 from bridge.models.status import ProductAction, RecordOutcome
 from bridge.support.clock import as_utc
 
@@ -57,17 +57,21 @@ class ProductCandidate:
     state: ProductState | None
 
 
-def _state(row: Any, prefix: str = "") -> ProductState | None:
-    fingerprint = getattr(row, f"{prefix}fingerprint")
-    if fingerprint is None:
+#: The state columns a candidate carries, in ``ProductState`` order.
+_STATE = (
+    product_state.c.fingerprint,
+    product_state.c.fields,
+    product_state.c.action,
+    product_state.c.file_id,
+    product_state.c.applied_at,
+)
+
+
+def _state(values: Sequence[Any]) -> ProductState | None:
+    if values[0] is None:
         return None
-    return ProductState(
-        fingerprint=fingerprint,
-        fields=getattr(row, f"{prefix}fields"),
-        action=getattr(row, f"{prefix}action"),
-        file_id=getattr(row, f"{prefix}file_id"),
-        applied_at=as_utc(getattr(row, f"{prefix}applied_at")),
-    )
+    fingerprint, fields, action, file_id, applied_at = values
+    return ProductState(fingerprint, fields, action, file_id, as_utc(applied_at))
 
 
 class ProductStateStore:
@@ -79,7 +83,7 @@ class ProductStateStore:
 
     def get(self, sku: str) -> ProductState | None:
         """Return the state of one SKU, or None when never applied."""
-        stmt = sa.select(product_state).where(product_state.c.sku == sku)
+        stmt = sa.select(*_STATE).where(product_state.c.sku == sku)
         with self._db.begin() as conn:
             row = conn.execute(stmt).first()
         return None if row is None else _state(row)
@@ -91,14 +95,15 @@ class ProductStateStore:
         stmt = winners_query(
             file_id,
             lane,
-            product_state,
+            _STATE,
             (("key", "sku"),),
             after_idx=after_idx,
             limit=limit,
         )
         with self._db.begin() as conn:
             rows = conn.execute(stmt).all()
-        return [ProductCandidate(staged_row(r), _state(r, "state_")) for r in rows]
+        n = len(STAGED_COLUMNS)
+        return [ProductCandidate(StagedRow(*r[:n]), _state(r[n:])) for r in rows]
 
     def save(self, file_id: int, applied: Sequence[AppliedProduct]) -> None:
         """Remember what Magento now has, and log the outcomes, in one transaction."""

@@ -22,7 +22,14 @@ from bridge.ledger._schema import staging
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
 
-__all__ = ["StagedRow", "StagingStore", "Superseded", "staged_row", "winners_query"]
+__all__ = [
+    "STAGED_COLUMNS",
+    "StagedRow",
+    "StagingStore",
+    "Superseded",
+    "staged_row",
+    "winners_query",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,27 +66,28 @@ class Superseded:
     winner_line: int
 
 
-_COLUMNS = ("idx", "line", "record_key", "key", "subkey", "as_of", "value", "payload")
+#: The staging columns in ``StagedRow`` field order (rows are read by position).
+STAGED_COLUMNS = (
+    "idx",
+    "line",
+    "record_key",
+    "key",
+    "subkey",
+    "as_of",
+    "value",
+    "payload",
+)
 
 
 def staged_row(row: Any) -> StagedRow:
-    """Build a typed staged row from a result row holding the staging columns."""
-    return StagedRow(
-        row.idx,
-        row.line,
-        row.record_key,
-        row.key,
-        row.subkey,
-        row.as_of,
-        row.value,
-        row.payload,
-    )
+    """Build a typed staged row from a result row that starts with the staged columns."""
+    return StagedRow(*row[: len(STAGED_COLUMNS)])
 
 
 def winners_query(
     file_id: int,
     lane: str,
-    state: sa.Table,
+    state_columns: Sequence[sa.Column[Any]],
     on: Sequence[tuple[str, str]],
     *,
     after_idx: int,
@@ -87,18 +95,21 @@ def winners_query(
 ) -> sa.Select[Any]:
     """Select the next page of winners of a lane, left-joined with a state table.
 
+    Each result row is the staged columns (``STAGED_COLUMNS``) followed by
+    ``state_columns`` (all None when the key has no state yet).
+
     Args:
         file_id: The file.
         lane: The staging lane.
-        state: The store's state table (its columns are labelled ``state_<name>``).
-        on: ``(staging column, state column)`` pairs that form the join.
+        state_columns: The columns of the store's state table to return.
+        on: ``(staging column, state column)`` names that form the join.
         after_idx: Keyset cursor: only rows with a larger ``idx``.
         limit: Page size.
     """
-    cols = [c.label(f"state_{c.name}") for c in state.c]
+    state = state_columns[0].table
     cond = sa.and_(*(staging.c[a] == state.c[b] for a, b in on))
     return (
-        sa.select(*(staging.c[n] for n in _COLUMNS), *cols)
+        sa.select(*(staging.c[n] for n in STAGED_COLUMNS), *state_columns)
         .select_from(staging.outerjoin(state, cond))
         .where(
             staging.c.file_id == file_id,
@@ -200,7 +211,7 @@ class StagingStore:
         a, w = staging, staging.alias("w")
         stmt = (
             sa.select(
-                *(a.c[n] for n in _COLUMNS),
+                *(a.c[n] for n in STAGED_COLUMNS),
                 w.c.line.label("winner_line"),
                 w.c.idx.label("winner_idx"),
             )

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from bridge.ledger._schema import stock_state
 from bridge.ledger._sql import upsert, write_outcomes
-from bridge.ledger.staging import StagedRow, staged_row, winners_query
+from bridge.ledger.staging import STAGED_COLUMNS, StagedRow, winners_query
 from bridge.models.status import RecordOutcome
-from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
@@ -47,8 +45,6 @@ class StockState:
     qty: str
     as_of: int
     item_id: int | None
-    file_id: int | None
-    applied_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +55,8 @@ class StockCandidate:
     state: StockState | None
 
 
-def _state(row: Any, prefix: str = "") -> StockState | None:
-    qty = getattr(row, f"{prefix}qty")
-    if qty is None:
-        return None
-    return StockState(
-        qty=qty,
-        as_of=getattr(row, f"{prefix}as_of"),
-        item_id=getattr(row, f"{prefix}item_id"),
-        file_id=getattr(row, f"{prefix}file_id"),
-        applied_at=as_utc(getattr(row, f"{prefix}applied_at")),
-    )
+#: The state columns a candidate carries, in ``StockState`` order.
+_STATE = (stock_state.c.qty, stock_state.c.as_of, stock_state.c.item_id)
 
 
 class StockStateStore:
@@ -81,17 +68,20 @@ class StockStateStore:
 
     def get(self, sku: str, source: str) -> StockState | None:
         """Return the state of one SKU at one source, or None."""
-        stmt = sa.select(stock_state).where(
+        stmt = sa.select(*_STATE).where(
             stock_state.c.sku == sku, stock_state.c.source == source
         )
         with self._db.begin() as conn:
             row = conn.execute(stmt).first()
-        return None if row is None else _state(row)
+        return None if row is None else StockState(*row)
 
     def candidates(
         self, file_id: int, lane: str, *, after_idx: int, limit: int
     ) -> list[StockCandidate]:
         """Return the next page of a lane's staged winners, each with its state.
+
+        This runs once per staged row of a million-row snapshot, so rows are read
+        by position rather than by name.
 
         Args:
             file_id: The file.
@@ -102,14 +92,20 @@ class StockStateStore:
         stmt = winners_query(
             file_id,
             lane,
-            stock_state,
+            _STATE,
             (("key", "sku"), ("subkey", "source")),
             after_idx=after_idx,
             limit=limit,
         )
         with self._db.begin() as conn:
             rows = conn.execute(stmt).all()
-        return [StockCandidate(staged_row(r), _state(r, "state_")) for r in rows]
+        n = len(STAGED_COLUMNS)
+        return [
+            StockCandidate(
+                StagedRow(*r[:n]), None if r[n] is None else StockState(*r[n:])
+            )
+            for r in rows
+        ]
 
     def save(
         self,

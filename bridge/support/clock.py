@@ -31,8 +31,8 @@ def as_utc(value: datetime | None) -> datetime | None:
         The same instant in UTC, or None for None (never "now": a missing time
         stays missing).
     """
-    if value is None:
-        return None
+    if value is None or value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
