@@ -1,13 +1,13 @@
 """Apply ERP products to Magento: create new SKUs disabled, update only changed fields.
 
-Script of ``apply()``: stage every record on disk with its core-data fingerprint
-(and its ``qty`` in the stock staging) → mark duplicates (the last occurrence of a SKU
-wins, and the earlier ones are noted) → page through the winners joined with the
-product state → skip those whose fingerprint is unchanged → ask Magento which of the
-rest it has (never guessed: ``PUT`` on an unknown SKU would create it *enabled*) →
-create the unknown ones disabled, update the known ones with only the changed core
-fields, with the configured concurrency → record each success at once → apply the
-staged ``qty`` values through the stock flow.
+Script of ``apply()``: stage every record with its core-data fingerprint (and its
+``qty`` with the stock writer) → mark duplicates (the last occurrence of a SKU wins,
+and the earlier ones are noted; their ``qty`` goes too) → page through the winners
+with their product state → skip those whose fingerprint is unchanged → ask Magento
+which of the rest it has (never guessed: ``PUT`` on an unknown SKU would create it
+*enabled*) → create the unknown ones disabled, update the known ones with only the
+changed core fields, with the configured concurrency → record each success at once →
+apply the staged ``qty`` values with the stock writer (not those of rejected products).
 
 Updates never carry status, visibility, websites, categories, stock, images or any
 attribute outside the core data, so what staff set in Magento stays as they left it.
@@ -20,15 +20,15 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from bridge.config import Settings
 from bridge.errors import RecordRejectedError
-from bridge.flows.apply_stock import STOCK, ApplyStockFlow, gather
-from bridge.flows.base import FileContext, FlowResult
+from bridge.flows._staged import decode_data, encode_payload, record_of
+from bridge.flows.base import FileContext, FlowResult, gather
+from bridge.flows.stock_writer import StockWriter
 from bridge.ledger import Ledger
-from bridge.ledger._staging import StagedRow, StagingStore, record_from_row
-from bridge.ledger.products import AppliedProduct, product_state
+from bridge.ledger.products import AppliedProduct, ProductCandidate
+from bridge.ledger.staging import StagedRow
 from bridge.magento.products import ProductsAdapter
 from bridge.magento.stock import StockAdapter
 from bridge.mapping.products import (
@@ -43,10 +43,12 @@ from bridge.mapping.products import (
 )
 from bridge.mapping.stock import as_of, as_of_micros
 from bridge.models.erp import ErpProduct, Kind, ParsedRecord
+from bridge.models.status import ProductAction, RecordOutcome
 
 __all__ = ["ApplyProductsFlow"]
 
-PRODUCTS = "products"
+#: The staging lane of product records.
+LANE = "products"
 #: Staged winners handled per page: one fingerprint query, one existence lookup.
 PAGE = 500
 #: Duplicate notes kept per file; the rest are counted in a warning.
@@ -57,7 +59,7 @@ MAX_NOTES = 1000
 class _Outcome:
     """What writing one product did: the applied state, or the refusal."""
 
-    row: Any
+    row: StagedRow
     applied: AppliedProduct | None = None
     rejection: str | None = None
 
@@ -69,7 +71,7 @@ class ApplyProductsFlow:
         settings: The bridge settings (``magento.attribute_set_id``, ...).
         ledger: The ledger holding the product and stock state.
         products: The Magento products adapter.
-        stock: The stock flow that applies ``qty`` (or the stock adapter to build
+        stock: The stock writer that applies ``qty`` (or the stock adapter to build
             one with).
     """
 
@@ -80,7 +82,7 @@ class ApplyProductsFlow:
         settings: Settings,
         ledger: Ledger,
         products: ProductsAdapter,
-        stock: ApplyStockFlow | StockAdapter,
+        stock: StockWriter | StockAdapter,
     ) -> None:
         """Keep the collaborators; nothing is called yet."""
         self._settings = settings
@@ -88,10 +90,9 @@ class ApplyProductsFlow:
         self._products = products
         self._stock = (
             stock
-            if isinstance(stock, ApplyStockFlow)
-            else ApplyStockFlow(settings, ledger, stock)
+            if isinstance(stock, StockWriter)
+            else StockWriter(settings, ledger, stock)
         )
-        self._staging = StagingStore(ledger)
         self._lock = threading.Lock()
         #: Product writes (POST/PUT) made by the last ``apply``.
         self.writes = 0
@@ -112,23 +113,36 @@ class ApplyProductsFlow:
         """
         result = FlowResult()
         self.writes = 0
-        self._staging.clear(ctx.file_id, PRODUCTS)
-        self._stock.begin(ctx)
-        self._staging.stage(ctx.file_id, PRODUCTS, self._stage_rows(ctx, records))
-        self._staging.mark_superseded(ctx.file_id, PRODUCTS)
-        self._staging.discard_superseded(ctx.file_id, STOCK, PRODUCTS)
+        staging = self._ledger.staging
+        staging.clear(ctx.file_id, LANE)
+        self._stock.start(ctx)
+        staging.stage(ctx.file_id, LANE, self._stage_rows(ctx, records))
+        staging.mark_superseded(ctx.file_id, LANE)
+        self._stock.discard_beaten(ctx, LANE)
         self._note_duplicates(ctx, result)
         self._apply_winners(ctx, result)
-        self._stock.apply_staged(ctx, result, note_duplicates=False)
-        self._staging.settle_counts(ctx.file_id, PRODUCTS, result)
-        self._staging.clear(ctx.file_id, PRODUCTS)
+        stock = self._stock.apply(ctx, note_duplicates=False)
+        # The product records are this file's records: its qty values add their
+        # stale records and refusals, not counts of their own.
+        result.stale += stock.stale
+        result.rejected += stock.rejected
+        result.notes += stock.notes
+        result.warnings += stock.warnings
+        self._settle(ctx, result)
+        staging.clear(ctx.file_id, LANE)
         self._stock.finish(ctx)
         return result
+
+    def _settle(self, ctx: FileContext, result: FlowResult) -> None:
+        """Count as applied every record any attempt applied (core data or ``qty``)."""
+        applied = self._ledger.files.applied_count(ctx.file_id, ctx.kind)
+        result.unchanged = max(0, result.unchanged - (applied - result.applied))
+        result.applied = applied
 
     def _stage_rows(
         self, ctx: FileContext, records: Iterable[ParsedRecord]
     ) -> Iterator[StagedRow]:
-        """Yield product staging rows, staging each ``qty`` for the stock path too."""
+        """Yield product staging rows, staging each ``qty`` with the writer too."""
         when = as_of_micros(as_of(None, ctx.generated, ctx.mtime))
         stock_rows: list[StagedRow] = []
         for record in records:
@@ -136,34 +150,38 @@ class ApplyProductsFlow:
             if not isinstance(model, ErpProduct):
                 continue
             fields = core_fields(model, ean_attribute=self._ean)
+            data = json.dumps(fields, ensure_ascii=False)
             yield StagedRow(
-                record=record,
-                sku=model.sku,
-                source="",
+                idx=record.index,
+                line=record.line,
+                record_key=record.key,
+                key=model.sku,
+                subkey="",
                 as_of=when,
                 value=fingerprint(fields),
-                data=json.dumps(fields, ensure_ascii=False),
+                payload=encode_payload(record, data),
             )
             if (stock_row := self._stock.row(ctx, record)) is not None:
                 stock_rows.append(stock_row)
             if len(stock_rows) >= PAGE:
-                self._staging.stage(ctx.file_id, STOCK, stock_rows)
+                self._stock.stage(ctx, stock_rows)
                 stock_rows.clear()
-        self._staging.stage(ctx.file_id, STOCK, stock_rows)
+        self._stock.stage(ctx, stock_rows)
 
     @property
     def _ean(self) -> str:
         return self._settings.magento.ean_attribute
 
     def _note_duplicates(self, ctx: FileContext, result: FlowResult) -> None:
-        for row in self._staging.superseded(ctx.file_id, PRODUCTS, limit=MAX_NOTES):
+        staging = self._ledger.staging
+        for beaten in staging.superseded(ctx.file_id, LANE, limit=MAX_NOTES):
             result.note(
-                record_from_row(row),
-                "duplicate",
-                f"SKU {row.sku} appears again on line {row.winner_line}; "
+                record_of(beaten.row),
+                RecordOutcome.DUPLICATE,
+                f"SKU {beaten.row.key} appears again on line {beaten.winner_line}; "
                 "the last occurrence wins",
             )
-        total = self._staging.count_superseded(ctx.file_id, PRODUCTS)
+        total = staging.count_superseded(ctx.file_id, LANE)
         if total > MAX_NOTES:
             result.warnings.append(
                 f"{total} product records were superseded by a later record for the "
@@ -173,17 +191,16 @@ class ApplyProductsFlow:
     def _apply_winners(self, ctx: FileContext, result: FlowResult) -> None:
         last = -1
         with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
-            while page := self._staging.winners_page(
-                ctx.file_id,
-                PRODUCTS,
-                product_state,
-                ("sku",),
-                after_idx=last,
-                limit=PAGE,
+            while page := self._ledger.products.candidates(
+                ctx.file_id, LANE, after_idx=last, limit=PAGE
             ):
-                last = page[-1].idx
+                last = page[-1].staged.idx
                 changed = [
-                    r for r in page if ctx.force or r.state_fingerprint != r.value
+                    c
+                    for c in page
+                    if ctx.force
+                    or c.state is None
+                    or c.state.fingerprint != c.staged.value
                 ]
                 result.unchanged += len(page) - len(changed)
                 self._write_page(ctx, result, changed, pool)
@@ -192,15 +209,18 @@ class ApplyProductsFlow:
         self,
         ctx: FileContext,
         result: FlowResult,
-        rows: Sequence[Any],
+        cands: Sequence[ProductCandidate],
         pool: ThreadPoolExecutor,
     ) -> None:
         """Create or update a page of changed products; record every outcome."""
-        if not rows:
+        if not cands:
             return
-        known = self._products.existing_skus([r.sku for r in rows])
+        known = self._products.existing_skus([c.staged.key for c in cands])
         outcomes, error = gather(
-            [pool.submit(self._write, r, r.sku in known, ctx.force) for r in rows]
+            [
+                pool.submit(self._write, c, c.staged.key in known, ctx.force)
+                for c in cands
+            ]
         )
         applied: list[AppliedProduct] = []
         rejected: list[str] = []
@@ -208,32 +228,34 @@ class ApplyProductsFlow:
             if outcome.applied is not None:
                 applied.append(outcome.applied)
             else:
-                rejected.append(outcome.row.sku)
-                result.reject(record_from_row(outcome.row), outcome.rejection or "")
+                rejected.append(outcome.row.key)
+                result.reject(record_of(outcome.row), outcome.rejection or "")
         self._ledger.products.save(ctx.file_id, applied)
-        result.applied += sum(1 for a in applied if a.action != "unchanged")
-        result.unchanged += sum(1 for a in applied if a.action == "unchanged")
+        changed = sum(1 for a in applied if a.action != ProductAction.UNCHANGED)
+        result.applied += changed
+        result.unchanged += len(applied) - changed
         self._stock.discard(ctx, rejected)
         if error is not None:
             raise error
 
-    def _write(self, row: Any, known: bool, force: bool) -> _Outcome:
+    def _write(self, cand: ProductCandidate, known: bool, force: bool) -> _Outcome:
         """Create or update one product (runs in a worker thread; no ledger access)."""
-        fields = json.loads(row.data)
+        row = cand.staged
+        fields: dict[str, str | None] = decode_data(row)
         try:
             if known:
-                action = self._update(row, fields, force)
+                action = self._update(cand, fields, force)
             else:
                 self._create(fields)
-                action = "created"
+                action = ProductAction.CREATED
         except RecordRejectedError as exc:
             verb = "updated" if known else "created"
             reason = exc.magento_message or str(exc)
-            return _Outcome(row, rejection=f"SKU {row.sku} not {verb}: {reason}")
+            return _Outcome(row, rejection=f"SKU {row.key} not {verb}: {reason}")
         applied = AppliedProduct(
-            sku=row.sku,
+            sku=row.key,
             fingerprint=row.value,
-            fields=row.data,
+            fields=json.dumps(fields, ensure_ascii=False),
             action=action,
             idx=row.idx,
             line=row.line,
@@ -241,17 +263,19 @@ class ApplyProductsFlow:
         )
         return _Outcome(row, applied=applied)
 
-    def _update(self, row: Any, fields: dict[str, str | None], force: bool) -> str:
-        old = (
-            None if force or row.state_fields is None else json.loads(row.state_fields)
-        )
+    def _update(
+        self, cand: ProductCandidate, fields: dict[str, str | None], force: bool
+    ) -> ProductAction:
+        state = cand.state
+        old = None if force or state is None else json.loads(state.fields)
         changes = changed_fields(old, fields)
-        payload = to_magento_product_update(row.sku, changes, ean_attribute=self._ean)
+        sku = cand.staged.key
+        payload = to_magento_product_update(sku, changes, ean_attribute=self._ean)
         if payload is None:
-            return "unchanged"
+            return ProductAction.UNCHANGED
         self._count_write()
-        self._products.update(row.sku, payload)
-        return "updated"
+        self._products.update(sku, payload)
+        return ProductAction.UPDATED
 
     def _create(self, fields: dict[str, str | None]) -> None:
         sku = str(fields["sku"])

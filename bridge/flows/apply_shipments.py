@@ -48,6 +48,7 @@ from bridge.mapping.shipments import (
     to_magento_tracks,
 )
 from bridge.models.erp import ErpShipment, Kind, ParsedRecord
+from bridge.models.status import RecordOutcome
 
 __all__ = ["ApplyShipmentsFlow"]
 
@@ -124,10 +125,12 @@ class ApplyShipmentsFlow:
             return
         if made:
             result.applied += 1
-            result.note(record, "applied", summary)
+            result.note(record, RecordOutcome.APPLIED, summary)
         else:
             result.unchanged += 1
-            result.note(record, "unchanged", f"already in Magento: {summary}")
+            result.note(
+                record, RecordOutcome.UNCHANGED, f"already in Magento: {summary}"
+            )
 
     def _deliver(
         self,
@@ -335,7 +338,7 @@ class ApplyShipmentsFlow:
         invoice = f"invoice #{step.invoice_id}" if step.invoice_id else "no invoice"
         result.note(
             record,
-            "duplicate",
+            RecordOutcome.DUPLICATE,
             f"already applied: shipment #{step.magento_shipment_id}, {invoice}",
         )
         log.info(

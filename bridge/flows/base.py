@@ -9,13 +9,16 @@ ledger state makes a re-run skip what was already applied).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
+from bridge.errors import BridgeError
 from bridge.models.erp import Kind, ParsedRecord
+from bridge.models.status import RecordOutcome
 
 __all__ = [
     "ApplyFlow",
@@ -23,9 +26,28 @@ __all__ = [
     "FlowResult",
     "Outcome",
     "RecordNote",
+    "gather",
 ]
 
-Outcome = Literal["applied", "unchanged", "rejected", "stale", "duplicate", "warning"]
+#: The per-record outcomes (kept under this name for the flows' callers).
+Outcome = RecordOutcome
+T = TypeVar("T")
+
+
+def gather(futures: Sequence[Future[T]]) -> tuple[list[T], BridgeError | None]:
+    """Wait for every future; return the results and the first bridge error, if any.
+
+    A flow records every finished unit before re-raising, so an outage in the middle
+    of a page never loses track of what Magento already accepted.
+    """
+    done: list[T] = []
+    error: BridgeError | None = None
+    for future in futures:
+        try:
+            done.append(future.result())
+        except BridgeError as exc:
+            error = error or exc
+    return done, error
 
 
 @dataclass(frozen=True)
@@ -60,7 +82,7 @@ class FlowResult:
 
     def reject(self, record: ParsedRecord, message: str) -> None:
         """Reject one record with a reason."""
-        self.rejected.append(RecordNote(record, "rejected", message))
+        self.rejected.append(RecordNote(record, RecordOutcome.REJECTED, message))
 
     def note(self, record: ParsedRecord, outcome: Outcome, message: str = "") -> None:
         """Keep a per-record outcome for the ledger (and the report if not applied)."""

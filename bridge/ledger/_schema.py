@@ -1,15 +1,31 @@
-"""The ledger's shared SQLAlchemy metadata and the core tables (files, records, state).
+"""The ledger's tables, all on one ``metadata``: the truth the migrations follow.
 
-Each domain store module (``products.py``, ``stock.py``, ``shipments.py``,
-``orders.py``) declares its own tables on this same ``metadata`` so that one
-``create_all`` builds the whole schema.
+Every table of every store is declared here, so ``metadata`` is complete as soon as
+``bridge.ledger`` is imported (nothing is registered lazily). The schema itself is
+made and changed by the Alembic revisions in ``migrations/versions/``; a test checks
+that the migrated schema equals this ``metadata``. Changing a table here therefore
+always comes with a new revision (see ``docs/architecture.md``).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["events", "files", "kv", "metadata", "records"]
+__all__ = [
+    "erp_shipments",
+    "events",
+    "files",
+    "kv",
+    "metadata",
+    "order_export_failures",
+    "order_exports",
+    "product_state",
+    "records",
+    "remote_deliveries",
+    "remote_files",
+    "staging",
+    "stock_state",
+]
 
 metadata = sa.MetaData()
 
@@ -78,4 +94,165 @@ kv = sa.Table(
     sa.Column("name", sa.String(128), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Per-file staging of records (see staging.py). Neutral: the ledger orders and
+# deduplicates rows by their key columns and keeps the payload without reading it.
+staging = sa.Table(
+    "staging",
+    metadata,
+    sa.Column("file_id", sa.Integer, primary_key=True),
+    # The lane a flow staged the rows in (one file may use several).
+    sa.Column("lane", sa.String(16), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("record_key", sa.String(255), nullable=False),
+    # The deduplication key: rows with equal (key, subkey) supersede each other.
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("subkey", sa.String(64), nullable=False, server_default=""),
+    # Newer as_of wins, then the later idx.
+    sa.Column("as_of", sa.BigInteger, nullable=False),
+    # An opaque value the flow compares with its state (a qty, a fingerprint).
+    sa.Column("value", sa.String(64), nullable=False),
+    # Opaque to the ledger: whatever the flow needs back (record, data).
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("superseded", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+sa.Index(
+    "ix_staging_key",
+    staging.c.file_id,
+    staging.c.lane,
+    staging.c.key,
+    staging.c.subkey,
+    staging.c.as_of,
+    staging.c.idx,
+)
+
+# Stock state: the last applied qty per SKU and source (see stock.py).
+stock_state = sa.Table(
+    "stock_state",
+    metadata,
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("qty", sa.String(64), nullable=False),
+    sa.Column("as_of", sa.BigInteger, nullable=False),
+    # Legacy inventory: Magento's stock item id, so it is looked up only once.
+    sa.Column("item_id", sa.Integer),
+    sa.Column("file_id", sa.Integer),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Product state: the core data last applied per SKU (see products.py).
+product_state = sa.Table(
+    "product_state",
+    metadata,
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),
+    # created | updated | unchanged: what the last applying file did.
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("file_id", sa.Integer),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Shipment steps per ERP shipment (see shipments.py).
+erp_shipments = sa.Table(
+    "erp_shipments",
+    metadata,
+    sa.Column("shipment_id", sa.String(255), primary_key=True),
+    sa.Column("order_number", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.Integer),
+    # pending | shipped | invoiced | rejected
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("magento_shipment_id", sa.Integer),
+    sa.Column("invoice_id", sa.Integer),
+    sa.Column("grand_total", sa.String(32)),
+    sa.Column("shipping_amount", sa.String(32)),
+    sa.Column("fee", sa.String(32)),
+    sa.Column("invoice_amount", sa.String(32)),
+    sa.Column("currency", sa.String(8)),
+    sa.Column("mismatch", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("mismatch_reason", sa.Text),
+    sa.Column("message", sa.Text),
+    sa.Column("file_id", sa.Integer),
+    sa.Column("ship_file_id", sa.Integer),
+    sa.Column("invoice_file_id", sa.Integer),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("shipped_at", sa.DateTime(timezone=True)),
+    sa.Column("invoiced_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_erp_shipments_order", erp_shipments.c.order_number)
+
+# Order exports and export failures (see orders.py).
+order_exports = sa.Table(
+    "order_exports",
+    metadata,
+    sa.Column("entity_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("order_number", sa.String(64), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("exported_at", sa.DateTime(timezone=True), nullable=False),
+    # pending | done | failed (gave up after runtime.max_record_attempts)
+    sa.Column("comment_state", sa.String(16), nullable=False),
+    sa.Column("comment_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("comment_error", sa.Text),
+    sa.Column("commented_at", sa.DateTime(timezone=True)),
+)
+sa.Index("ix_order_exports_number", order_exports.c.order_number)
+sa.Index("ix_order_exports_comment", order_exports.c.comment_state)
+order_export_failures = sa.Table(
+    "order_export_failures",
+    metadata,
+    sa.Column("entity_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("order_number", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Remote endpoint state: SFTP inbox files and deliveries (see remote.py).
+remote_files = sa.Table(
+    "remote_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("endpoint", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(512), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mtime", sa.BigInteger, nullable=False),
+    # seen | downloaded | archived | deleted | refused | superseded
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("local_name", sa.String(512)),
+    sa.Column("files_watermark", sa.Integer),
+    sa.Column("downloaded_at", sa.DateTime(timezone=True)),
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("archive_path", sa.String(1024)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("message", sa.Text),
+)
+sa.Index(
+    "ix_remote_files_name",
+    remote_files.c.endpoint,
+    remote_files.c.kind,
+    remote_files.c.name,
+)
+sa.Index("ix_remote_files_status", remote_files.c.status)
+remote_deliveries = sa.Table(
+    "remote_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("endpoint", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(512), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
+    sa.Column("remote_path", sa.String(1024), nullable=False),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index(
+    "ix_remote_deliveries_name", remote_deliveries.c.endpoint, remote_deliveries.c.name
 )

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from bridge.ledger._schema import events, files, kv, records
-from bridge.ledger._staging import put_value
+from bridge.ledger._sql import put_value
+from bridge.models.status import FileStatus, RecordOutcome
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = ["FileRow", "FileStore", "RecordRow"]
 
-FINISHED = ("done", "partial", "failed", "duplicate")
+FINISHED = FileStatus.finished()
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,8 @@ def _new_id(result: sa.CursorResult[Any]) -> int:
 class FileStore:
     """Reads and writes the ``files``, ``records``, ``events`` and ``kv`` tables."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     # -- files ---------------------------------------------------------------------
     def start(
@@ -102,18 +103,18 @@ class FileStore:
             size=size,
             source=source,
             received_at=received_at,
-            status="processing",
+            status=FileStatus.PROCESSING,
             work_path=work_path,
             forced=forced,
         )
 
     def _insert(self, **values: Any) -> int:
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return _new_id(conn.execute(files.insert().values(**values)))
 
     def get(self, file_id: int) -> FileRow | None:
         """Return one file row."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = (
                 conn.execute(files.select().where(files.c.id == file_id))
                 .mappings()
@@ -128,7 +129,7 @@ class FileStore:
             .where(files.c.work_path == work_path)
             .order_by(files.c.id.desc())
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(query).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
@@ -137,25 +138,27 @@ class FileStore:
         query = (
             files.select()
             .where(files.c.kind == kind, files.c.sha256 == sha256)
-            .where(files.c.status.in_(("done", "partial")))
+            .where(files.c.status.in_(FileStatus.applied()))
             .order_by(files.c.id)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(query).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
     def processing(self) -> list[FileRow]:
         """Files claimed but not finished (to resume after a crash)."""
         query = (
-            files.select().where(files.c.status == "processing").order_by(files.c.id)
+            files.select()
+            .where(files.c.status == FileStatus.PROCESSING)
+            .order_by(files.c.id)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [FileRow.from_mapping(r) for r in rows]
 
     def attempt_failed(self, file_id: int, error: str) -> int:
         """Count one failed attempt (transient error); return the attempts so far."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 files.update()
                 .where(files.c.id == file_id)
@@ -184,7 +187,7 @@ class FileStore:
             "status": status,
             "final_path": final_path,
             "report_path": report_path,
-            "finished_at": self._ledger.now(),
+            "finished_at": self._db.now(),
         }
         if error is not None:
             values["last_error"] = error[:2000]
@@ -199,11 +202,11 @@ class FileStore:
                 "record_key": n.key[:255],
                 "outcome": n.outcome,
                 "message": n.message,
-                "at": self._ledger.now(),
+                "at": self._db.now(),
             }
             for n in notes
         ]
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(files.update().where(files.c.id == file_id).values(**values))
             if rows:
                 conn.execute(records.insert(), rows)
@@ -228,8 +231,8 @@ class FileStore:
             size=size,
             source=source,
             received_at=received_at,
-            finished_at=self._ledger.now(),
-            status="duplicate",
+            finished_at=self._db.now(),
+            status=FileStatus.DUPLICATE,
             final_path=final_path,
             last_error=f"same content as file #{original.id} {original.name}",
         )
@@ -237,21 +240,21 @@ class FileStore:
     def recent(self, limit: int = 10) -> list[FileRow]:
         """The most recently received files."""
         query = files.select().order_by(files.c.id.desc()).limit(limit)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [FileRow.from_mapping(r) for r in rows]
 
     def by_name(self, name: str) -> list[FileRow]:
         """Files received under ``name`` (exact), oldest first."""
         query = files.select().where(files.c.name == name).order_by(files.c.id)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [FileRow.from_mapping(r) for r in rows]
 
     def status_counts(self) -> dict[str, int]:
         """Number of files per status."""
         query = sa.select(files.c.status, sa.func.count()).group_by(files.c.status)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return {str(s): int(n) for s, n in conn.execute(query).all()}
 
     # -- records -------------------------------------------------------------------
@@ -264,7 +267,7 @@ class FileStore:
         )
         if outcomes:
             query = query.where(records.c.outcome.in_(tuple(outcomes)))
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [
             RecordRow(
@@ -272,6 +275,20 @@ class FileStore:
             )
             for r in rows
         ]
+
+    def applied_count(self, file_id: int, kind: str) -> int:
+        """Count the distinct records of a file logged as applied, by any attempt.
+
+        A file resumed after an outage finds what its first attempt applied
+        unchanged; this count is how its flow still reports those as applied.
+        """
+        stmt = sa.select(sa.func.count(sa.distinct(records.c.idx))).where(
+            records.c.file_id == file_id,
+            records.c.kind == kind,
+            records.c.outcome == RecordOutcome.APPLIED,
+        )
+        with self._db.begin() as conn:
+            return int(conn.execute(stmt).scalar_one())
 
     def history(self, key: str, kinds: Sequence[str]) -> list[dict[str, Any]]:
         """Everything recorded for a business key, with the file it came from."""
@@ -295,16 +312,16 @@ class FileStore:
             )
             .order_by(records.c.id)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return [dict(r) for r in conn.execute(query).mappings().all()]
 
     # -- events and named values ---------------------------------------------------
     def log_event(self, level: str, flow: str, event: str, message: str = "") -> None:
         """Keep a service event for ``bridge status``."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 events.insert().values(
-                    at=self._ledger.now(),
+                    at=self._db.now(),
                     level=level,
                     flow=flow,
                     event=event,
@@ -319,16 +336,16 @@ class FileStore:
         query = events.select().order_by(events.c.id.desc()).limit(limit)
         if level:
             query = query.where(events.c.level == level)
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return [dict(r) for r in conn.execute(query).mappings().all()]
 
     def get_value(self, name: str) -> str | None:
         """Read a named value."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(sa.select(kv.c.value).where(kv.c.name == name)).first()
         return None if row is None else str(row[0])
 
     def set_value(self, name: str, value: str) -> None:
         """Write a named value (insert or replace)."""
-        with self._ledger.begin() as conn:
-            put_value(conn, name, value, self._ledger.now())
+        with self._db.begin() as conn:
+            put_value(conn, name, value, self._db.now())

@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import kv, metadata
-from bridge.ledger._staging import put_value
+from bridge.ledger._schema import kv, order_export_failures, order_exports
+from bridge.ledger._sql import put_value
+from bridge.models.status import CommentState
+from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = [
     "OrderExport",
@@ -35,44 +37,10 @@ __all__ = [
     "order_exports",
 ]
 
-order_exports = sa.Table(
-    "order_exports",
-    metadata,
-    sa.Column("entity_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("order_number", sa.String(64), nullable=False),
-    sa.Column("file_name", sa.String(255), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("exported_at", sa.DateTime(timezone=True), nullable=False),
-    # pending | done | failed (gave up after runtime.max_record_attempts)
-    sa.Column("comment_state", sa.String(16), nullable=False),
-    sa.Column("comment_attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("comment_error", sa.Text),
-    sa.Column("commented_at", sa.DateTime(timezone=True)),
-)
-sa.Index("ix_order_exports_number", order_exports.c.order_number)
-sa.Index("ix_order_exports_comment", order_exports.c.comment_state)
-
-order_export_failures = sa.Table(
-    "order_export_failures",
-    metadata,
-    sa.Column("entity_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("order_number", sa.String(64), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("attempts", sa.Integer, nullable=False),
-    sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
-)
 
 _CURSOR = "orders.cursor"
 _LAST_POLL = "orders.last_poll"
 _ID_CHUNK = 500  # stay far below SQLite's bound-parameter limit
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -116,12 +84,12 @@ class OrderExportStore:
     """The ledger's memory of the order export (``ledger.orders``).
 
     Args:
-        ledger: The owning ledger (engine, clock).
+        db: The database (engine, clock).
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, db: Database) -> None:
         """Use the ledger's engine and clock."""
-        self._ledger = ledger
+        self._db = db
 
     # --- exported orders -----------------------------------------------------
 
@@ -134,7 +102,7 @@ class OrderExportStore:
         ids = list(entity_ids)
         found: set[int] = set()
         t = order_exports
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             for i in range(0, len(ids), _ID_CHUNK):
                 chunk = ids[i : i + _ID_CHUNK]
                 rows = conn.execute(
@@ -152,7 +120,7 @@ class OrderExportStore:
         return self._one(order_exports.c.order_number == order_number)
 
     def _one(self, where: Any) -> OrderExport | None:
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(sa.select(order_exports).where(where)).first()
         return None if row is None else _export(row._mapping)
 
@@ -170,9 +138,9 @@ class OrderExportStore:
             file_name: The outbox file name.
             sha256: The hash of the file's content.
         """
-        now = self._ledger.now()
+        now = self._db.now()
         t = order_exports
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             exists = conn.execute(
                 sa.select(t.c.entity_id).where(t.c.entity_id == entity_id)
             )
@@ -184,7 +152,7 @@ class OrderExportStore:
                         file_name=file_name,
                         sha256=sha256,
                         exported_at=now,
-                        comment_state="pending",
+                        comment_state=CommentState.PENDING,
                     )
                 )
             conn.execute(
@@ -199,9 +167,9 @@ class OrderExportStore:
         """The "Exported to ERP" comment is on the Magento order."""
         self._update_comment(
             entity_id,
-            comment_state="done",
+            comment_state=CommentState.DONE,
             comment_error=None,
-            commented_at=self._ledger.now(),
+            commented_at=self._db.now(),
         )
 
     def comment_failed(
@@ -215,12 +183,12 @@ class OrderExportStore:
             give_up: Stop retrying (state ``failed``); otherwise it stays ``pending``
                 and is retried on the next poll.
         """
-        state = "failed" if give_up else "pending"
+        state = CommentState.FAILED if give_up else CommentState.PENDING
         self._update_comment(entity_id, comment_state=state, comment_error=error)
 
     def _update_comment(self, entity_id: int, **values: Any) -> None:
         t = order_exports
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update()
                 .where(t.c.entity_id == entity_id)
@@ -230,10 +198,10 @@ class OrderExportStore:
     def pending_comments(self) -> list[OrderExport]:
         """Exported orders whose Magento comment is still missing, oldest first."""
         t = order_exports
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t)
-                .where(t.c.comment_state == "pending")
+                .where(t.c.comment_state == CommentState.PENDING)
                 .order_by(t.c.entity_id)
             ).all()
         return [_export(row._mapping) for row in rows]
@@ -246,9 +214,9 @@ class OrderExportStore:
         Returns:
             How many polls have failed for this order so far.
         """
-        now = self._ledger.now()
+        now = self._db.now()
         t = order_export_failures
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(
                 sa.select(t.c.attempts).where(t.c.entity_id == entity_id)
             ).first()
@@ -275,13 +243,13 @@ class OrderExportStore:
     def clear_failure(self, entity_id: int) -> None:
         """Forget a failure (the order left the exported states)."""
         t = order_export_failures
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(t.delete().where(t.c.entity_id == entity_id))
 
     def failures(self) -> list[OrderExportFailure]:
         """Orders that could not be exported, oldest failure first."""
         t = order_export_failures
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t).order_by(t.c.first_at, t.c.entity_id)
             ).all()
@@ -291,8 +259,8 @@ class OrderExportStore:
                 order_number=m["order_number"],
                 reason=m["reason"],
                 attempts=m["attempts"],
-                first_at=_utc(m["first_at"]) or m["first_at"],
-                last_at=_utc(m["last_at"]) or m["last_at"],
+                first_at=as_utc(m["first_at"]),
+                last_at=as_utc(m["last_at"]),
             )
             for m in (row._mapping for row in rows)
         ]
@@ -318,26 +286,28 @@ class OrderExportStore:
         self._set_time(_LAST_POLL, value)
 
     def _get_time(self, name: str) -> datetime | None:
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(sa.select(kv.c.value).where(kv.c.name == name)).first()
         return None if row is None else datetime.fromisoformat(row[0])
 
     def _set_time(self, name: str, value: datetime) -> None:
         text = value.astimezone(UTC).isoformat()
-        with self._ledger.begin() as conn:
-            put_value(conn, name, text, self._ledger.now())
+        with self._db.begin() as conn:
+            put_value(conn, name, text, self._db.now())
 
     # --- status -------------------------------------------------------------------
 
     def status(self) -> OrderExportStatus:
         """Cursor, last poll, counts and failures for ``bridge status``."""
         t = order_exports
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             exported = conn.execute(
                 sa.select(sa.func.count()).select_from(t)
             ).scalar_one()
             pending = conn.execute(
-                sa.select(sa.func.count()).where(t.c.comment_state == "pending")
+                sa.select(sa.func.count()).where(
+                    t.c.comment_state == CommentState.PENDING
+                )
             ).scalar_one()
         return OrderExportStatus(
             cursor=self.get_cursor(),
@@ -354,7 +324,7 @@ def _export(m: Any) -> OrderExport:
         order_number=m["order_number"],
         file_name=m["file_name"],
         sha256=m["sha256"],
-        exported_at=_utc(m["exported_at"]) or m["exported_at"],
+        exported_at=as_utc(m["exported_at"]),
         comment_state=m["comment_state"],
         comment_attempts=m["comment_attempts"],
         comment_error=m["comment_error"],

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import files, kv, metadata
-from bridge.ledger._staging import put_value
+from bridge.ledger._schema import files, kv, remote_deliveries, remote_files
+from bridge.ledger._sql import put_value
+from bridge.models.status import FileStatus, RemoteFileStatus
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = [
     "EndpointStatus",
@@ -37,53 +38,8 @@ __all__ = [
 ]
 
 #: Local outcomes after which a remote inbox file may go to the remote archive.
-FINAL_STATUSES = ("done", "partial", "failed", "duplicate")
-_ACTIVE = ("seen", "downloaded")
-
-remote_files = sa.Table(
-    "remote_files",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("endpoint", sa.String(64), nullable=False),
-    sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("name", sa.String(512), nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mtime", sa.BigInteger, nullable=False),
-    # seen | downloaded | archived | deleted | refused | superseded
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("sha256", sa.String(64)),
-    sa.Column("local_name", sa.String(512)),
-    sa.Column("files_watermark", sa.Integer),
-    sa.Column("downloaded_at", sa.DateTime(timezone=True)),
-    sa.Column("outcome", sa.String(16)),
-    sa.Column("archive_path", sa.String(1024)),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("message", sa.Text),
-)
-sa.Index(
-    "ix_remote_files_name",
-    remote_files.c.endpoint,
-    remote_files.c.kind,
-    remote_files.c.name,
-)
-sa.Index("ix_remote_files_status", remote_files.c.status)
-
-remote_deliveries = sa.Table(
-    "remote_deliveries",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("endpoint", sa.String(64), nullable=False),
-    sa.Column("name", sa.String(512), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
-    sa.Column("remote_path", sa.String(1024), nullable=False),
-    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
-)
-sa.Index(
-    "ix_remote_deliveries_name", remote_deliveries.c.endpoint, remote_deliveries.c.name
-)
+FINAL_STATUSES = FileStatus.finished()
+_ACTIVE = (RemoteFileStatus.SEEN, RemoteFileStatus.DOWNLOADED)
 
 
 @dataclass(frozen=True)
@@ -133,12 +89,12 @@ class RemoteStore:
     """Ledger access for the SFTP endpoint (``ledger.remote``).
 
     Args:
-        ledger: The ledger whose engine and clock are used.
+        db: The database (engine, clock).
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, db: Database) -> None:
         """Bind the store to ``ledger``."""
-        self._ledger = ledger
+        self._db = db
 
     # -- inbound ---------------------------------------------------------------
 
@@ -170,7 +126,7 @@ class RemoteStore:
             was already seen with the same size and mtime by the previous listing.
         """
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = self._active(conn, endpoint, kind, name)
             if row is None:
                 conn.execute(
@@ -180,13 +136,16 @@ class RemoteStore:
                         name=name,
                         size=size,
                         mtime=mtime,
-                        status="seen",
-                        first_seen_at=self._ledger.now(),
+                        status=RemoteFileStatus.SEEN,
+                        first_seen_at=self._db.now(),
                     )
                 )
                 return _row(self._active(conn, endpoint, kind, name)), False
-            if row.status != "seen" or (row.size, row.mtime) == (size, mtime):
-                return _row(row), row.status == "seen"
+            if row.status != RemoteFileStatus.SEEN or (row.size, row.mtime) == (
+                size,
+                mtime,
+            ):
+                return _row(row), row.status == RemoteFileStatus.SEEN
             conn.execute(
                 t.update().where(t.c.id == row.id).values(size=size, mtime=mtime)
             )
@@ -195,7 +154,7 @@ class RemoteStore:
     def reset(self, row_id: int, size: int, mtime: int) -> None:
         """Forget a file's stability (it changed while being read)."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update().where(t.c.id == row_id).values(size=size, mtime=mtime)
             )
@@ -203,13 +162,13 @@ class RemoteStore:
     def mark_refused(self, endpoint: str, kind: str, name: str, reason: str) -> bool:
         """Record that a remote name is never read; True the first time only."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             exists = conn.execute(
                 sa.select(t.c.id).where(
                     t.c.endpoint == endpoint,
                     t.c.kind == kind,
                     t.c.name == name,
-                    t.c.status == "refused",
+                    t.c.status == RemoteFileStatus.REFUSED,
                 )
             ).first()
             if exists is not None:
@@ -221,8 +180,8 @@ class RemoteStore:
                     name=name,
                     size=-1,
                     mtime=-1,
-                    status="refused",
-                    first_seen_at=self._ledger.now(),
+                    status=RemoteFileStatus.REFUSED,
+                    first_seen_at=self._db.now(),
                     message=reason,
                 )
             )
@@ -234,7 +193,7 @@ class RemoteStore:
         Taken before a download is handed over: only ``files`` rows above it can be
         the local pipeline's outcome for that download.
         """
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return int(
                 conn.execute(
                     sa.select(sa.func.coalesce(sa.func.max(files.c.id), 0))
@@ -260,16 +219,16 @@ class RemoteStore:
             at: The received time (default: the ledger's clock).
         """
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update()
                 .where(t.c.id == row_id)
                 .values(
-                    status="downloaded",
+                    status=RemoteFileStatus.DOWNLOADED,
                     sha256=sha256,
                     local_name=local_name,
                     files_watermark=watermark,
-                    downloaded_at=at or self._ledger.now(),
+                    downloaded_at=at or self._db.now(),
                 )
             )
 
@@ -288,7 +247,7 @@ class RemoteStore:
             True if a handed-over file had that local name.
         """
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             done = conn.execute(
                 t.update()
                 .where(
@@ -304,7 +263,7 @@ class RemoteStore:
     def claimed_as(self, endpoint: str, kind: str, work_name: str) -> RemoteFile | None:
         """Return the handed-over file that was claimed as ``work_name``, if any."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(
                 sa.select(t).where(
                     t.c.endpoint == endpoint,
@@ -318,13 +277,13 @@ class RemoteStore:
     def record_outcome(self, row_id: int, outcome: str) -> None:
         """Record the local outcome of a handed-over file (archived remotely later)."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(t.update().where(t.c.id == row_id).values(outcome=outcome))
 
     def mark_quarantined(self, row_id: int, reason: str, archive_path: str) -> None:
         """Record that a remote entry never read was moved to ``archive_path``."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update()
                 .where(t.c.id == row_id)
@@ -333,17 +292,19 @@ class RemoteStore:
                     outcome="refused",
                     archive_path=archive_path,
                     message=reason,
-                    finished_at=self._ledger.now(),
+                    finished_at=self._db.now(),
                 )
             )
 
     def handed_over(self, endpoint: str) -> list[RemoteFile]:
         """Return the files downloaded but not yet moved to the remote archive."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t)
-                .where(t.c.endpoint == endpoint, t.c.status == "downloaded")
+                .where(
+                    t.c.endpoint == endpoint, t.c.status == RemoteFileStatus.DOWNLOADED
+                )
                 .order_by(t.c.id)
             ).all()
         return [_row(r) for r in rows]
@@ -360,7 +321,7 @@ class RemoteStore:
             ``done``, ``partial``, ``failed`` or ``duplicate``; None while pending.
         """
         f = files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return conn.execute(
                 sa.select(f.c.status)
                 .where(
@@ -378,34 +339,38 @@ class RemoteStore:
     ) -> None:
         """Record the remote file's end: moved to ``archive_path`` (None: deleted)."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update()
                 .where(t.c.id == row_id)
                 .values(
-                    status="archived" if archive_path else "deleted",
+                    status=RemoteFileStatus.ARCHIVED
+                    if archive_path
+                    else RemoteFileStatus.DELETED,
                     outcome=outcome,
                     archive_path=archive_path,
-                    finished_at=self._ledger.now(),
+                    finished_at=self._db.now(),
                 )
             )
 
     def mark_superseded(self, row_id: int, message: str) -> None:
         """Record that a handed-over remote file changed before it could be archived."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 t.update()
                 .where(t.c.id == row_id)
                 .values(
-                    status="superseded", message=message, finished_at=self._ledger.now()
+                    status=RemoteFileStatus.SUPERSEDED,
+                    message=message,
+                    finished_at=self._db.now(),
                 )
             )
 
     def files_for(self, endpoint: str, kind: str, name: str) -> list[RemoteFile]:
         """Return every tracked row for one remote name, oldest first (for audits)."""
         t = remote_files
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t)
                 .where(t.c.endpoint == endpoint, t.c.kind == kind, t.c.name == name)
@@ -418,7 +383,7 @@ class RemoteStore:
     def delivered(self, endpoint: str) -> dict[str, tuple[str, int, int]]:
         """Return ``name -> (sha256, size, mtime_ns)`` of each name's last delivery."""
         t = remote_deliveries
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             rows = conn.execute(
                 sa.select(t.c.name, t.c.sha256, t.c.size, t.c.mtime_ns)
                 .where(t.c.endpoint == endpoint)
@@ -442,7 +407,7 @@ class RemoteStore:
         remote_path: str,
     ) -> None:
         """Record that a file now lies complete in the remote outbox."""
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(
                 remote_deliveries.insert().values(
                     endpoint=endpoint,
@@ -451,7 +416,7 @@ class RemoteStore:
                     size=size,
                     mtime_ns=mtime_ns,
                     remote_path=remote_path,
-                    delivered_at=self._ledger.now(),
+                    delivered_at=self._db.now(),
                 )
             )
 
@@ -460,8 +425,8 @@ class RemoteStore:
     def set_endpoint_state(self, endpoint: str, state: str, error: str | None) -> None:
         """Store the endpoint's state (``up``/``down``) and last error in ``kv``."""
         key = f"endpoint.{endpoint}"
-        now = self._ledger.now()
-        with self._ledger.begin() as conn:
+        now = self._db.now()
+        with self._db.begin() as conn:
             old = conn.execute(
                 sa.select(kv.c.value).where(kv.c.name == key)
             ).scalar_one_or_none()
@@ -476,7 +441,7 @@ class RemoteStore:
     def endpoint_state(self, endpoint: str) -> EndpointStatus | None:
         """Return the stored state of an endpoint, or None if it never ran."""
         key = f"endpoint.{endpoint}"
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(
                 sa.select(kv.c.value, kv.c.updated_at).where(kv.c.name == key)
             ).first()

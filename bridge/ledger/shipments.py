@@ -13,46 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import files, metadata
+from bridge.ledger._schema import erp_shipments, files
+from bridge.models.status import StepState
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
 __all__ = ["ShipmentStep", "ShipmentStore", "StepState", "erp_shipments"]
-
-StepState = Literal["pending", "shipped", "invoiced", "rejected"]
-
-erp_shipments = sa.Table(
-    "erp_shipments",
-    metadata,
-    sa.Column("shipment_id", sa.String(255), primary_key=True),
-    sa.Column("order_number", sa.String(64), nullable=False),
-    sa.Column("order_id", sa.Integer),
-    # pending | shipped | invoiced | rejected
-    sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("magento_shipment_id", sa.Integer),
-    sa.Column("invoice_id", sa.Integer),
-    sa.Column("grand_total", sa.String(32)),
-    sa.Column("shipping_amount", sa.String(32)),
-    sa.Column("fee", sa.String(32)),
-    sa.Column("invoice_amount", sa.String(32)),
-    sa.Column("currency", sa.String(8)),
-    sa.Column("mismatch", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("mismatch_reason", sa.Text),
-    sa.Column("message", sa.Text),
-    sa.Column("file_id", sa.Integer),
-    sa.Column("ship_file_id", sa.Integer),
-    sa.Column("invoice_file_id", sa.Integer),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("shipped_at", sa.DateTime(timezone=True)),
-    sa.Column("invoiced_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-sa.Index("ix_erp_shipments_order", erp_shipments.c.order_number)
 
 
 _CENT = Decimal("0.01")
@@ -92,17 +63,17 @@ class ShipmentStore:
     """The ledger's memory of ERP shipments (``ledger.shipments``).
 
     Args:
-        ledger: The owning ledger (engine, clock).
+        db: The database (engine, clock).
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, db: Database) -> None:
         """Attach to the ledger."""
-        self._ledger = ledger
+        self._db = db
 
     def get(self, shipment_id: str) -> ShipmentStep | None:
         """Return the step reached by ``shipment_id``, or None if never seen."""
         t = erp_shipments
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             row = conn.execute(
                 sa.select(t).where(t.c.shipment_id == shipment_id)
             ).first()
@@ -113,7 +84,7 @@ class ShipmentStore:
             shipment_id=m["shipment_id"],
             order_number=m["order_number"],
             order_id=m["order_id"],
-            state=m["state"],
+            state=StepState(m["state"]),
             magento_shipment_id=m["magento_shipment_id"],
             invoice_id=m["invoice_id"],
             grand_total=_dec(m["grand_total"]),
@@ -126,8 +97,8 @@ class ShipmentStore:
 
     def _upsert(self, shipment_id: str, values: dict[str, Any]) -> None:
         t = erp_shipments
-        now = self._ledger.now()
-        with self._ledger.begin() as conn:
+        now = self._db.now()
+        with self._db.begin() as conn:
             exists = conn.execute(
                 sa.select(t.c.shipment_id).where(t.c.shipment_id == shipment_id)
             ).first()
@@ -166,7 +137,7 @@ class ShipmentStore:
             {
                 "order_number": order_number,
                 "order_id": order_id,
-                "state": "pending",
+                "state": StepState.PENDING,
                 "file_id": file_id,
                 "invoice_amount": _text(invoice_amount),
                 "currency": currency,
@@ -189,11 +160,11 @@ class ShipmentStore:
             {
                 "order_number": order_number,
                 "order_id": order_id,
-                "state": "shipped",
+                "state": StepState.SHIPPED,
                 "magento_shipment_id": magento_shipment_id,
                 "file_id": file_id,
                 "ship_file_id": file_id,
-                "shipped_at": self._ledger.now(),
+                "shipped_at": self._db.now(),
                 "message": None,
             },
         )
@@ -211,12 +182,12 @@ class ShipmentStore:
         self._upsert(
             shipment_id,
             {
-                "state": "invoiced",
+                "state": StepState.INVOICED,
                 "invoice_id": invoice_id,
                 "file_id": file_id,
                 "invoice_file_id": file_id,
                 "invoice_amount": _text(invoice_amount),
-                "invoiced_at": self._ledger.now(),
+                "invoiced_at": self._db.now(),
                 "message": message,
             },
         )
@@ -248,8 +219,8 @@ class ShipmentStore:
         """Record a refusal; a shipment already created keeps its state and ids."""
         step = self.get(shipment_id)
         values: dict[str, Any] = {"message": message, "file_id": file_id}
-        if step is None or step.state in ("pending", "rejected"):
-            values.update(state="rejected", order_number=order_number)
+        if step is None or step.state in (StepState.PENDING, StepState.REJECTED):
+            values.update(state=StepState.REJECTED, order_number=order_number)
         self._upsert(shipment_id, values)
 
     def _rows(self, where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
@@ -272,7 +243,7 @@ class ShipmentStore:
             .where(where)
             .order_by(t.c.created_at, t.c.shipment_id)
         )
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def for_order(self, order_number: str) -> list[dict[str, Any]]:
@@ -290,4 +261,6 @@ class ShipmentStore:
 
     def pending(self) -> list[dict[str, Any]]:
         """Return the shipments started but not yet invoiced (shipped or pending)."""
-        return self._rows(erp_shipments.c.state.in_(("pending", "shipped")))
+        return self._rows(
+            erp_shipments.c.state.in_((StepState.PENDING, StepState.SHIPPED))
+        )

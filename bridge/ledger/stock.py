@@ -9,30 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import metadata
-from bridge.ledger._staging import upsert, write_outcomes
+from bridge.ledger._schema import stock_state
+from bridge.ledger._sql import upsert, write_outcomes
+from bridge.ledger.staging import STAGED_COLUMNS, StagedRow, winners_query
+from bridge.models.status import RecordOutcome
 
 if TYPE_CHECKING:
-    from bridge.ledger.core import Ledger
+    from bridge.ledger.database import Database
 
-__all__ = ["AppliedStock", "StockStateStore", "stock_state"]
-
-stock_state = sa.Table(
-    "stock_state",
-    metadata,
-    sa.Column("sku", sa.String(64), primary_key=True),
-    sa.Column("source", sa.String(64), primary_key=True),
-    sa.Column("qty", sa.String(64), nullable=False),
-    sa.Column("as_of", sa.BigInteger, nullable=False),
-    # Legacy inventory: Magento's stock item id, so it is looked up only once.
-    sa.Column("item_id", sa.Integer),
-    sa.Column("file_id", sa.Integer),
-    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
-)
+__all__ = ["AppliedStock", "StockCandidate", "StockState", "StockStateStore"]
 
 
 @dataclass(frozen=True)
@@ -49,20 +38,74 @@ class AppliedStock:
     record_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class StockState:
+    """What the ledger knows of one SKU at one source."""
+
+    qty: str
+    as_of: int
+    item_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StockCandidate:
+    """A staged stock value (key ``sku``, subkey ``source``) with its state, if any."""
+
+    staged: StagedRow
+    state: StockState | None
+
+
+#: The state columns a candidate carries, in ``StockState`` order.
+_STATE = (stock_state.c.qty, stock_state.c.as_of, stock_state.c.item_id)
+
+
 class StockStateStore:
     """Read and write the per-SKU-and-source stock state."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, db: Database) -> None:
         """Use ``ledger``'s database."""
-        self._ledger = ledger
+        self._db = db
 
-    def get(self, sku: str, source: str) -> Any | None:
-        """Return the state row of one SKU at one source, or None."""
-        stmt = sa.select(stock_state).where(
+    def get(self, sku: str, source: str) -> StockState | None:
+        """Return the state of one SKU at one source, or None."""
+        stmt = sa.select(*_STATE).where(
             stock_state.c.sku == sku, stock_state.c.source == source
         )
-        with self._ledger.begin() as conn:
-            return conn.execute(stmt).first()
+        with self._db.begin() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else StockState(*row)
+
+    def candidates(
+        self, file_id: int, lane: str, *, after_idx: int, limit: int
+    ) -> list[StockCandidate]:
+        """Return the next page of a lane's staged winners, each with its state.
+
+        This runs once per staged row of a million-row snapshot, so rows are read
+        by position rather than by name.
+
+        Args:
+            file_id: The file.
+            lane: The staging lane whose key is the SKU and subkey the source.
+            after_idx: Keyset cursor: only rows with a larger ``idx``.
+            limit: Page size.
+        """
+        stmt = winners_query(
+            file_id,
+            lane,
+            _STATE,
+            (("key", "sku"), ("subkey", "source")),
+            after_idx=after_idx,
+            limit=limit,
+        )
+        with self._db.begin() as conn:
+            rows = conn.execute(stmt).all()
+        n = len(STAGED_COLUMNS)
+        return [
+            StockCandidate(
+                StagedRow(*r[:n]), None if r[n] is None else StockState(*r[n:])
+            )
+            for r in rows
+        ]
 
     def save(
         self,
@@ -80,7 +123,7 @@ class StockStateStore:
         """
         if not applied:
             return
-        now = self._ledger.now()
+        now = self._db.now()
         rows = [
             {
                 "sku": a.sku,
@@ -93,11 +136,11 @@ class StockStateStore:
             }
             for a in applied
         ]
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             upsert(conn, stock_state, rows, ["sku", "source"])
             if file_id is not None:
                 outcomes = [
-                    (a.idx, a.line, a.record_key, "applied", f"qty {a.qty}")
+                    (a.idx, a.line, a.record_key, RecordOutcome.APPLIED, f"qty {a.qty}")
                     for a in applied
                 ]
                 write_outcomes(conn, file_id, kind, outcomes, now)
@@ -120,5 +163,5 @@ class StockStateStore:
             .values(as_of=sa.bindparam("b_as_of"))
         )
         params = [{"b_sku": s, "b_source": src, "b_as_of": t} for s, src, t in bumps]
-        with self._ledger.begin() as conn:
+        with self._db.begin() as conn:
             conn.execute(stmt, params)

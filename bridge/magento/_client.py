@@ -58,6 +58,7 @@ from bridge.errors import (
 )
 from bridge.magento._auth import auth_for
 from bridge.support.backoff import Backoff
+from bridge.support.jsonvalues import json_number
 
 __all__ = [
     "Filter",
@@ -238,7 +239,7 @@ def search_params(
 def _json_default(value: object) -> object:
     """Encode Decimals (prices, quantities) as JSON numbers."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return json_number(value)
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 

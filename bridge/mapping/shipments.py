@@ -24,6 +24,7 @@ from typing import Any
 
 from bridge.errors import RecordRejectedError
 from bridge.models.erp import ErpShipment
+from bridge.support.jsonvalues import json_number
 
 __all__ = [
     "InvoiceAmounts",
@@ -56,7 +57,7 @@ class ShipItem:
 
     def payload(self) -> dict[str, Any]:
         """Return the ``{"order_item_id", "qty"}`` entry of a ship/invoice body."""
-        return {"order_item_id": self.order_item_id, "qty": _number(self.qty)}
+        return {"order_item_id": self.order_item_id, "qty": json_number(self.qty)}
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,6 @@ def _qty(value: Decimal) -> str:
 def _money(value: Decimal) -> str:
     """An amount for messages, in cents (``49`` → ``49.00``)."""
     return f"{value.quantize(Decimal('0.01')):f}"
-
-
-def _number(value: Decimal) -> int | float:
-    """JSON number for a quantity: an int when whole (Magento's own tests send ints)."""
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def qty_left_to_ship(item: Mapping[str, Any]) -> Decimal:

@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from bridge.support.clock import as_utc
+from bridge.support.jsonvalues import json_number
+
 __all__ = [
     "as_of",
     "as_of_micros",
@@ -25,11 +28,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def in_stock(qty: Decimal) -> bool:
     """Return whether a quantity means "in stock" (strictly above zero)."""
     return qty > 0
-
-
-def _number(qty: Decimal) -> int | float:
-    # JSON number: integral quantities as ints, fractional ones as floats.
-    return int(qty) if qty == qty.to_integral_value() else float(qty)
 
 
 def to_magento_source_item(sku: str, source_code: str, qty: Decimal) -> dict[str, Any]:
@@ -47,14 +45,14 @@ def to_magento_source_item(sku: str, source_code: str, qty: Decimal) -> dict[str
     return {
         "sku": sku,
         "source_code": source_code,
-        "quantity": _number(qty),
+        "quantity": json_number(qty),
         "status": 1 if in_stock(qty) else 0,
     }
 
 
 def to_magento_stock_item(qty: Decimal) -> dict[str, Any]:
     """Build the legacy ``stockItem`` body: quantity plus ``is_in_stock``, always."""
-    return {"qty": _number(qty), "is_in_stock": in_stock(qty)}
+    return {"qty": json_number(qty), "is_in_stock": in_stock(qty)}
 
 
 def as_of(
@@ -70,12 +68,10 @@ def as_of(
     Returns:
         The first of the three that is set, timezone-aware (naive values are UTC).
     """
-    when = updated_at or generated or mtime
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return as_utc(updated_at or generated or mtime)
 
 
 def as_of_micros(when: datetime) -> int:
     """Return ``when`` as integer microseconds since the epoch (exact ordering)."""
-    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    delta = aware - _EPOCH
+    delta = as_utc(when) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

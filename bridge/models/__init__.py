@@ -12,14 +12,28 @@ from bridge.models.erp import (
     Kind,
     ParsedRecord,
 )
+from bridge.models.status import (
+    CommentState,
+    FileStatus,
+    ProductAction,
+    RecordOutcome,
+    RemoteFileStatus,
+    StepState,
+)
 
 __all__ = [
+    "CommentState",
     "ErpProduct",
     "ErpRecord",
     "ErpShipment",
     "ErpShipmentLine",
     "ErpStockLevel",
     "ErpTrack",
+    "FileStatus",
     "Kind",
     "ParsedRecord",
+    "ProductAction",
+    "RecordOutcome",
+    "RemoteFileStatus",
+    "StepState",
 ]

@@ -69,7 +69,7 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
     fulfilment = FulfilmentAdapter(client)
     stock_flow = ApplyStockFlow(settings, ledger, stock)
     flows: dict[str, ApplyFlow] = {
-        "products": ApplyProductsFlow(settings, ledger, products, stock_flow),
+        "products": ApplyProductsFlow(settings, ledger, products, stock),
         "stock": stock_flow,
         "shipments": ApplyShipmentsFlow(settings, ledger, orders, fulfilment),
     }

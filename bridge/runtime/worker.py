@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import structlog
 
@@ -22,6 +21,7 @@ from bridge.folders.local import Candidate, ClaimedFile
 from bridge.runtime.pipeline import FileOutcome
 from bridge.runtime.wiring import Components
 from bridge.support.backoff import Backoff
+from bridge.support.clock import as_utc
 
 __all__ = ["Service", "TickSummary"]
 
@@ -146,7 +146,7 @@ class Service:
         delay = self._backoff.delay(attempts, retry_after)
         self._next_try[key] = self.monotonic() + delay
         if row is not None:
-            age = (self.c.ledger.now() - _aware(row.received_at)).total_seconds()
+            age = (self.c.ledger.now() - as_utc(row.received_at)).total_seconds()
             if age > self.c.settings.runtime.max_pending_age_seconds:
                 self.c.ledger.files.log_event(
                     "error",
@@ -271,9 +271,3 @@ class Service:
                 wait = min(scan, max(0.05, self.c.settings.folders.stable_seconds / 2))
             self.wake.wait(wait)
             self.wake.clear()
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from bridge.ledger.files import FileRow, RecordRow
 from bridge.ledger.resolutions import Resolution
+from bridge.support.clock import as_utc
 from bridge.usecases.views import FileEntry, RecordEntry, RecordHistory, ResolutionView
 
-__all__ = ["aware", "file_entry", "record_history", "resolution_view"]
-
-
-def aware(value: datetime) -> datetime:
-    """Return ``value`` with its zone; SQLite hands back naive UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+__all__ = ["file_entry", "record_history", "resolution_view"]
 
 
 def resolution_view(res: Resolution | None) -> ResolutionView | None:
     """The view of a stored resolution."""
     if res is None:
         return None
-    return ResolutionView(res.action, res.note, res.who, aware(res.at))
+    return ResolutionView(res.action, res.note, res.who, as_utc(res.at))
 
 
 def file_entry(
@@ -38,7 +33,7 @@ def file_entry(
         name=row.name,
         sha256=row.sha256,
         status=row.status,
-        received_at=aware(row.received_at),
+        received_at=as_utc(row.received_at),
         records_total=row.records_total,
         records_applied=row.records_applied,
         records_unchanged=row.records_unchanged,
@@ -57,7 +52,7 @@ def file_entry(
 def record_history(r: Mapping[str, Any]) -> RecordHistory:
     """The view of one row of ``FileStore.history``."""
     return RecordHistory(
-        at=aware(r["at"]),
+        at=as_utc(r["at"]),
         kind=str(r["kind"]),
         outcome=str(r["outcome"]),
         file_name=str(r["name"]),

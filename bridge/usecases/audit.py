@@ -6,7 +6,8 @@ from typing import Any
 
 from bridge.ledger import Ledger
 from bridge.ledger.resolutions import ResolutionStore
-from bridge.usecases._rows import aware, file_entry, record_history
+from bridge.support.clock import as_utc
+from bridge.usecases._rows import file_entry, record_history
 from bridge.usecases.views import (
     FileAudit,
     OrderAudit,
@@ -30,7 +31,7 @@ def audit_sku(ledger: Ledger, sku: str) -> SkuAudit:
     if product is not None:
         state = ProductStateView(
             action=str(product.action),
-            applied_at=aware(product.applied_at),
+            applied_at=as_utc(product.applied_at),
             file_id=product.file_id,
             fields=str(product.fields),
         )
@@ -63,7 +64,7 @@ def audit_order(ledger: Ledger, number: str) -> OrderAudit:
     export = None
     if found is not None:
         export = OrderExportEntry(
-            exported_at=aware(found.exported_at),
+            exported_at=as_utc(found.exported_at),
             file_name=found.file_name,
             sha256=found.sha256,
             entity_id=found.entity_id,

@@ -15,7 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bridge.folders.local import Candidate, ClaimedFile, LocalInbox, received_stamp
+from bridge.folders.base import Folder
+from bridge.folders.local import Candidate, ClaimedFile, received_stamp
+from bridge.kinds import FOLDERS
 from bridge.usecases.views import ProcessView
 
 if TYPE_CHECKING:  # the wiring loads every flow; only ``process`` needs it
@@ -28,17 +30,22 @@ __all__ = ["process"]
 def _in_an_inbox(comps: Components, file: Path) -> bool:
     """True when ``file`` lies in one of the inboxes (whichever kind it is applied as)."""
     inbox = comps.settings.root / "inbox"
-    folders = {(inbox / k).resolve() for k in comps.inbox.kinds}
+    folders = {(inbox / k).resolve() for k in FOLDERS}
     return file.parent.resolve() in folders
 
 
 def _claim_from_inbox(
-    inbox: LocalInbox, file: Path, kind: str, work: Path, received: datetime
+    inbox: Folder,
+    done_suffix: str,
+    file: Path,
+    kind: str,
+    work: Path,
+    received: datetime,
 ) -> ClaimedFile | None:
     st = file.lstat()
     done: Path | None = None
-    if inbox.done_suffix:
-        marker = file.with_name(file.name + inbox.done_suffix)
+    if done_suffix:
+        marker = file.with_name(file.name + done_suffix)
         done = marker if marker.exists() else None
     cand = Candidate(kind, file.name, file, st.st_size, st.st_mtime_ns, None, done)
     return inbox.claim(cand, work, received)
@@ -93,7 +100,9 @@ def process(
     received = comps.ledger.now()
     work = comps.pipeline.work_dir
     if _in_an_inbox(comps, file):
-        claimed = _claim_from_inbox(comps.inbox, file, kind, work, received)
+        claimed = _claim_from_inbox(
+            comps.inbox, comps.settings.folders.done_suffix, file, kind, work, received
+        )
         if claimed is None:
             return ProcessView(file.name, kind, "taken")
     else:

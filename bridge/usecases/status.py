@@ -10,7 +10,8 @@ from bridge.folders.readlock import is_ignored_name
 from bridge.kinds import KINDS  # the status rows: one per kind
 from bridge.ledger import Ledger
 from bridge.ledger.resolutions import ResolutionStore
-from bridge.usecases._rows import aware, file_entry
+from bridge.support.clock import as_utc
+from bridge.usecases._rows import file_entry
 from bridge.usecases.views import (
     ErrorEvent,
     ExportFailureView,
@@ -64,7 +65,7 @@ def _export(ledger: Ledger) -> ExportView:
 
 def _error(ev: dict[str, Any]) -> ErrorEvent:
     return ErrorEvent(
-        aware(ev["at"]), str(ev["flow"]), str(ev["event"]), str(ev["message"] or "")
+        as_utc(ev["at"]), str(ev["flow"]), str(ev["event"]), str(ev["message"] or "")
     )
 
 

@@ -52,7 +52,10 @@ class CatalogEnv:
     def products_flow(self) -> ApplyProductsFlow:
         """The products flow wired as the runtime wires it."""
         return ApplyProductsFlow(
-            self.settings, self.ledger, ProductsAdapter(self.client), self.stock_flow()
+            self.settings,
+            self.ledger,
+            ProductsAdapter(self.client),
+            StockAdapter(self.client),
         )
 
     def stock_flow(self) -> ApplyStockFlow:

@@ -1,0 +1,348 @@
+"""The stock writing that the stock and products flows share: one collaborator.
+
+A ``StockWriter`` stages the stock values of a file's records (stock levels, or
+products with ``qty``), lets the ledger mark the ones beaten by a newer or later value
+for the same SKU and source, pages through the winners with their state, skips stale
+and unchanged values, sends the rest (MSI ``source-items`` in ``batch_size`` chunks,
+or legacy ``stockItems`` one SKU a call) with the configured concurrency, and records
+each accepted value at once, from the calling thread only.
+
+When Magento refuses an MSI batch (one unknown SKU makes it refuse the whole batch),
+the batch is split in halves until the refused record(s) are isolated; the rest is
+applied. What happened comes back as a :class:`StockReport`; each flow counts it in
+its own result as its file kind needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bridge.config import Settings
+from bridge.errors import RecordRejectedError
+from bridge.flows._staged import encode_payload, record_of
+from bridge.flows.base import FileContext, RecordNote, gather
+from bridge.ledger import Ledger
+from bridge.ledger.staging import StagedRow
+from bridge.ledger.stock import AppliedStock, StockCandidate
+from bridge.magento.stock import StockAdapter
+from bridge.mapping.products import format_decimal
+from bridge.mapping.stock import as_of, as_of_micros, in_stock, to_magento_source_item
+from bridge.models.erp import ErpStockLevel, ParsedRecord
+from bridge.models.status import RecordOutcome
+from bridge.support.jsonvalues import json_number
+
+__all__ = ["LANE", "StockReport", "StockWriter"]
+
+#: The staging lane of stock values.
+LANE = "stock"
+#: Staged winners read per page (bounded memory).
+PAGE = 5000
+#: Per-record notes kept for stale and duplicate records; the rest are counted.
+MAX_NOTES = 1000
+
+
+@dataclass
+class StockReport:
+    """What writing one file's stock values did.
+
+    Attributes:
+        applied: Values Magento accepted in this run.
+        unchanged: Values Magento already had (no call made).
+        stale: Values older than what was already applied, or than a later record.
+        rejected: Values Magento refused, each with its reason.
+        notes: Stale and duplicate records worth keeping.
+        warnings: File-level remarks (too many notes to list).
+    """
+
+    applied: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    rejected: list[RecordNote] = field(default_factory=list)
+    notes: list[RecordNote] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Sent:
+    """What one unit of work did: accepted rows, refused rows, calls made."""
+
+    applied: list[tuple[StockCandidate, int | None]] = field(default_factory=list)
+    rejected: list[tuple[StockCandidate, str]] = field(default_factory=list)
+    calls: int = 0
+
+
+def _reason(exc: RecordRejectedError) -> str:
+    return exc.magento_message or str(exc)
+
+
+class StockWriter:
+    """Stage, deduplicate, send and record stock values for one file at a time.
+
+    Args:
+        settings: The bridge settings (``magento.inventory``, ``batch_size``, ...).
+        ledger: The ledger holding the staging area and the stock state.
+        stock: The Magento stock adapter.
+    """
+
+    def __init__(self, settings: Settings, ledger: Ledger, stock: StockAdapter) -> None:
+        """Keep the collaborators; nothing is called yet."""
+        self._settings = settings
+        self._ledger = ledger
+        self._stock = stock
+        #: Magento calls made since the last ``start``.
+        self.calls = 0
+        #: (file id, as-of micros) of records without an ``updated_at`` of their own.
+        self._file_as_of = (-1, 0)
+
+    def start(self, ctx: FileContext) -> None:
+        """Start (or restart, after a crash) the file from an empty staging lane."""
+        self.calls = 0
+        self._ledger.staging.clear(ctx.file_id, LANE)
+
+    def finish(self, ctx: FileContext) -> None:
+        """Drop the file's staged stock values."""
+        self._ledger.staging.clear(ctx.file_id, LANE)
+
+    def row(self, ctx: FileContext, record: ParsedRecord) -> StagedRow | None:
+        """Return the staging row of a record's stock value, or None if it has none."""
+        model = record.model
+        qty = getattr(model, "qty", None)
+        if qty is None:
+            return None
+        updated_at = model.updated_at if isinstance(model, ErpStockLevel) else None
+        source = getattr(model, "source", None) or self._settings.magento.source_code
+        if updated_at is not None:
+            when = as_of_micros(as_of(updated_at, ctx.generated, ctx.mtime))
+        elif self._file_as_of[0] == ctx.file_id:
+            when = self._file_as_of[1]
+        else:
+            when = as_of_micros(as_of(None, ctx.generated, ctx.mtime))
+            self._file_as_of = (ctx.file_id, when)
+        return StagedRow(
+            idx=record.index,
+            line=record.line,
+            record_key=record.key,
+            key=str(getattr(model, "sku", "")),
+            subkey=source,
+            as_of=when,
+            value=format_decimal(qty),
+            payload=encode_payload(record),
+        )
+
+    def stage(self, ctx: FileContext, rows: Iterable[StagedRow]) -> int:
+        """Stage stock rows (from :meth:`row`); return how many were staged."""
+        return self._ledger.staging.stage(ctx.file_id, LANE, rows)
+
+    def discard(self, ctx: FileContext, skus: Iterable[str]) -> None:
+        """Drop the staged values of SKUs that must not get any (rejected products)."""
+        self._ledger.staging.discard_keys(ctx.file_id, LANE, skus)
+
+    def discard_beaten(self, ctx: FileContext, lane: str) -> None:
+        """Drop the values of records superseded in another lane of the same file."""
+        self._ledger.staging.discard_beaten(ctx.file_id, LANE, lane)
+
+    def apply(self, ctx: FileContext, *, note_duplicates: bool = True) -> StockReport:
+        """Apply the staged winners; note superseded and stale records.
+
+        Args:
+            ctx: The file being applied.
+            note_duplicates: False when the caller already noted its duplicates.
+
+        Raises:
+            MagentoUnavailableError: Magento is down; what was applied is recorded
+                first, so the retried file skips it.
+        """
+        report = StockReport()
+        self._ledger.staging.mark_superseded(ctx.file_id, LANE)
+        self._note_superseded(ctx, report, note_duplicates)
+        last, pending = -1, []
+        # Full MSI batches only: the few changed rows of each page are carried over,
+        # so a snapshot costs ceil(changed / batch_size) calls, not one per page.
+        unit = self._settings.magento.batch_size if self._msi else 1
+        with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
+            while page := self._ledger.stock.candidates(
+                ctx.file_id, LANE, after_idx=last, limit=PAGE
+            ):
+                last = page[-1].staged.idx
+                pending.extend(self._changed(ctx, report, page))
+                ready = len(pending) - len(pending) % unit
+                self._send(ctx, report, pending[:ready], pool)
+                del pending[:ready]
+            self._send(ctx, report, pending, pool)
+        return report
+
+    @property
+    def _msi(self) -> bool:
+        return self._settings.magento.inventory == "msi"
+
+    def _note_superseded(
+        self, ctx: FileContext, report: StockReport, note_duplicates: bool
+    ) -> None:
+        staging = self._ledger.staging
+        for beaten in staging.superseded(ctx.file_id, LANE, limit=MAX_NOTES):
+            row = beaten.row
+            where = f"SKU {row.key} at source {row.subkey}"
+            if row.idx > beaten.winner_idx:
+                report.stale += 1
+                report.notes.append(
+                    RecordNote(
+                        record_of(row),
+                        RecordOutcome.STALE,
+                        f"{where}: qty {row.value} is older than the value on line "
+                        f"{beaten.winner_line}; not applied",
+                    )
+                )
+            elif note_duplicates:
+                report.notes.append(
+                    RecordNote(
+                        record_of(row),
+                        RecordOutcome.DUPLICATE,
+                        f"{where} appears again on line {beaten.winner_line}; "
+                        "the last occurrence wins",
+                    )
+                )
+        total = staging.count_superseded(ctx.file_id, LANE)
+        if total > MAX_NOTES:
+            report.warnings.append(
+                f"{total} stock records were superseded by a later or newer record "
+                f"for the same SKU and source; the first {MAX_NOTES} are listed"
+            )
+
+    def _changed(
+        self, ctx: FileContext, report: StockReport, page: Sequence[StockCandidate]
+    ) -> list[StockCandidate]:
+        """Sort a page into stale, unchanged (as-of moved forward) and to-send rows."""
+        send, bumps = [], []
+        for cand in page:
+            row, state = cand.staged, cand.state
+            if state is not None and row.as_of < state.as_of:
+                self._stale(report, cand)
+            elif not ctx.force and state is not None and state.qty == row.value:
+                report.unchanged += 1
+                if row.as_of > state.as_of:
+                    bumps.append((row.key, row.subkey, row.as_of))
+            else:
+                send.append(cand)
+        self._ledger.stock.bump_as_of(bumps)
+        return send
+
+    def _stale(self, report: StockReport, cand: StockCandidate) -> None:
+        report.stale += 1
+        row = cand.staged
+        if report.stale <= MAX_NOTES:
+            old = cand.state.qty if cand.state is not None else ""
+            report.notes.append(
+                RecordNote(
+                    record_of(row),
+                    RecordOutcome.STALE,
+                    f"SKU {row.key} at source {row.subkey}: qty {row.value} is older "
+                    f"than the qty {old} already applied; not applied",
+                )
+            )
+        elif report.stale == MAX_NOTES + 1:
+            report.warnings.append(
+                f"more than {MAX_NOTES} stale stock records; only the first "
+                f"{MAX_NOTES} are listed"
+            )
+
+    def _send(
+        self,
+        ctx: FileContext,
+        report: StockReport,
+        rows: Sequence[StockCandidate],
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        """Send rows to Magento concurrently and record the outcome of each.
+
+        Every unit's outcome is recorded before the first transient or auth error is
+        re-raised, so a retry of the file re-sends nothing that Magento accepted.
+        """
+        if not rows:
+            return
+        if self._msi:
+            size = self._settings.magento.batch_size
+            units = [rows[i : i + size] for i in range(0, len(rows), size)]
+            done, error = gather([pool.submit(self._save_batch, u) for u in units])
+        else:
+            done, error = gather([pool.submit(self._save_legacy, r) for r in rows])
+        for sent in done:
+            self._record(ctx, report, sent)
+        if error is not None:
+            raise error
+
+    def _record(self, ctx: FileContext, report: StockReport, sent: _Sent) -> None:
+        self.calls += sent.calls
+        applied = [
+            AppliedStock(
+                sku=c.staged.key,
+                source=c.staged.subkey,
+                qty=c.staged.value,
+                as_of=c.staged.as_of,
+                item_id=item_id,
+                idx=c.staged.idx,
+                line=c.staged.line,
+                record_key=c.staged.record_key,
+            )
+            for c, item_id in sent.applied
+        ]
+        self._ledger.stock.save(ctx.file_id, applied, kind=ctx.kind)
+        report.applied += len(applied)
+        for cand, message in sent.rejected:
+            row = cand.staged
+            report.rejected.append(
+                RecordNote(
+                    record_of(row),
+                    RecordOutcome.REJECTED,
+                    f"SKU {row.key} at source {row.subkey}: stock not applied: "
+                    f"{message}",
+                )
+            )
+
+    def _save_batch(self, rows: Sequence[StockCandidate]) -> _Sent:
+        """Save one MSI batch; on refusal, split it to isolate the refused records."""
+        sent = _Sent()
+        self._bisect(rows, sent)
+        return sent
+
+    def _bisect(self, rows: Sequence[StockCandidate], sent: _Sent) -> None:
+        items = [
+            to_magento_source_item(
+                c.staged.key, c.staged.subkey, Decimal(c.staged.value)
+            )
+            for c in rows
+        ]
+        sent.calls += 1
+        try:
+            self._stock.save_source_items(items)
+        except RecordRejectedError as exc:
+            if len(rows) == 1:
+                sent.rejected.append((rows[0], _reason(exc)))
+                return
+            half = len(rows) // 2
+            self._bisect(rows[:half], sent)
+            self._bisect(rows[half:], sent)
+            return
+        sent.applied.extend((c, None) for c in rows)
+
+    def _save_legacy(self, cand: StockCandidate) -> _Sent:
+        """Save one legacy stock item (looking its id up once, then remembering it)."""
+        sent = _Sent()
+        row = cand.staged
+        qty = Decimal(row.value)
+        try:
+            item_id = cand.state.item_id if cand.state is not None else None
+            if item_id is None:
+                sent.calls += 1
+                item_id = int(self._stock.get_stock_item(row.key)["item_id"])
+            sent.calls += 1
+            self._stock.update_stock_item(
+                row.key, item_id, json_number(qty), in_stock(qty)
+            )
+        except RecordRejectedError as exc:
+            sent.rejected.append((cand, _reason(exc)))
+            return sent
+        sent.applied.append((cand, item_id))
+        return sent
