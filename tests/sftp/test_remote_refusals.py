@@ -162,3 +162,18 @@ def test_entry_the_archive_cannot_take_is_left_alone_and_logged_once(
     refused = [e for e in logs if e["event"] == "remote_file_refused"]
     assert [e["file"] for e in refused] == ["stock/'pipe.csv'"]
     assert "cannot move it to the remote archive" in refused[0]["status"]
+
+
+def test_refused_entry_takes_its_done_file_along(
+    endpoint: SftpEndpoint, ledger: Ledger, remote: Path, tmp_path: Path
+) -> None:
+    """With done files, a refused entry's done file follows it to the remote archive."""
+    stock = remote / "inbox" / "stock"
+    os.mkfifo(stock / "p.csv")
+    (stock / "p.csv.done").write_bytes(b"")
+    inbox = SftpInbox(endpoint, ledger, tmp_path / "root", done_suffix=".done")
+    assert inbox.poll().refused == ["stock/p.csv"]
+    assert names(stock) == []
+    archived = names(remote / "archive" / "stock")
+    assert [n.split("_", 1)[1] for n in archived] == ["p.csv", "p.csv.done"]
+    assert archived[1] == archived[0] + ".done"
