@@ -100,7 +100,7 @@ def sandbox_server(
     )
     request.config.stash[_TRAFFIC] = record
     server = SandboxServer(
-        host="127.0.0.1", port=0, token=SANDBOX_TOKEN, record_file=record
+        host="127.0.0.1", port=0, token=SANDBOX_TOKEN, record_file=Path(record)
     )
     server.start()
     try:

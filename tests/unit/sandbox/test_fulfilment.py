@@ -35,7 +35,9 @@ def _lines(order: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {ln["sku"]: ln for ln in order["items"] if "parent_item_id" not in ln}
 
 
-def _ship(api: httpx.Client, order_id: int, items: list[dict[str, Any]], **extra: Any):
+def _ship(
+    api: httpx.Client, order_id: int, items: list[dict[str, Any]], **extra: Any
+) -> httpx.Response:
     body = {
         "items": items,
         "notify": False,
@@ -49,7 +51,7 @@ def _ship(api: httpx.Client, order_id: int, items: list[dict[str, Any]], **extra
 
 def _invoice(
     api: httpx.Client, order_id: int, items: list[dict[str, Any]], **extra: Any
-):
+) -> httpx.Response:
     return api.post(
         f"/rest/V1/order/{order_id}/invoice",
         json={"capture": True, "notify": False, "items": items, **extra},
