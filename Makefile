@@ -30,9 +30,10 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-test: $(STAMP) system-deps
-	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+# Everything CI runs: the cheap static checks first (fail fast), then the whole suite
+# under coverage with its floor.
+test: check
+	@$(MAKE) --no-print-directory coverage
 
 demo: $(STAMP)
 	BIN=$(BIN) bash scripts/demo.sh
@@ -40,16 +41,25 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+# Lint, formatting, types (strict, tests included) and the import-layer contracts.
 check: $(STAMP)
-	$(BIN)/ruff format --diff bridge tests bench
+	$(BIN)/ruff format --check bridge tests bench
 	$(BIN)/ruff check bridge tests bench
+	$(BIN)/mypy bridge tests
 	$(BIN)/lint-imports
-	$(BIN)/mypy bridge
 
-# In-process branch coverage (code that only runs in `bridge` subprocesses is not counted).
+# The whole suite under branch coverage, `bridge` subprocesses included (pyproject's
+# [tool.coverage.run] patch), then the report, which fails below [tool.coverage.report]
+# fail_under. PYTEST_ARGS passes options on (`make test PYTEST_ARGS=-x` runs in one
+# process and stops at the first failure). By default pytest-xdist runs one worker per
+# core, each module on one worker (its module-scoped fixtures are set up once); every
+# worker starts its own session sandbox, sshd and PostgreSQL on ephemeral ports.
+PYTEST_ARGS ?= -n auto --dist loadscope
 coverage: $(STAMP) system-deps
-	$(BIN)/coverage run -m pytest -q
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/coverage combine -q
 	$(BIN)/coverage report
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
