@@ -50,11 +50,11 @@ check: $(STAMP)
 
 # The whole suite under branch coverage, `bridge` subprocesses included (pyproject's
 # [tool.coverage.run] patch), then the report, which fails below [tool.coverage.report]
-# fail_under. PYTEST_ARGS passes options on (`make test PYTEST_ARGS=-x` runs in one
-# process and stops at the first failure). By default pytest-xdist runs one worker per
-# core, each module on one worker (its module-scoped fixtures are set up once); every
-# worker starts its own session sandbox, sshd and PostgreSQL on ephemeral ports.
-PYTEST_ARGS ?= -n auto --dist loadscope
+# fail_under. PYTEST_ARGS passes options on to pytest, e.g. `-x` to stop at the first
+# failure, or `-n auto --dist loadscope` for pytest-xdist (one worker per core, each module
+# on one worker; every worker has its own sandbox, sshd and PostgreSQL). CI runs in one
+# process: see README "Development" for why.
+PYTEST_ARGS ?=
 coverage: $(STAMP) system-deps
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)

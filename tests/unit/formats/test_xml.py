@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from bridge.config import CsvOptions
 from bridge.formats import validate_file
 from tests.unit.formats.conftest import SAMPLES, WriteFile, read_all
@@ -53,6 +55,7 @@ def test_elements_outside_records_are_reported(write: WriteFile) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_error_past_line_65535_has_its_true_line(write: WriteFile) -> None:
     """Line numbers stay right in long files (libxml2 big-line handling)."""
     items = "".join(f"<item><sku>E{i}</sku><qty>1</qty></item>\n" for i in range(70000))
