@@ -39,9 +39,10 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-test: $(STAMP) system-deps
-	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+# Everything CI runs: the cheap static checks first (fail fast), then the whole suite
+# under coverage with its floor.
+test: check
+	@$(MAKE) --no-print-directory coverage
 
 demo: $(RUNTIME)
 	BIN=$(BIN) bash scripts/demo.sh
@@ -57,16 +58,25 @@ install:
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+# Lint, formatting, types (strict, tests included) and the import-layer contracts.
 check: $(STAMP)
-	$(BIN)/ruff format --diff bridge tests bench
+	$(BIN)/ruff format --check bridge tests bench
 	$(BIN)/ruff check bridge tests bench
+	$(BIN)/mypy bridge tests
 	$(BIN)/lint-imports
-	$(BIN)/mypy bridge
 
-# In-process branch coverage (code that only runs in `bridge` subprocesses is not counted).
+# The whole suite under branch coverage, `bridge` subprocesses included (pyproject's
+# [tool.coverage.run] patch), then the report, which fails below [tool.coverage.report]
+# fail_under. PYTEST_ARGS passes options on to pytest, e.g. `-x` to stop at the first
+# failure, or `-n auto --dist loadscope` for pytest-xdist (one worker per core, each module
+# on one worker; every worker has its own sandbox, sshd and PostgreSQL). CI runs in one
+# process: see README "Development" for why.
+PYTEST_ARGS ?=
 coverage: $(STAMP) system-deps
-	$(BIN)/coverage run -m pytest -q
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/coverage combine -q
 	$(BIN)/coverage report
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

@@ -38,37 +38,92 @@ def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SANDBOX_TOKEN = "sandbox-test-token"
-_TRAFFIC = pytest.StashKey[str]()
+_TRAFFIC_DIR = "SANDBOX_TRAFFIC_DIR"
+_OWN_TRAFFIC_DIR = pytest.StashKey[Path]()
 _CONTRACT = pytest.StashKey[list[str]]()
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (the controller reports)."""
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the run one folder for the sandboxes' traffic, shared with xdist workers.
+
+    Each process that starts the session sandbox (the only one, or each xdist worker)
+    records into its own file there; the controlling process checks them all at the end.
+    Workers inherit the folder through the environment.
+    """
+    if not _is_xdist_worker(config) and _TRAFFIC_DIR not in os.environ:
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="sandbox-traffic-")
+        os.environ[_TRAFFIC_DIR] = folder
+        config.stash[_OWN_TRAFFIC_DIR] = Path(folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the traffic folder this process made (after the contract check)."""
+    folder = config.stash.get(_OWN_TRAFFIC_DIR, None)
+    if folder is not None:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(_TRAFFIC_DIR, None)
+
+
+def _traffic_files() -> list[Path]:
+    """Every traffic file this run's sandboxes recorded."""
+    files = [Path(p) for p in [os.environ.get("SANDBOX_RECORD_FILE")] if p]
+    folder = os.environ.get(_TRAFFIC_DIR)
+    if folder:
+        files += sorted(Path(folder).glob("*.jsonl"))
+    return [f for f in files if f.is_file()]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Check the session sandbox's recorded traffic against the official schema."""
-    import json
+    """Check the session sandboxes' recorded traffic against the official schema."""
+    from tests.contract.swagger import schema_available
 
-    from tests.contract.swagger import schema_available, validate_exchange
-
-    path = session.config.stash.get(_TRAFFIC, None)
-    if path is None or not Path(path).is_file():
+    if _is_xdist_worker(session.config):
+        return
+    files = _traffic_files()
+    if not files:
         return
     if not schema_available():
         session.config.stash[_CONTRACT] = [f"skipped: no schema at {SWAGGER}"]
         return
     problems: list[str] = []
     count = 0
-    with Path(path).open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            entry = json.loads(line)
-            count += 1
-            problems += [
-                f"exchange {number} {entry['method']} {entry['path']}: {p}"
-                for p in validate_exchange(entry)
-            ]
+    for path in files:
+        n, found = _check_traffic(path)
+        count += n
+        problems += found
     summary = [f"{count} recorded exchanges checked against the official schema"]
     session.config.stash[_CONTRACT] = summary + problems
     if problems:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _check_traffic(path: Path) -> tuple[int, list[str]]:
+    """Validate one JSONL traffic file; return its exchange count and violations."""
+    import json
+
+    from tests.contract.swagger import validate_exchange
+
+    count = 0
+    problems: list[str] = []
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            entry = json.loads(line)
+            count += 1
+            problems += [
+                f"{path.name} exchange {number} {entry['method']} {entry['path']}: {p}"
+                for p in validate_exchange(entry)
+            ]
+    return count, problems
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -84,9 +139,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.fixture(scope="session")
-def sandbox_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[object]:
+def sandbox_server(request: pytest.FixtureRequest) -> Iterator[object]:
     """One sandbox Magento on 127.0.0.1 with an ephemeral port for the whole session.
 
     It records every exchange (JSONL); at the end of the session every request the
@@ -95,12 +148,12 @@ def sandbox_server(
     """
     from bridge.sandbox import SandboxServer
 
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     record = os.environ.get("SANDBOX_RECORD_FILE") or str(
-        tmp_path_factory.getbasetemp() / "sandbox-traffic.jsonl"
+        Path(os.environ[_TRAFFIC_DIR]) / f"{worker}.jsonl"
     )
-    request.config.stash[_TRAFFIC] = record
     server = SandboxServer(
-        host="127.0.0.1", port=0, token=SANDBOX_TOKEN, record_file=record
+        host="127.0.0.1", port=0, token=SANDBOX_TOKEN, record_file=Path(record)
     )
     server.start()
     try:

@@ -74,7 +74,10 @@ class BridgeHome:
 
     def requests(self) -> list[dict[str, Any]]:
         """Every request the sandbox saw."""
-        return httpx.get(self.sandbox_url + "/sandbox/requests", timeout=30).json()
+        seen: list[dict[str, Any]] = httpx.get(
+            self.sandbox_url + "/sandbox/requests", timeout=30
+        ).json()
+        return seen
 
     def faults(self, plan: dict[str, Any]) -> None:
         """Arm (or clear with {}) sandbox faults."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,7 +22,7 @@ def _products_xml(n: int, prefix: str = "E2E") -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<products>\n{items}</products>\n'
 
 
-def _product_posts(home: BridgeHome) -> list[dict]:
+def _product_posts(home: BridgeHome) -> list[dict[str, Any]]:
     return [
         r
         for r in home.requests()

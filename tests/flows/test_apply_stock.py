@@ -6,6 +6,8 @@ import math
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bridge.config import CsvOptions
 from bridge.sandbox._seed import _product as seed_product
 from tests.flows._catalog_env import MTIME, CatalogEnv, env
@@ -35,6 +37,7 @@ def _msi_calls(env: CatalogEnv) -> list[dict[str, Any]]:
     return env.writes("/V1/inventory/source-items")
 
 
+@pytest.mark.slow
 def test_cp1252_snapshot_of_10000_rows_in_ceil_batches(
     env: CatalogEnv, sandbox: Any
 ) -> None:

@@ -475,6 +475,7 @@ def _run_child(url: str, root: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_sigkill_mid_export_loses_and_duplicates_nothing(
     shop: Shop, sandbox: Any, tmp_path: Path
 ) -> None:

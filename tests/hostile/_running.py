@@ -53,7 +53,13 @@ class RunningBridge:
         """Start the service and wait until it announces itself."""
         proc = home.popen("run")
         bridge = cls(home, proc)
-        bridge.wait_for(lambda: "bridge running" in bridge.log(), "service start")
+        try:
+            bridge.wait_for(lambda: "bridge running" in bridge.log(), "service start")
+        except BaseException:
+            # Never leave a service behind (it would outlive the run and surface as
+            # an unraisable Popen warning in some later, unrelated test).
+            bridge.stop()
+            raise
         return bridge
 
     def stop(self) -> None:

@@ -71,7 +71,7 @@ def test_mutated_samples_never_raise(
 ) -> None:
     """Valid samples with random byte edits give issues or records, never raise."""
     content, kind, ext = case
-    _read(content, kind, ext, CsvOptions(decimal_separator=decimal))  # type: ignore[arg-type]
+    _read(content, kind, ext, CsvOptions(decimal_separator=decimal))
 
 
 @FUZZ

@@ -37,7 +37,9 @@ def test_schema_and_file_lifecycle_on_postgres(postgres_url: str) -> None:
             kind="stock",
             notes=[RecordRow(1, 3, "ERP-2@default", "rejected", "unknown SKU")],
         )
-        assert ledger.files.find_applied("stock", "ab" * 32).id == fid
+        applied = ledger.files.find_applied("stock", "ab" * 32)
+        assert applied is not None
+        assert applied.id == fid
         [hist] = ledger.files.history("ERP-2", ["stock"])
         assert hist["outcome"] == "rejected"
         assert hist["name"] == "s.csv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "samples"
 FIXTURES = REPO / "tests" / "fixtures" / "erp"
 
+#: The ``write`` fixture: (file name, bytes or UTF-8 text) -> the written path.
+WriteFile = Callable[[str, bytes | str], Path]
+
 
 def read_all(
     path: Path, kind: Kind, options: CsvOptions | None = None, **kw: object
@@ -25,7 +29,7 @@ def read_all(
 
 
 @pytest.fixture
-def write(tmp_path: Path):
+def write(tmp_path: Path) -> WriteFile:
     """Write bytes (or UTF-8 text) to a file under tmp_path; return its path."""
 
     def _write(name: str, content: bytes | str) -> Path:

@@ -8,7 +8,8 @@ import pytest
 
 from bridge.config import CsvOptions
 from bridge.formats.csv import detect_delimiter
-from tests.unit.formats.conftest import FIXTURES, read_all
+from bridge.models.erp import ErpShipment
+from tests.unit.formats.conftest import FIXTURES, WriteFile, read_all
 
 
 @pytest.mark.parametrize(
@@ -62,10 +63,12 @@ def test_cp1252_semicolon_decimal_comma() -> None:
     ("sep", "value"),
     [(",", "1.234,50"), (",", "12.5"), (".", "1,234.50"), (".", "12,5")],
 )
-def test_thousands_or_wrong_separator_is_invalid(write, sep: str, value: str) -> None:
+def test_thousands_or_wrong_separator_is_invalid(
+    write: WriteFile, sep: str, value: str
+) -> None:
     """A thousands separator or the other decimal mark is a located issue."""
     path = write("s.csv", f'sku;qty\nERP-1;"{value}"\n')
-    records, issues, _ = read_all(path, "stock", CsvOptions(decimal_separator=sep))  # type: ignore[arg-type]
+    records, issues, _ = read_all(path, "stock", CsvOptions(decimal_separator=sep))
     assert records == []
     assert len(issues) == 1
     assert issues[0].startswith(
@@ -73,7 +76,7 @@ def test_thousands_or_wrong_separator_is_invalid(write, sep: str, value: str) ->
     )
 
 
-def test_header_is_case_insensitive_and_in_any_order(write) -> None:
+def test_header_is_case_insensitive_and_in_any_order(write: WriteFile) -> None:
     """Header names match whatever their case and order."""
     path = write("s.csv", "Updated_At,QTY,Sku\n2026-01-02T03:04:05,7,ERP-9\n")
     records, issues, _ = read_all(path, "stock")
@@ -86,7 +89,7 @@ def test_header_is_case_insensitive_and_in_any_order(write) -> None:
     )
 
 
-def test_header_problems_are_all_reported(write) -> None:
+def test_header_problems_are_all_reported(write: WriteFile) -> None:
     """Unknown, duplicate and missing columns each give an issue on line 1."""
     path = write("s.csv", "sku;sku;lager\nERP-1;ERP-1;A\n")
     records, issues, _ = read_all(path, "stock")
@@ -98,7 +101,7 @@ def test_header_problems_are_all_reported(write) -> None:
     ]
 
 
-def test_header_without_delimiter_is_reported(write) -> None:
+def test_header_without_delimiter_is_reported(write: WriteFile) -> None:
     """A header with no candidate delimiter is an issue, not a guess."""
     records, issues, _ = read_all(write("s.csv", "sku qty\nA 1\n"), "stock")
     assert records == []
@@ -107,7 +110,7 @@ def test_header_without_delimiter_is_reported(write) -> None:
     ]
 
 
-def test_wrong_field_count_and_blank_lines(write) -> None:
+def test_wrong_field_count_and_blank_lines(write: WriteFile) -> None:
     """Rows with the wrong number of fields are issues; blank lines are skipped."""
     path = write("s.csv", "sku,qty\n\nERP-1,1\nERP-2\n,\nERP-3,3,x\nERP-4,4\n")
     records, issues, _ = read_all(path, "stock")
@@ -119,7 +122,7 @@ def test_wrong_field_count_and_blank_lines(write) -> None:
     ]
 
 
-def test_quoted_newline_keeps_physical_line_numbers(write) -> None:
+def test_quoted_newline_keeps_physical_line_numbers(write: WriteFile) -> None:
     """A quoted field spanning lines does not shift the line numbers of later rows."""
     path = write(
         "p.csv", 'sku,name,description,price\nERP-1,N,"two\nlines",1\nERP-2,N,,-1\n'
@@ -137,7 +140,7 @@ SHIP_HEADER = (
 )
 
 
-def test_shipment_rows_are_grouped_even_when_apart(write) -> None:
+def test_shipment_rows_are_grouped_even_when_apart(write: WriteFile) -> None:
     """Rows of one shipment_id form one shipment with distinct tracks, wherever."""
     path = write(
         "s.csv",
@@ -148,15 +151,16 @@ def test_shipment_rows_are_grouped_even_when_apart(write) -> None:
     assert issues == []
     assert [(r.key, r.line) for r in records] == [("S1", 2), ("S2", 3)]
     s1 = records[0].model
-    assert [(x.sku, x.qty) for x in s1.lines] == [("A", 1), ("C", 3)]  # type: ignore[union-attr]
+    assert isinstance(s1, ErpShipment)
+    assert [(x.sku, x.qty) for x in s1.lines] == [("A", Decimal(1)), ("C", Decimal(3))]
     assert [(t.number, t.carrier_code) for t in s1.tracks] == [
         ("T1", "dhl"),
         ("T2", "custom"),
-    ]  # type: ignore[union-attr]
+    ]
     assert len(records[0].raw) == 3
 
 
-def test_shipment_rows_must_agree_on_order_level_values(write) -> None:
+def test_shipment_rows_must_agree_on_order_level_values(write: WriteFile) -> None:
     """A shipment whose rows name different orders is an issue on the odd row."""
     path = write("s.csv", SHIP_HEADER + "S1;000000001;A;1;;;\nS1;000000009;B;1;;;\n")
     records, issues, _ = read_all(path, "shipments")
@@ -167,7 +171,7 @@ def test_shipment_rows_must_agree_on_order_level_values(write) -> None:
     ]
 
 
-def test_shipment_schema_errors_name_the_csv_column_and_row(write) -> None:
+def test_shipment_schema_errors_name_the_csv_column_and_row(write: WriteFile) -> None:
     """An XSD error in a grouped shipment names the row's line and CSV column."""
     header = "shipment_id,order_number,sku,qty,tracking_number,carrier_title\n"
     path = write(
@@ -183,7 +187,7 @@ def test_shipment_schema_errors_name_the_csv_column_and_row(write) -> None:
     ]
 
 
-def test_unknown_encoding_is_reported(write) -> None:
+def test_unknown_encoding_is_reported(write: WriteFile) -> None:
     """A misconfigured encoding is an issue, not a crash."""
     path = write("s.csv", "sku;qty\nA;1\n")
     _, issues, _ = read_all(path, "stock", CsvOptions(encoding="klingon"))

@@ -8,7 +8,7 @@ import pytest
 
 from bridge.config import CsvOptions
 from bridge.formats import validate_file
-from tests.unit.formats.conftest import FIXTURES, read_all
+from tests.unit.formats.conftest import FIXTURES, WriteFile, read_all
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ def test_xxe_never_reads_the_referenced_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("ext", ["xml", "csv"])
-def test_empty_file_is_reported(write, ext: str) -> None:
+def test_empty_file_is_reported(write: WriteFile, ext: str) -> None:
     """A zero-byte or blank file is an issue 'file is empty' on line 1."""
     for content in (b"", b"\n  \n"):
         records, issues, _ = read_all(write(f"e.{ext}", content), "stock")
@@ -64,7 +64,7 @@ def test_binary_file_is_reported() -> None:
     assert issues == ["binary.csv:3: binary content (NUL byte), not a text file"]
 
 
-def test_nul_byte_late_in_csv_is_reported_with_its_line(write) -> None:
+def test_nul_byte_late_in_csv_is_reported_with_its_line(write: WriteFile) -> None:
     """A NUL byte past the first block of a CSV is found by the line reader."""
     rows = "".join(f"ERP-{i};1\n" for i in range(10000))
     path = write("s.csv", ("sku;qty\n" + rows).encode() + b"ERP-X;\x001\n")
@@ -73,7 +73,7 @@ def test_nul_byte_late_in_csv_is_reported_with_its_line(write) -> None:
     assert len(records) <= 10000
 
 
-def test_cp1252_xml_read_as_utf8_names_the_line(write) -> None:
+def test_cp1252_xml_read_as_utf8_names_the_line(write: WriteFile) -> None:
     """cp1252 bytes in an XML file without encoding declaration are a located issue."""
     text = "<stock>\n<item><sku>ERP-1</sku><qty>1</qty></item>\n<item><sku>Bär</sku>"
     path = write("w.xml", (text + "<qty>1</qty></item></stock>\n").encode("cp1252"))
@@ -97,7 +97,7 @@ def test_cp1252_csv_read_as_utf8_names_line_and_byte() -> None:
     ]
 
 
-def test_wrong_root_element_is_reported(write) -> None:
+def test_wrong_root_element_is_reported(write: WriteFile) -> None:
     """A products file dropped into the stock inbox is refused by its root element."""
     path = write("p.xml", "<products>\n<product><sku>A</sku></product></products>")
     records, issues, _ = read_all(path, "stock")
@@ -105,7 +105,7 @@ def test_wrong_root_element_is_reported(write) -> None:
     assert issues == ["p.xml:1: root element is <products>, expected <stock>"]
 
 
-def test_xml_declared_encoding_is_honoured(write) -> None:
+def test_xml_declared_encoding_is_honoured(write: WriteFile) -> None:
     """An XML file declaring windows-1252 is read in that encoding."""
     text = '<?xml version="1.0" encoding="windows-1252"?>\n<stock><item><sku>Bär</sku>'
     path = write("w.xml", (text + "<qty>1</qty></item></stock>\n").encode("cp1252"))
@@ -114,7 +114,7 @@ def test_xml_declared_encoding_is_honoured(write) -> None:
     assert [r.key for r in records] == ["Bär"]
 
 
-def test_overlong_csv_field_is_an_issue_not_a_blowup(write) -> None:
+def test_overlong_csv_field_is_an_issue_not_a_blowup(write: WriteFile) -> None:
     """A field beyond max_field_chars is reported with its line and column name."""
     path = write("p.csv", "sku,name,price\nERP-1," + "x" * 5000 + ",1\n")
     records, issues, _ = read_all(path, "products", max_field_chars=1000)
@@ -122,7 +122,7 @@ def test_overlong_csv_field_is_an_issue_not_a_blowup(write) -> None:
     assert issues == ["p.csv:2: name: longer than 1000 characters"]
 
 
-def test_overlong_csv_line_stops_reading(write) -> None:
+def test_overlong_csv_line_stops_reading(write: WriteFile) -> None:
     """A physical line far beyond the limits is refused without reading it whole."""
     path = write("p.csv", "sku,name,price\nERP-1," + "x" * 200_000 + ",1\n")
     records, issues, _ = read_all(path, "products", max_field_chars=1000)
@@ -130,7 +130,7 @@ def test_overlong_csv_line_stops_reading(write) -> None:
     assert issues == ["p.csv:2: line longer than 65536 bytes"]
 
 
-def test_overlong_xml_description_is_an_issue(write) -> None:
+def test_overlong_xml_description_is_an_issue(write: WriteFile) -> None:
     """A free-text XML field beyond max_field_chars is reported with its field."""
     body = "<sku>ERP-1</sku><name>N</name><price>1</price>"
     path = write(
@@ -143,7 +143,7 @@ def test_overlong_xml_description_is_an_issue(write) -> None:
     assert issues == ["p.xml:2: description: longer than 100 characters (300)"]
 
 
-def test_control_characters_in_csv_are_an_issue(write) -> None:
+def test_control_characters_in_csv_are_an_issue(write: WriteFile) -> None:
     """A CSV cell with a control character (not allowed in XML) is a located issue."""
     path = write("s.csv", "sku;qty\nERP\x01-1;1\nERP-2;2\n")
     records, issues, _ = read_all(path, "stock")
@@ -151,7 +151,7 @@ def test_control_characters_in_csv_are_an_issue(write) -> None:
     assert issues == ["s.csv:2: sku: contains control characters"]
 
 
-def test_issues_are_capped_but_counted(write) -> None:
+def test_issues_are_capped_but_counted(write: WriteFile) -> None:
     """Beyond max_issues, issues are counted but not kept."""
     path = write("s.csv", "sku;qty\n" + "".join(f"E{i};-1\n" for i in range(50)))
     records, issues, reader = read_all(path, "stock", max_issues=10)

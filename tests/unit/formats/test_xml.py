@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from bridge.config import CsvOptions
 from bridge.formats import validate_file
-from tests.unit.formats.conftest import SAMPLES, read_all
+from tests.unit.formats.conftest import SAMPLES, WriteFile, read_all
 
 
 def test_generated_is_read_from_the_root() -> None:
@@ -36,7 +38,7 @@ def test_products_keep_html_description() -> None:
     assert first.price == Decimal("129.00")  # type: ignore[union-attr]
 
 
-def test_elements_outside_records_are_reported(write) -> None:
+def test_elements_outside_records_are_reported(write: WriteFile) -> None:
     """Unknown elements under the root and too-deep records are located issues."""
     path = write(
         "s.xml",
@@ -53,7 +55,8 @@ def test_elements_outside_records_are_reported(write) -> None:
     ]
 
 
-def test_error_past_line_65535_has_its_true_line(write) -> None:
+@pytest.mark.slow
+def test_error_past_line_65535_has_its_true_line(write: WriteFile) -> None:
     """Line numbers stay right in long files (libxml2 big-line handling)."""
     items = "".join(f"<item><sku>E{i}</sku><qty>1</qty></item>\n" for i in range(70000))
     path = write(
@@ -65,7 +68,7 @@ def test_error_past_line_65535_has_its_true_line(write) -> None:
     assert [(i.line, i.field) for i in result.issues] == [(70002, "qty")]
 
 
-def test_batch_errors_are_attributed_to_the_right_record(write) -> None:
+def test_batch_errors_are_attributed_to_the_right_record(write: WriteFile) -> None:
     """In a batch of many records only the bad one is refused, with its own line."""
     items = [f"<item><sku>E{i}</sku><qty>{i}</qty></item>\n" for i in range(1200)]
     items[700] = "<item><sku>BAD</sku><qty>x</qty></item>\n"
@@ -81,7 +84,7 @@ def test_batch_errors_are_attributed_to_the_right_record(write) -> None:
     ]
 
 
-def test_naive_datetimes_are_utc_and_offsets_kept(write) -> None:
+def test_naive_datetimes_are_utc_and_offsets_kept(write: WriteFile) -> None:
     """A naive xs:dateTime is taken as UTC; one with an offset keeps its instant."""
     path = write(
         "s.xml",

@@ -35,7 +35,7 @@ def test_ean_check_digit(body: str, digit: int) -> None:
 @pytest.mark.parametrize("kind", ["products", "stock"])
 def test_csv_required_columns_match_the_xsd(kind: str) -> None:
     """The CSV's required columns are exactly the XSD record's required children."""
-    ks = kind_schema(kind)  # type: ignore[arg-type]
+    ks = kind_schema(kind)
     assert set(ks.required[ks.record]) == set(REQUIRED[kind])
     assert {child for parent, child in ks.rules if parent == ks.record} == set(
         COLUMNS[kind]
@@ -45,7 +45,7 @@ def test_csv_required_columns_match_the_xsd(kind: str) -> None:
 @pytest.mark.parametrize("kind", ["products", "stock", "shipments"])
 def test_every_required_child_is_really_required(kind: str) -> None:
     """Dropping any child called required makes a sample record invalid."""
-    ks = kind_schema(kind)  # type: ignore[arg-type]
+    ks = kind_schema(kind)
     from tests.unit.formats.conftest import SAMPLES
 
     record = etree.parse(str(SAMPLES / f"{kind}.xml")).getroot()[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,12 +17,15 @@ import pytest
 from bridge.config import Settings, load_config
 from bridge.errors import MagentoUnavailableError
 from bridge.flows.base import FileContext, FlowResult
-from bridge.folders.local import LocalInbox
+from bridge.folders.local import ClaimedFile, LocalInbox
 from bridge.ledger import Ledger
 from bridge.models.erp import ParsedRecord
 from bridge.runtime.pipeline import Pipeline
 
 RECEIVED = datetime(2026, 11, 26, 10, 30, 0, 5, tzinfo=UTC)
+
+#: What the ``env`` fixture yields.
+Env = tuple[Settings, Ledger, "RecordingFlow", Pipeline, LocalInbox]
 
 STOCK_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <stock generated="2026-11-26T10:00:00Z">
@@ -63,7 +66,7 @@ class RecordingFlow:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> tuple[Settings, Ledger, RecordingFlow, Pipeline, LocalInbox]:
+def env(tmp_path: Path) -> Iterator[Env]:
     settings = load_config(
         None, overrides={"folders": {"root": tmp_path, "stable_seconds": 0}}
     )
@@ -77,8 +80,12 @@ def env(tmp_path: Path) -> tuple[Settings, Ledger, RecordingFlow, Pipeline, Loca
 
 
 def _drop_and_claim(
-    inbox: LocalInbox, pipeline: Pipeline, name: str, data: bytes, when=RECEIVED
-):
+    inbox: LocalInbox,
+    pipeline: Pipeline,
+    name: str,
+    data: bytes,
+    when: datetime = RECEIVED,
+) -> ClaimedFile:
     path = inbox.inbox / "stock" / name
     path.write_bytes(data)
     os.utime(path, (1.0e9, 1.0e9))
@@ -88,7 +95,7 @@ def _drop_and_claim(
     return claimed
 
 
-def test_valid_file_is_applied_and_archived(env) -> None:
+def test_valid_file_is_applied_and_archived(env: Env) -> None:
     """A valid file is applied once and archived under archive/<kind>/YYYY/MM/DD/."""
     settings, ledger, flow, pipeline, inbox = env
     out = pipeline.process(_drop_and_claim(inbox, pipeline, "s.xml", STOCK_XML))
@@ -102,6 +109,7 @@ def test_valid_file_is_applied_and_archived(env) -> None:
     assert out.final_path.name.endswith("_s.xml")
     assert out.final_path.read_bytes() == STOCK_XML
     assert stat.S_IMODE(out.final_path.stat().st_mode) == 0o640
+    assert out.file_id is not None
     row = ledger.files.get(out.file_id)
     assert row is not None
     assert row.status == "done"
@@ -109,7 +117,7 @@ def test_valid_file_is_applied_and_archived(env) -> None:
     assert not any(pipeline.work_dir.joinpath("stock").iterdir())
 
 
-def test_ctx_carries_generated_and_format(env) -> None:
+def test_ctx_carries_generated_and_format(env: Env) -> None:
     """The flow learns the file's format and the XML root's generated time."""
     _settings, _ledger, flow, pipeline, inbox = env
     pipeline.process(_drop_and_claim(inbox, pipeline, "s.xml", STOCK_XML))
@@ -146,7 +154,7 @@ def test_ctx_carries_generated_and_format(env) -> None:
     ],
 )
 def test_invalid_files_fail_with_report_and_nothing_applied(
-    env, name, data, expect
+    env: Env, name: str, data: bytes, expect: str
 ) -> None:
     """Malformed, invalid, XXE, entity-bomb, empty, binary and mis-encoded files fail whole."""
     settings, ledger, flow, pipeline, inbox = env
@@ -156,6 +164,7 @@ def test_invalid_files_fail_with_report_and_nothing_applied(
     assert out.final_path is not None
     assert out.final_path.parent == settings.root / "failed" / "stock"
     assert out.final_path.read_bytes() == data
+    assert out.report_path is not None
     report = out.report_path.read_text()
     assert name in report
     assert "Nothing from this file was applied" in report
@@ -163,10 +172,13 @@ def test_invalid_files_fail_with_report_and_nothing_applied(
         assert f"{name}:3" in report
     elif expect:
         assert expect in report
-    assert ledger.files.get(out.file_id).status == "failed"
+    assert out.file_id is not None
+    row = ledger.files.get(out.file_id)
+    assert row is not None
+    assert row.status == "failed"
 
 
-def test_same_content_is_applied_once_unless_forced(env) -> None:
+def test_same_content_is_applied_once_unless_forced(env: Env) -> None:
     """Identical content dropped again is archived as a duplicate; --force re-applies."""
     _settings, _ledger, flow, pipeline, inbox = env
     first = pipeline.process(_drop_and_claim(inbox, pipeline, "a.xml", STOCK_XML))
@@ -184,7 +196,7 @@ def test_same_content_is_applied_once_unless_forced(env) -> None:
     assert flow.contexts[-1].force is True
 
 
-def test_rejected_records_go_to_a_rejects_file_in_the_input_format(env) -> None:
+def test_rejected_records_go_to_a_rejects_file_in_the_input_format(env: Env) -> None:
     """A partly applied file is archived; its rejected rows go to failed/ as CSV + report."""
     settings, _ledger, flow, pipeline, inbox = env
     flow.reject_keys = {"ERP-2"}
@@ -198,11 +210,12 @@ def test_rejected_records_go_to_a_rejects_file_in_the_input_format(env) -> None:
     assert out.rejects_path.parent == settings.root / "failed" / "stock"
     assert out.rejects_path.name.endswith("_s.csv.rejects.csv")
     assert out.rejects_path.read_text().splitlines() == ["sku;qty", "ERP-2;0"]
+    assert out.report_path is not None
     report = out.report_path.read_text()
     assert "s.csv:3: ERP-2: The SKU ERP-2 does not exist." in report
 
 
-def test_transient_error_leaves_file_pending_then_resumes(env) -> None:
+def test_transient_error_leaves_file_pending_then_resumes(env: Env) -> None:
     """Magento down: the file stays in var/work, then completes on the next attempt."""
     _settings, ledger, flow, pipeline, inbox = env
     flow.transient_left = 1
@@ -210,7 +223,9 @@ def test_transient_error_leaves_file_pending_then_resumes(env) -> None:
     out = pipeline.process(claimed)
     assert out.status == "pending"
     assert claimed.path.exists()
+    assert out.file_id is not None
     row = ledger.files.get(out.file_id)
+    assert row is not None
     assert row.status == "processing"
     assert row.attempts == 1
     [left] = inbox.work_files(pipeline.work_dir)
@@ -220,7 +235,7 @@ def test_transient_error_leaves_file_pending_then_resumes(env) -> None:
     assert len(ledger.files.recent()) == 1
 
 
-def test_crash_after_ledger_finish_completes_the_move(env) -> None:
+def test_crash_after_ledger_finish_completes_the_move(env: Env) -> None:
     """If the process died after the ledger decided but before the move, restart moves it."""
     _settings, ledger, _flow, pipeline, inbox = env
     claimed = _drop_and_claim(inbox, pipeline, "s.xml", STOCK_XML)
@@ -243,7 +258,7 @@ def test_crash_after_ledger_finish_completes_the_move(env) -> None:
     assert target.read_bytes() == STOCK_XML
 
 
-def test_symlink_is_refused_and_its_target_untouched(env, tmp_path: Path) -> None:
+def test_symlink_is_refused_and_its_target_untouched(env: Env, tmp_path: Path) -> None:
     """A symlink in an inbox goes to failed/ as a link with a report; the target stays."""
     _settings, _ledger, flow, pipeline, inbox = env
     target = tmp_path / "outside.xml"
@@ -255,6 +270,7 @@ def test_symlink_is_refused_and_its_target_untouched(env, tmp_path: Path) -> Non
     assert flow.calls == []
     assert out.final_path is not None
     assert out.final_path.is_symlink()
+    assert out.report_path is not None
     assert "symbolic link" in out.report_path.read_text()
     assert target.read_bytes() == STOCK_XML
 
@@ -273,8 +289,11 @@ def test_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     with big.open("wb") as fh:
         fh.truncate(2 * 1024 * 1024)  # sparse: no disk used
     [cand] = inbox.scan()
-    out = pipeline.process(inbox.claim(cand, pipeline.work_dir, RECEIVED))
+    claimed = inbox.claim(cand, pipeline.work_dir, RECEIVED)
+    assert claimed is not None
+    out = pipeline.process(claimed)
     assert out.status == "failed"
     assert flow.calls == []
+    assert out.report_path is not None
     assert "folders.max_file_mb" in out.report_path.read_text()
     ledger.close()
