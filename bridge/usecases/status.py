@@ -7,7 +7,7 @@ from typing import Any
 
 from bridge.config import Settings
 from bridge.folders.readlock import is_ignored_name
-from bridge.kinds import KINDS  # the status rows: one per kind
+from bridge.kinds import KINDS as KINDS  # the status rows: one per kind
 from bridge.ledger import Ledger
 from bridge.ledger.resolutions import ResolutionStore
 from bridge.support.clock import as_utc
