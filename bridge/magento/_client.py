@@ -58,6 +58,7 @@ from bridge.errors import (
 )
 from bridge.magento._auth import auth_for
 from bridge.support.backoff import Backoff
+from bridge.support.clock import as_utc
 from bridge.support.jsonvalues import json_number
 
 __all__ = [
@@ -143,9 +144,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (as_utc(when) - datetime.now(UTC)).total_seconds())
 
 
 def _transient_400(status: int, detail: str | None) -> bool:

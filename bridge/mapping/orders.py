@@ -51,6 +51,7 @@ from bridge.models.magento import (
     MagentoOrderItem,
     to_decimal,
 )
+from bridge.support.clock import as_utc
 
 __all__ = ["exact", "invoice_fee", "money", "parse_order", "to_export_order"]
 
@@ -314,7 +315,7 @@ def _created_at(order: MagentoOrder, p: _Problems) -> datetime:
             p.add("created_at", f"not a date and time: {text!r}")
         return datetime(1970, 1, 1, tzinfo=UTC)
     # Magento stores and returns created_at in UTC without a zone.
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    return as_utc(stamp)
 
 
 def to_export_order(order: MagentoOrder, *, invoice_fee_mode: str) -> ExportOrder:
