@@ -28,11 +28,13 @@ $(RUNTIME): pyproject.toml | $(BIN)/python
 	touch $(RUNTIME)
 
 # What the test suite needs from Debian's packages: a real OpenSSH server for the SFTP
-# tests and a PostgreSQL server for the ledger-on-PostgreSQL tests.
+# tests, a PostgreSQL server for the ledger-on-PostgreSQL tests, systemd-analyze for
+# the unit file check.
 system-deps:
 	@missing=""; \
 	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
