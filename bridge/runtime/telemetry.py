@@ -104,7 +104,7 @@ class Telemetry:
                 ("applied", row.records_applied),
                 ("unchanged", row.records_unchanged),
                 ("rejected", row.records_rejected),
-                ("skipped", row.records_skipped),
+                ("stale", row.records_skipped),
             ):
                 if count:
                     self.metrics.observe_records(row.kind, name, count)
@@ -304,4 +304,6 @@ class Telemetry:
         if cursor is not None:
             lag = max(0.0, (self.ledger.now() - _aware(cursor)).total_seconds())
         up = {name: c.up for name, c in self.components().items()}
+        if not self.settings.sftp.host:
+            del up["sftp"]  # not configured: no series
         return StateSnapshot(pending, oldest, failed, lag, up)
