@@ -87,7 +87,11 @@ def _shot(drv: WebDriver, name: str) -> None:
 def _wait_file(folder: Path, timeout: float = 60.0) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if not p.name.endswith(".crdownload")]
+        done = [
+            p
+            for p in folder.iterdir()
+            if not p.name.startswith(".") and not p.name.endswith(".crdownload")
+        ]
         if done:
             return done[0]
         time.sleep(0.2)
