@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -159,3 +160,56 @@ def test_downloads_only_by_ledger_id_and_logins_are_throttled(served: Served) ->
         "/login", data={"csrf": token, "name": OPERATOR[0], "password": OPERATOR[1]}
     )
     assert right.status_code == 429
+
+
+def test_an_operator_retries_a_failed_file_and_resolves_a_partial_one(
+    served: Served,
+) -> None:
+    """Retry copies a failed file back into its inbox; resolve keeps the note and who."""
+    home = served.home
+    home.drop("products", "bad.xml", "<products><product><sku>")
+    served.wait_for(lambda: home.files("failed"), what="bad.xml failed")
+    client = login(served, OPERATOR)
+    page = client.get("/files?status=failed")
+    match = re.search(r'href="/files/(\d+)">bad.xml<', page.text)
+    assert match is not None, page.text
+    file_id = int(match.group(1))
+    token = csrf_of(client.get(f"/files/{file_id}").text)
+    retried = client.post(f"/files/{file_id}/retry", data={"csrf": token})
+    assert retried.status_code == 303
+    shown = client.get(f"/files/{file_id}").text
+    assert "copied back into the inbox" in shown
+    assert "retried" in shown
+    served.wait_for(
+        lambda: len([p for p in home.files("failed") if "bad" in p.name]) >= 4,
+        what="the retried copy failed again",
+    )
+    page = client.get("/files?status=failed&name=bad")
+    ids = [int(i) for i in re.findall(r'href="/files/(\d+)">bad.xml<', page.text)]
+    newest = max(ids)
+    assert newest != file_id
+    resolved = client.post(
+        f"/files/{newest}/resolve", data={"csrf": token, "note": "ERP resends it"}
+    )
+    assert resolved.status_code == 303
+    shown = client.get(f"/files/{newest}").text
+    assert "by olga" in shown
+    assert "ERP resends it" in shown
+    audit = client.get("/audit/file/bad.xml").text
+    assert "resolved by olga: ERP resends it" in audit
+
+
+def test_healthz_is_down_with_503_when_an_inbox_is_missing(served: Served) -> None:
+    """With an inbox folder gone, /healthz says down with HTTP 503 and names folders."""
+    inbox = served.home.root / "inbox" / "stock"
+    assert not list(inbox.iterdir())
+    inbox.rmdir()
+    try:
+        answer = httpx.get(served.url + "/healthz", timeout=30)
+        assert answer.status_code == 503
+        body = answer.json()
+        assert body["status"] == "down"
+        assert body["components"]["folders"]["status"] == "down"
+        assert "inbox/stock" in body["components"]["folders"]["detail"]
+    finally:
+        inbox.mkdir()
