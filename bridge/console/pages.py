@@ -115,10 +115,12 @@ async def dashboard(request: Request) -> Response:
     """Every flow's health, queues, Magento/SFTP, the export and what needs attention."""
     telemetry = request.app.state.telemetry
     status = await ask(request, "status")
+    unfinished = await ask(request, "unfinished_shipments")
     state = await threaded(telemetry.state)
     components = await threaded(telemetry.components)
     ctx = {
         "status": status,
+        "unfinished": unfinished,
         "components": components,
         "oldest": _age(state.oldest_pending_age_seconds),
         "lag": _age(state.export_cursor_lag_seconds),

@@ -12,6 +12,7 @@ from pathlib import Path
 from bridge.usecases.views import FileEntry
 
 __all__ = [
+    "DeliveryView",
     "Download",
     "FileDetail",
     "FilePage",
@@ -54,6 +55,17 @@ class InvoiceEntry:
     currency: str | None
     mismatch: bool
     mismatch_reason: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """An ERP shipment not invoiced yet: ``pending`` (uncertain) or ``shipped``."""
+
+    shipment_id: str
+    order_number: str
+    state: str
+    magento_shipment_id: int | None
+    message: str | None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,13 @@ from bridge.ledger import Ledger
 from bridge.usecases import audit as _audit
 from bridge.usecases import failures as _failures
 from bridge.usecases import files as _files
-from bridge.usecases.file_views import Download, FileDetail, FilePage, UploadView
+from bridge.usecases.file_views import (
+    DeliveryView,
+    Download,
+    FileDetail,
+    FilePage,
+    UploadView,
+)
 from bridge.usecases.files import FileQuery
 from bridge.usecases.status import status as _status
 from bridge.usecases.views import (
@@ -89,6 +95,10 @@ class Operations:
     def audit_file(self, name: str) -> FileAudit:
         """Every file received under ``name``."""
         return _audit.audit_file(self._db, name)
+
+    def unfinished_shipments(self) -> tuple[DeliveryView, ...]:
+        """ERP shipments not invoiced yet: uncertain (pending) or shipped only."""
+        return _audit.unfinished_shipments(self._db)
 
     def files(self, query: FileQuery) -> FilePage:
         """A page of received files matching ``query`` (see ``usecases.files``)."""

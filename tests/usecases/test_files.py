@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from bridge.usecases import FileQuery
 from bridge.usecases.files import safe_name
 from tests.usecases.conftest import Home, products_xml
@@ -96,3 +98,41 @@ def test_an_upload_is_refused_when_empty_unnamed_or_of_an_unknown_kind(
     assert safe_name("C:\\\\x\\\\y z.csv") == "y_z.csv"
     assert not (home.root / "inbox" / "stock").exists()
     assert not (home.root / "inbox" / "orders").exists()
+
+
+def test_a_shipped_but_not_invoiced_delivery_is_listed_as_unfinished(
+    home: Home,
+) -> None:
+    """A delivery whose invoice call keeps failing is listed until it is invoiced."""
+    home.ops.process(
+        home.drop("products", "p.xml", products_xml("FIL-S", qty=10)), "products"
+    )
+    answer = httpx.post(
+        f"{home.sandbox_url}/sandbox/orders",
+        json={
+            "customer": {"email": "anna@example.com", "firstname": "Anna"},
+            "items": [{"sku": "FIL-S", "qty": 2, "price": 100, "tax_percent": 25}],
+            "shipping_amount": 49,
+            "payment_method": "checkmo",
+            "invoice_fee": 0,
+        },
+        timeout=10,
+    )
+    answer.raise_for_status()
+    number = str(answer.json()["increment_id"])
+    assert home.ops.unfinished_shipments() == ()
+    httpx.post(
+        f"{home.sandbox_url}/sandbox/faults",
+        json={"status": 503, "count": 1000, "paths": r"/invoice$"},
+        timeout=10,
+    ).raise_for_status()
+    csv = f"shipment_id,order_number,sku,qty,tracking_number\nDN-9,{number},FIL-S,2,T\n"
+    try:
+        view = home.ops.process(home.drop("shipments", "s.csv", csv), "shipments")
+    finally:
+        httpx.post(f"{home.sandbox_url}/sandbox/faults", json={}, timeout=10)
+    assert view.status == "pending"
+    [step] = home.ops.unfinished_shipments()
+    assert (step.shipment_id, step.order_number) == ("DN-9", number)
+    assert step.state == "shipped"
+    assert step.magento_shipment_id is not None
