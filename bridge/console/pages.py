@@ -92,6 +92,9 @@ def guarded(*, operator: bool = False) -> Callable[[Handler], Handler]:
             if operator and request.session.get("role") != "operator":
                 return forbidden(request, "only an operator may do this")
             if request.method == "POST":
+                if _too_big(request):
+                    msg = "the request is over the upload limit (folders.max_file_mb)"
+                    return render(request, "error.html", {"message": msg}, 413)
                 form = await request.form(max_files=1, max_fields=20)
                 if not check_csrf(request.session.get("csrf"), form.get("csrf")):
                     return forbidden(
@@ -102,6 +105,16 @@ def guarded(*, operator: bool = False) -> Callable[[Handler], Handler]:
         return wrapper
 
     return decorate
+
+
+def _too_big(request: Request) -> bool:
+    """True when the declared body is over the upload limit plus room for the form."""
+    settings: Settings = request.app.state.settings
+    limit = (settings.folders.max_file_mb + 1) * 1024 * 1024
+    try:
+        return int(request.headers.get("content-length", "0")) > limit
+    except ValueError:
+        return True
 
 
 def _age(seconds: float | None) -> str:
