@@ -135,6 +135,13 @@ def test_an_upload_over_the_size_limit_is_refused(served: Served) -> None:
     )
     assert answer.status_code == 413, answer.text
     assert "over the limit of 1 MB" in answer.text
+    huge = client.post(
+        "/upload",
+        data={"kind": "stock", "csrf": token},
+        files={"file": ("huge.csv", big * 3)},
+    )
+    assert huge.status_code == 413
+    assert "over the upload limit" in huge.text
     assert not list((served.home.root / "inbox" / "stock").iterdir())
 
 
