@@ -1,11 +1,13 @@
 """The console in a real headless Chromium: from a rejected record to the fix applied.
 
 Debian's ``chromium`` and ``chromium-driver`` (installed by ``make system-deps``) are
-driven with Selenium. The screenshots go to docs/img/ for docs/operations.md.
+driven with Selenium. Screenshots are always taken (into the test's folder); with
+``UPDATE_DOCS_SCREENSHOTS=1`` they replace docs/img/ for docs/operations.md.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -79,9 +81,11 @@ def _login(drv: WebDriver, served: Served, user: tuple[str, str]) -> None:
     assert drv.find_element(By.TAG_NAME, "h1").text == "Dashboard"
 
 
-def _shot(drv: WebDriver, name: str) -> None:
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    drv.save_screenshot(str(DOCS_IMG / name))
+def _shot(drv: WebDriver, folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    assert drv.save_screenshot(str(folder / name))
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        shutil.copyfile(folder / name, DOCS_IMG / name)
 
 
 def _wait_file(folder: Path, timeout: float = 60.0) -> Path:
@@ -116,12 +120,12 @@ def test_operator_fixes_a_rejected_record_from_the_browser(
     attention = browser.find_element(By.ID, "attention")
     assert "saldo.csv" in attention.text
     assert "partial" in attention.text
-    _shot(browser, "console-dashboard.png")
+    _shot(browser, tmp_path / "shots", "console-dashboard.png")
     attention.find_element(By.LINK_TEXT, "saldo.csv").click()
     assert browser.find_element(By.ID, "outcome").text == "partial"
     assert "CON-1O" in browser.find_element(By.ID, "report").text
     assert "CON-1O" in browser.find_element(By.ID, "records").text
-    _shot(browser, "console-file.png")
+    _shot(browser, tmp_path / "shots", "console-file.png")
     browser.find_element(By.ID, "download-rejects").click()
     rejects = _wait_file(tmp_path / "downloads")
     assert rejects.name == "saldo.rejects.csv"
@@ -139,7 +143,7 @@ def test_operator_fixes_a_rejected_record_from_the_browser(
     served.wait_for(lambda: _archived(served, "saldo-fixed.csv"), what="fix applied")
 
     browser.get(served.url + "/files?name=saldo-fixed")
-    _shot(browser, "console-files.png")
+    _shot(browser, tmp_path / "shots", "console-files.png")
     browser.find_element(By.LINK_TEXT, "saldo-fixed.csv").click()
     assert browser.find_element(By.ID, "outcome").text == "done"
     assert "by olga" in browser.find_element(By.ID, "uploaded").text
