@@ -29,12 +29,15 @@ $(RUNTIME): pyproject.toml | $(BIN)/python
 
 # What the test suite needs from Debian's packages: a real OpenSSH server for the SFTP
 # tests, a PostgreSQL server for the ledger-on-PostgreSQL tests, systemd-analyze for
-# the unit file check.
+# the unit file check, Chromium and its driver for the console's browser tests, and
+# promtool (prometheus) for /metrics.
 system-deps:
 	@missing=""; \
 	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v systemd-analyze >/dev/null 2>&1 || missing="$$missing systemd"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

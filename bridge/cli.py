@@ -155,6 +155,7 @@ def run(settings: Settings, once: bool) -> None:
             summary = service.run_once()
             _print_summary(summary)
             sys.exit(1 if summary.had_problems or summary.pending else 0)
+        server = _serve(settings, comps)
         watcher = InboxWatcher(
             [settings.root / "inbox" / f for f in FOLDERS], service.wake
         )
@@ -179,8 +180,23 @@ def run(settings: Settings, once: bool) -> None:
             service.run_forever()
         finally:
             watcher.stop()
+            if server is not None:
+                server.stop()
     finally:
         comps.close()
+
+
+def _serve(settings: Settings, comps: Any) -> Any:
+    """Start the console, /healthz and /metrics when ``[http] listen`` is set."""
+    if settings.http.address is None:
+        return None
+    from bridge.console import ConsoleServer
+
+    server = ConsoleServer(settings, comps.telemetry)
+    server.start()
+    host, port = server.address
+    click.echo(f"console, /healthz and /metrics on http://{host}:{port}/", err=True)
+    return server
 
 
 def _print_summary(summary: Any, *, orders: bool = True) -> None:
@@ -419,6 +435,30 @@ def retry(settings: Settings, file_id: int, by: str | None) -> None:
         view = ops.retry(file_id, who=_operator(by))
     click.echo(render_retry(view), err=view.refused is not None)
     sys.exit(1 if view.refused is not None else 0)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "operator"]), default="viewer")
+@click.option("--config", type=click.Path(path_type=Path), help="Accepted; not read.")
+def passwd(name: str, role: str, config: Path | None) -> None:
+    """Read a password and print the [[http.users]] entry with its hash."""
+    import getpass
+
+    from bridge.console.security import user_entry
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {name}: ")
+        if getpass.getpass("again: ") != password:
+            _fail("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        _fail("an empty password is not allowed")
+    try:
+        click.echo(user_entry(name, password, role), nl=False)
+    except ValueError as exc:
+        _fail(f"passwd: {exc}")
 
 
 @cli.command()

@@ -252,6 +252,8 @@ class MagentoClient:
         settings: The ``[magento]`` section (base URL, auth, timeouts, retries).
         transport: An httpx transport (``httpx.MockTransport`` in unit tests).
         sleep: Called with the delay between retries (injected in tests).
+        on_request: Told of every attempt: the error it raised (None when it
+            succeeded) and its duration in seconds (metrics, Magento's health).
     """
 
     def __init__(
@@ -260,9 +262,11 @@ class MagentoClient:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_request: Callable[[BaseException | None, float], None] | None = None,
     ) -> None:
         self.settings = settings
         self._sleep = sleep
+        self.on_request = on_request
         self._base = settings.base_url.rstrip("/") + "/rest"
         self._slots = threading.BoundedSemaphore(settings.concurrency)
         self._backoff = Backoff(
@@ -332,7 +336,7 @@ class MagentoClient:
         attempts = 1 + self.settings.max_retries if retry else 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._send(method, url, content, params)
+                return self._timed(method, url, content, params)
             except MagentoUnavailableError as exc:
                 if attempt >= attempts:
                     raise
@@ -347,6 +351,25 @@ class MagentoClient:
                 )
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _timed(
+        self,
+        method: str,
+        url: str,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+    ) -> Any:
+        """One attempt, reported to ``on_request`` with its duration."""
+        if self.on_request is None:
+            return self._send(method, url, content, params)
+        started = time.perf_counter()
+        try:
+            answer = self._send(method, url, content, params)
+        except BridgeError as exc:
+            self.on_request(exc, time.perf_counter() - started)
+            raise
+        self.on_request(None, time.perf_counter() - started)
+        return answer
 
     def _send(
         self,

@@ -75,6 +75,8 @@ class Pipeline:
         self.ledger = ledger
         self.flows = flows
         self.now = now or ledger.now
+        # Told of every file's outcome (metrics and alerts; see runtime.telemetry).
+        self.observe: Callable[[FileOutcome], None] | None = None
         root = settings.root
         self.work_dir = root / "var" / "work"
         self.archive_dir = root / "archive"
@@ -112,10 +114,18 @@ class Pipeline:
             "error", cand.kind, "file_refused", f"{cand.name}: {reason}"
         )
         log.warning("file_refused", flow=cand.kind, file=cand.name, status=cand.refused)
+        return self._observed(outcome)
+
+    def _observed(self, outcome: FileOutcome) -> FileOutcome:
+        if self.observe is not None:
+            self.observe(outcome)
         return outcome
 
     def process(self, claimed: ClaimedFile, *, force: bool = False) -> FileOutcome:
         """Run one claimed file to its outcome (or leave it pending on a transient error)."""
+        return self._observed(self._process(claimed, force=force))
+
+    def _process(self, claimed: ClaimedFile, *, force: bool = False) -> FileOutcome:
         row = self.ledger.files.by_work_path(str(claimed.path))
         if row is not None and row.status != "processing":
             return self.finish.decided(claimed, row.status, row.final_path, row.id)

@@ -30,6 +30,7 @@ from bridge.magento import (
     StockAdapter,
 )
 from bridge.runtime.pipeline import Pipeline
+from bridge.runtime.telemetry import Telemetry
 
 __all__ = ["Components", "build"]
 
@@ -46,6 +47,7 @@ class Components:
     flows: dict[str, ApplyFlow]
     pipeline: Pipeline
     export: ExportOrdersFlow
+    telemetry: Telemetry
     sftp: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -62,7 +64,8 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
     for sub in (*(f"inbox/{folder}" for folder in FOLDERS), "outbox/orders", "var"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.ledger_url, now=now)
-    client = MagentoClient(settings.magento)
+    telemetry = Telemetry(settings, ledger)
+    client = MagentoClient(settings.magento, on_request=telemetry.magento_request)
     products = ProductsAdapter(client)
     stock = StockAdapter(client)
     orders = OrdersAdapter(client)
@@ -90,8 +93,10 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
         flows=flows,
         pipeline=Pipeline(settings, ledger, flows, now=now, endpoint=inbox),
         export=export,
-        closers=[ledger.close, client.close],
+        telemetry=telemetry,
+        closers=[ledger.close, client.close, telemetry.close],
     )
+    comps.pipeline.observe = telemetry.file_outcome
     if settings.sftp.host:
         from bridge.runtime.remote import RemoteBackedInbox, build_sftp
 

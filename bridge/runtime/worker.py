@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from bridge.errors import BridgeError, MagentoAuthError, TransientError
+from bridge.errors import (
+    BridgeError,
+    MagentoAuthError,
+    MagentoUnavailableError,
+    TransientError,
+)
 from bridge.folders.local import Candidate, ClaimedFile
 from bridge.runtime.pipeline import FileOutcome
 from bridge.runtime.wiring import Components
@@ -102,6 +107,7 @@ class Service:
                 self._next_export = now + self.c.settings.orders.poll_seconds
         summary.pending = len(self.c.inbox.work_files(self.work_dir))
         self._sftp_finish()
+        self.c.telemetry.ticked()
         return summary
 
     def _guard(
@@ -123,6 +129,7 @@ class Service:
             self._pause_magento(exc)
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
         except TransientError as exc:
+            self._transient(exc)
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
         except Exception as exc:
             log.exception("unexpected_error", flow=claimed.kind, file=claimed.name)
@@ -148,6 +155,9 @@ class Service:
         if row is not None:
             age = (self.c.ledger.now() - as_utc(row.received_at)).total_seconds()
             if age > self.c.settings.runtime.max_pending_age_seconds:
+                self.c.telemetry.file_stuck(
+                    claimed.kind, claimed.name, age, row.last_error, row.id
+                )
                 self.c.ledger.files.log_event(
                     "error",
                     claimed.kind,
@@ -164,6 +174,11 @@ class Service:
             f"Magento refused the credentials: {exc}",
         )
         log.error("magento_auth_failed", status=exc.status_code)
+        self.c.telemetry.magento_paused(exc)
+
+    def _transient(self, exc: TransientError) -> None:
+        if isinstance(exc, MagentoUnavailableError):
+            self.c.telemetry.magento_unavailable(exc)
 
     def _export(self, summary: TickSummary) -> None:
         try:
@@ -172,6 +187,7 @@ class Service:
             self._pause_magento(exc)
             return
         except TransientError as exc:
+            self._transient(exc)
             log.warning("export_postponed", flow="orders", status=type(exc).__name__)
             self.c.ledger.files.log_event(
                 "warning", "orders", "export_postponed", str(exc)
@@ -186,6 +202,7 @@ class Service:
             return
         summary.exported += len(result.exported)
         summary.export_failed += len(result.failed)
+        self.c.telemetry.export_result(len(result.exported), result.failed)
 
     # -- SFTP ------------------------------------------------------------------------
     def _sftp_poll(self, now: float, *, force: bool = False) -> int:
@@ -194,13 +211,17 @@ class Service:
             return 0
         self._next_sftp = now + self.c.settings.sftp.poll_seconds
         try:
-            return int(self.c.sftp.poll())
+            waiting = int(self.c.sftp.poll())
         except TransientError as exc:
+            self.c.telemetry.sftp_unavailable(exc)
             log.warning("sftp_unavailable", flow="sftp", status=str(exc))
         except BridgeError as exc:
             self._sftp_refused(exc)
         except Exception:
             log.exception("unexpected_error", flow="sftp")
+        else:
+            self.c.telemetry.sftp_ok()
+            return waiting
         return 0
 
     def _sftp_finish(self) -> None:
@@ -218,6 +239,7 @@ class Service:
     def _sftp_refused(self, exc: BridgeError) -> None:
         """Host key or credentials refused: an operator must act; keep running."""
         log.error("sftp_refused", flow="sftp", status=str(exc))
+        self.c.telemetry.sftp_unavailable(exc)
         self.c.ledger.files.log_event("error", "sftp", "sftp_refused", str(exc))
 
     # -- loops ---------------------------------------------------------------------

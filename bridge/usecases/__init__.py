@@ -7,6 +7,13 @@ between the presenters and ``bridge.runtime`` (STYLE §2).
 
 from __future__ import annotations
 
+from bridge.usecases.file_views import (
+    Download,
+    FileDetail,
+    FilePage,
+    UploadView,
+)
+from bridge.usecases.files import FileQuery
 from bridge.usecases.operations import Operations
 from bridge.usecases.views import (
     AuditView,
@@ -21,7 +28,11 @@ from bridge.usecases.views import (
 
 __all__ = [
     "AuditView",
+    "Download",
     "FileAudit",
+    "FileDetail",
+    "FilePage",
+    "FileQuery",
     "Operations",
     "OrderAudit",
     "ProcessView",
@@ -29,4 +40,5 @@ __all__ = [
     "RetryView",
     "SkuAudit",
     "StatusView",
+    "UploadView",
 ]

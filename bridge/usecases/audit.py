@@ -8,6 +8,7 @@ from bridge.ledger import Ledger
 from bridge.ledger.resolutions import ResolutionStore
 from bridge.support.clock import as_utc
 from bridge.usecases._rows import file_entry, record_history
+from bridge.usecases.file_views import DeliveryView
 from bridge.usecases.views import (
     FileAudit,
     OrderAudit,
@@ -17,7 +18,7 @@ from bridge.usecases.views import (
     SkuAudit,
 )
 
-__all__ = ["audit_file", "audit_order", "audit_sku"]
+__all__ = ["audit_file", "audit_order", "audit_sku", "unfinished_shipments"]
 
 FILE_RECORD_OUTCOMES = ("rejected", "stale", "duplicate", "warning")
 """The per-record outcomes ``audit file`` lists (applied ones are counted only)."""
@@ -92,4 +93,18 @@ def audit_file(ledger: Ledger, name: str) -> FileAudit:
             )
             for row in ledger.files.by_name(name)
         ),
+    )
+
+
+def unfinished_shipments(ledger: Ledger, limit: int = 20) -> tuple[DeliveryView, ...]:
+    """ERP shipments started but not invoiced yet: pending (uncertain) or shipped."""
+    return tuple(
+        DeliveryView(
+            shipment_id=str(s["shipment_id"]),
+            order_number=str(s["order_number"]),
+            state=str(s["state"]),
+            magento_shipment_id=s.get("magento_shipment_id"),
+            message=None if s.get("message") is None else str(s["message"]),
+        )
+        for s in ledger.shipments.pending()[:limit]
     )

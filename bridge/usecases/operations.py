@@ -15,6 +15,15 @@ from bridge.config import Settings
 from bridge.ledger import Ledger
 from bridge.usecases import audit as _audit
 from bridge.usecases import failures as _failures
+from bridge.usecases import files as _files
+from bridge.usecases.file_views import (
+    DeliveryView,
+    Download,
+    FileDetail,
+    FilePage,
+    UploadView,
+)
+from bridge.usecases.files import FileQuery
 from bridge.usecases.status import status as _status
 from bridge.usecases.views import (
     FileAudit,
@@ -87,6 +96,22 @@ class Operations:
         """Every file received under ``name``."""
         return _audit.audit_file(self._db, name)
 
+    def unfinished_shipments(self) -> tuple[DeliveryView, ...]:
+        """ERP shipments not invoiced yet: uncertain (pending) or shipped only."""
+        return _audit.unfinished_shipments(self._db)
+
+    def files(self, query: FileQuery) -> FilePage:
+        """A page of received files matching ``query`` (see ``usecases.files``)."""
+        return _files.list_files(self._db, query)
+
+    def file_detail(self, file_id: int) -> FileDetail | None:
+        """One file with its records, report and downloads; None if unknown."""
+        return _files.file_detail(self.settings, self._db, file_id)
+
+    def download(self, file_id: int, which: str) -> Download | None:
+        """A file the ledger knows (``original``, ``rejects``, ``report``), or None."""
+        return _files.download(self.settings, self._db, file_id, which)
+
     # -- act -------------------------------------------------------------------------
     def process(
         self,
@@ -109,6 +134,12 @@ class Operations:
     def retry(self, file_id: int, *, who: str) -> RetryView:
         """Copy a failed file back into its inbox (see ``usecases.failures``)."""
         return _failures.retry(self.settings, self._db, file_id, who=who)
+
+    def upload(self, kind: str, name: str, data: bytes, *, who: str) -> UploadView:
+        """Drop an operator's file into an inbox for the pipeline (``usecases.files``)."""
+        return _files.upload(
+            self.settings, self._db, kind=kind, name=name, data=data, who=who
+        )
 
     def resolve(self, file_id: int, *, note: str, who: str) -> ResolveView:
         """Mark a failed file resolved with a note (see ``usecases.failures``)."""
