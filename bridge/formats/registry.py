@@ -18,6 +18,7 @@ from bridge.formats._sniff import read_head, root_qname
 from bridge.formats.canonical import CanonicalCsvCodec, CanonicalXmlCodec
 from bridge.formats.codec import CANONICAL, Codec, LayoutInfo
 from bridge.formats.csv import detect_delimiter
+from bridge.formats.ubl_despatch import despatch_advice_codec
 from bridge.kinds import KIND_SPECS, KINDS, Kind
 
 __all__ = ["REGISTRY", "CodecRegistry"]
@@ -159,6 +160,7 @@ def _builtin() -> CodecRegistry:
     for kind in KINDS:
         registry.register(CanonicalXmlCodec(kind))
         registry.register(CanonicalCsvCodec(kind))
+    registry.register(despatch_advice_codec())
     return registry
 
 
