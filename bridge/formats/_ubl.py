@@ -23,6 +23,7 @@ __all__ = [
     "find",
     "issued_at",
     "pieces",
+    "sellers_item",
     "text",
     "ubl_schema",
 ]
@@ -97,3 +98,20 @@ def pieces(quantity: etree._Element, field: str) -> str:
             field, f"unit {unit} is not pieces (only pieces are taken)", quantity
         )
     return value
+
+
+def sellers_item(line: etree._Element) -> etree._Element:
+    """A document line's ``cac:Item/cac:SellersItemIdentification/cbc:ID``: its SKU.
+
+    Raises:
+        FieldError: The line has no seller's item id (e.g. only a GTIN).
+    """
+    found = find(line, "cac:Item/cac:SellersItemIdentification/cbc:ID")
+    if found is not None and text(found) is not None:
+        return found
+    gtin = text(find(line, "cac:Item/cac:StandardItemIdentification/cbc:ID"))
+    what = f"only a GTIN ({gtin})" if gtin else "no item id"
+    number = text(find(line, "cbc:ID"))
+    raise FieldError(
+        "sku", f"line {number} has {what}; the seller's item id is the SKU", line
+    )

@@ -19,6 +19,7 @@ from bridge.formats.canonical import CanonicalCsvCodec, CanonicalXmlCodec
 from bridge.formats.codec import CANONICAL, Codec, LayoutInfo
 from bridge.formats.csv import detect_delimiter
 from bridge.formats.ubl_despatch import despatch_advice_codec
+from bridge.formats.ubl_inventory import inventory_report_codec
 from bridge.kinds import KIND_SPECS, KINDS, Kind
 
 __all__ = ["REGISTRY", "CodecRegistry"]
@@ -161,6 +162,7 @@ def _builtin() -> CodecRegistry:
         registry.register(CanonicalXmlCodec(kind))
         registry.register(CanonicalCsvCodec(kind))
     registry.register(despatch_advice_codec())
+    registry.register(inventory_report_codec())
     return registry
 
 

@@ -31,6 +31,7 @@ from bridge.formats._ubl import (
     findall,
     issued_at,
     pieces,
+    sellers_item,
     text,
     ubl_schema,
 )
@@ -89,18 +90,12 @@ def _order_reference(root: etree._Element) -> etree._Element:
 
 def _line(source: etree._Element, lines: etree._Element, out: CanonicalTree) -> None:
     """One ``cac:DespatchLine`` as a canonical line."""
-    sku_el = find(source, "cac:Item/cac:SellersItemIdentification/cbc:ID")
-    sku = text(sku_el)
-    if sku is None:
-        gtin = text(find(source, "cac:Item/cac:StandardItemIdentification/cbc:ID"))
-        what = f"only a GTIN ({gtin})" if gtin else "no item id"
-        reason = f"line {text(find(source, 'cbc:ID'))} has {what}; the seller's item id is the SKU"
-        raise FieldError("sku", reason, source)
+    sku_el = sellers_item(source)
     qty_el = find(source, "cbc:DeliveredQuantity")
     if qty_el is None:
         raise FieldError("qty", "line has no cbc:DeliveredQuantity", source)
     line = out.child(lines, "line", source=source)
-    out.child(line, "sku", sku, source=sku_el)
+    out.child(line, "sku", text(sku_el), source=sku_el)
     out.child(line, "qty", pieces(qty_el, "qty"), source=qty_el)
 
 

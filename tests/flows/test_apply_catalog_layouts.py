@@ -1,0 +1,36 @@
+"""Official catalogue and inventory documents applied through the sandbox over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.sandbox._seed import _product as seed_product
+from tests.conftest import SHARED
+from tests.flows._catalog_env import CatalogEnv, env
+
+__all__ = ["env"]  # the fixture, imported for pytest
+
+STANDARDS = SHARED / "reference" / "standards"
+INVENTORY = STANDARDS / "oasis-ubl-2.1" / "xml" / "UBL-InventoryReport-2.1-Example.xml"
+
+
+def _catalog(sandbox: Any, skus: list[str]) -> None:
+    """Products that exist in Magento before any stock arrives."""
+    with sandbox.shop.lock:
+        for sku in skus:
+            seed_product(sandbox.shop, sku, f"Product {sku}", "10.00")
+
+
+def test_oasis_inventory_report_sets_the_stock_it_names(
+    env: CatalogEnv, sandbox: Any
+) -> None:
+    """Each report line's quantity lands on its SKU's default source."""
+    _catalog(sandbox, ["DD88", "DA008", "BA058"])
+    path = env.write(INVENTORY.name, INVENTORY.read_text("utf-8"))
+    result = env.run(env.stock_flow(), path)
+    assert (result.applied, result.rejected) == (3, [])
+    assert [env.source_qty(s)[0] for s in ("DD88", "DA008", "BA058")] == [
+        10.0,
+        15.0,
+        5.0,
+    ]
