@@ -18,6 +18,7 @@ from bridge.formats._sniff import read_head, root_qname
 from bridge.formats.canonical import CanonicalCsvCodec, CanonicalXmlCodec
 from bridge.formats.codec import CANONICAL, Codec, LayoutInfo
 from bridge.formats.csv import detect_delimiter
+from bridge.formats.opentrans_dispatch import dispatch_notification_codec
 from bridge.formats.ubl_despatch import despatch_advice_codec
 from bridge.formats.ubl_inventory import inventory_report_codec
 from bridge.kinds import KIND_SPECS, KINDS, Kind
@@ -163,6 +164,7 @@ def _builtin() -> CodecRegistry:
         registry.register(CanonicalCsvCodec(kind))
     registry.register(despatch_advice_codec())
     registry.register(inventory_report_codec())
+    registry.register(dispatch_notification_codec())
     return registry
 
 

@@ -1,4 +1,7 @@
-"""Official despatch advices applied through the sandbox: the orders they name exist first."""
+"""Official despatch advices and dispatch notifications applied through the sandbox.
+
+Each test first places the order the document names, with the items it ships.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,19 @@ from tests.conftest import SANDBOX_TOKEN, SHARED
 PEPPOL = SHARED / "reference" / "standards" / "peppol-bis3-poacc" / "rules" / "examples"
 USE_CASES = PEPPOL / "Despatch Advice use cases"
 OASIS = SHARED / "reference" / "standards" / "oasis-ubl-2.1" / "xml"
+OPENTRANS = SHARED / "reference" / "standards" / "opentrans-2.1" / "samples"
+FRAUNHOFER = (
+    OPENTRANS
+    / "fraunhofer-official"
+    / "DispatchNotifications"
+    / "sample_dispatchnotification_opentrans_2_1.xml"
+)
+ITSCOPE = (
+    OPENTRANS
+    / "itscope-testdistributor"
+    / "DispatchNotification"
+    / "Example_DISPATCHNOTIFICATION_Testdistributor_Lieferavis.xml"
+)
 
 
 def _rest(sandbox: Any, method: str, path: str, **kwargs: Any) -> Any:
@@ -107,8 +123,21 @@ def _apply(comps: Components, src: Path, tmp_path: Path) -> Any:
             },
             ["12345"],
         ),
+        (FRAUNHOFER, "ORD112", {"SG8": 4000}, ["PACK-04943"]),
+        (
+            ITSCOPE,
+            "GWAHJV-160131-1470",
+            {"123002": 1, "123001": 2, "123003": 3},
+            ["1Z7318301287125572", "00000000305474401482"],
+        ),
     ],
-    ids=["peppol-example", "use-case-1", "use-case-2"],
+    ids=[
+        "peppol-example",
+        "use-case-1",
+        "use-case-2",
+        "opentrans-fraunhofer",
+        "opentrans-itscope",
+    ],
 )
 def test_official_despatch_advice_ships_the_order(
     sandbox: Any,
@@ -136,7 +165,7 @@ def test_official_despatch_advice_ships_the_order(
         (USE_CASES / "DespatchAdvice-BIS3_UseCase3.xml", "4321", {"SPLINT": 23}),
         (USE_CASES / "DespatchAdvice-BIS3_UseCase4.xml", "4321", {"87774744": 8}),
     ],
-    ids=["oasis-kgm", "use-case-3-gtin-only", "use-case-4-kgm"],
+    ids=["oasis-kgm", "use-case-3-gtin-only", "use-case-4-gtin-only"],
 )
 def test_examples_the_layout_cannot_take_fail_and_ship_nothing(
     sandbox: Any,
