@@ -15,6 +15,7 @@ from pathlib import Path
 from bridge.errors import ConfigError
 from bridge.formats._csvrows import COLUMNS
 from bridge.formats._sniff import read_head, root_qname
+from bridge.formats.bmecat import BmecatCodec
 from bridge.formats.canonical import CanonicalCsvCodec, CanonicalXmlCodec
 from bridge.formats.codec import CANONICAL, Codec, LayoutInfo
 from bridge.formats.csv import detect_delimiter
@@ -162,6 +163,7 @@ def _builtin() -> CodecRegistry:
     for kind in KINDS:
         registry.register(CanonicalXmlCodec(kind))
         registry.register(CanonicalCsvCodec(kind))
+    registry.register(BmecatCodec())
     registry.register(despatch_advice_codec())
     registry.register(inventory_report_codec())
     registry.register(dispatch_notification_codec())

@@ -11,6 +11,7 @@ from tests.flows._catalog_env import CatalogEnv, env
 __all__ = ["env"]  # the fixture, imported for pytest
 
 STANDARDS = SHARED / "reference" / "standards"
+BMECAT = STANDARDS / "bmecat-2005" / "samples" / "bmecat-sample.xml"
 INVENTORY = STANDARDS / "oasis-ubl-2.1" / "xml" / "UBL-InventoryReport-2.1-Example.xml"
 
 
@@ -34,3 +35,12 @@ def test_oasis_inventory_report_sets_the_stock_it_names(
         15.0,
         5.0,
     ]
+
+
+def test_bmecat_sample_creates_its_product(env: CatalogEnv, sandbox: Any) -> None:
+    """The shared BMEcat catalogue creates its product with the net list price and name."""
+    path = env.write(BMECAT.name, BMECAT.read_text("utf-8-sig"))
+    result = env.run(env.products_flow(), path)
+    assert (result.applied, result.rejected) == (1, [])
+    product = env.product("Q20-P09")
+    assert (product["name"], product["price"]) == ("Post-Safe Polythene Envelopes", 16.49)
