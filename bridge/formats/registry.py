@@ -37,11 +37,13 @@ class CodecRegistry:
         self._codecs: dict[tuple[Kind, str], list[Codec]] = {}
         self._order: dict[Kind, tuple[Codec, ...]] = {}  # detection order, per kind
 
-    def register(self, codec: Codec) -> Codec:
+    def register(self, codec: Codec, *, first: bool = False) -> Codec:
         """Add a codec; a layout's codecs are asked in the order they were added.
 
         Args:
             codec: The codec.
+            first: Ask this layout before every layout already registered (a user
+                layout wins over the built-ins when its ``match`` fits).
 
         Returns:
             The codec, so a module can register at import.
@@ -54,6 +56,12 @@ class CodecRegistry:
             msg = f"layout {codec.layout!r} of {codec.kind} already has a {codec.fmt} codec"
             raise ValueError(msg)
         same.append(codec)
+        if first:
+            key = (codec.kind, codec.layout)
+            self._codecs = {
+                key: same,
+                **{k: v for k, v in self._codecs.items() if k != key},
+            }
         self._order.pop(codec.kind, None)
         return codec
 

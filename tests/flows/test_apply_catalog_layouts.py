@@ -43,4 +43,7 @@ def test_bmecat_sample_creates_its_product(env: CatalogEnv, sandbox: Any) -> Non
     result = env.run(env.products_flow(), path)
     assert (result.applied, result.rejected) == (1, [])
     product = env.product("Q20-P09")
-    assert (product["name"], product["price"]) == ("Post-Safe Polythene Envelopes", 16.49)
+    assert (product["name"], product["price"]) == (
+        "Post-Safe Polythene Envelopes",
+        16.49,
+    )
