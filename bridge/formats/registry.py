@@ -19,6 +19,7 @@ from bridge.formats.bmecat import BmecatCodec
 from bridge.formats.canonical import CanonicalCsvCodec, CanonicalXmlCodec
 from bridge.formats.codec import CANONICAL, Codec, LayoutInfo
 from bridge.formats.csv import detect_delimiter
+from bridge.formats.edifact_desadv import DesadvCodec
 from bridge.formats.opentrans_dispatch import dispatch_notification_codec
 from bridge.formats.ubl_despatch import despatch_advice_codec
 from bridge.formats.ubl_inventory import inventory_report_codec
@@ -175,6 +176,7 @@ def _builtin() -> CodecRegistry:
     registry.register(despatch_advice_codec())
     registry.register(inventory_report_codec())
     registry.register(dispatch_notification_codec())
+    registry.register(DesadvCodec())
     return registry
 
 

@@ -14,6 +14,7 @@ LAYOUTS = {
     "opentrans-dispatchnotification": "shipments",
     "ubl-inventory-report": "stock",
     "bmecat": "products",
+    "edifact-desadv": "shipments",
 }
 
 
@@ -57,4 +58,5 @@ def test_layouts_lists_builtins_and_the_configured_user_layouts(tmp_path: Path) 
     assert stock[0] == ["stock", "lager-saldo", "csv"]
     assert ["stock", "ubl-inventory-report", "xml"] in stock
     for layout, kind in LAYOUTS.items():
-        assert [kind, layout, "xml"] in rows
+        fmt = "csv" if layout.startswith("edifact") else "xml"
+        assert [kind, layout, fmt] in rows

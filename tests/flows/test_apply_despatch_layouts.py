@@ -20,6 +20,9 @@ from tests.conftest import SANDBOX_TOKEN, SHARED
 PEPPOL = SHARED / "reference" / "standards" / "peppol-bis3-poacc" / "rules" / "examples"
 USE_CASES = PEPPOL / "Despatch Advice use cases"
 OASIS = SHARED / "reference" / "standards" / "oasis-ubl-2.1" / "xml"
+EDIFACT = (
+    Path(__file__).resolve().parents[2] / "samples" / "edifact-desadv" / "desadv.edi"
+)
 OPENTRANS = SHARED / "reference" / "standards" / "opentrans-2.1" / "samples"
 FRAUNHOFER = (
     OPENTRANS
@@ -181,3 +184,17 @@ def test_examples_the_layout_cannot_take_fail_and_ship_nothing(
     assert view.status == "failed"
     assert view.issues
     assert _shipments(sandbox, placed["entity_id"]) == []
+
+
+def test_edifact_interchange_ships_each_message(
+    sandbox: Any, comps: Components, tmp_path: Path
+) -> None:
+    """Both DESADV messages of the sample interchange ship their orders."""
+    first = _order(sandbox, "000000001", {"ERP-1001": 2, "ERP-1003": 1})
+    second = _order(sandbox, "000000002", {"ERP-1002": 1})
+    view = _apply(comps, EDIFACT, tmp_path)
+    assert (view.status, view.issues) == ("done", ())
+    [one] = _shipments(sandbox, first["entity_id"])
+    [two] = _shipments(sandbox, second["entity_id"])
+    assert {i["sku"]: i["qty"] for i in one["items"]} == {"ERP-1001": 2, "ERP-1003": 1}
+    assert [t["track_number"] for t in two["tracks"]] == ["340123450000000014"]
