@@ -43,15 +43,23 @@ def _settings(config: Path | None, *, folder: bool = True) -> Settings:
     ``BRIDGE_FOLDERS__ROOT`` in the environment names the folder explicitly.
     """
     if config is not None:
-        return load_config(config)
+        return _with_layouts(load_config(config))
     if DEFAULT_CONFIG.is_file():
-        return load_config(DEFAULT_CONFIG)
+        return _with_layouts(load_config(DEFAULT_CONFIG))
     if folder and not os.environ.get("BRIDGE_FOLDERS__ROOT"):
         raise ConfigError(
             f"no bridge.toml in {Path.cwd()}: run this in a bridge folder, pass "
             "--config FILE, or create one with `bridge init`"
         )
-    return load_config(None)
+    return _with_layouts(load_config(None))
+
+
+def _with_layouts(settings: Settings) -> Settings:
+    """Install the ``[[layouts]]`` of the settings in the formats' registry."""
+    from bridge.formats import install_user_layouts
+
+    install_user_layouts(settings.layouts)
+    return settings
 
 
 @overload
@@ -302,6 +310,19 @@ def validate(settings: Settings, file: Path, kind: str | None) -> None:
     click.echo(
         f"{file.name}: valid {kind} file, {result.record_count} record(s)", err=True
     )
+
+
+@cli.command()
+@with_config(folder=False)
+def layouts(settings: Settings) -> None:
+    """List the layouts each inbox reads, in the order they are asked."""
+    from bridge.formats import REGISTRY
+
+    rows = [(i.kind, i.layout, i.fmt, i.matches) for i in REGISTRY.layouts()]
+    widths = [max(len(r[c]) for r in rows) for c in range(3)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[3]]))
 
 
 @cli.command("export-orders")

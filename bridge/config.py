@@ -25,6 +25,7 @@ from pydantic import (
     ValidationInfo,
     create_model,
     field_validator,
+    model_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
@@ -151,7 +152,7 @@ class LedgerSettings(_Section):
 class OrdersSettings(_Section):
     """The Magento → ERP order export."""
 
-    format: Literal["xml", "csv"] = "xml"
+    format: Literal["xml", "csv", "ubl"] = "xml"  # ubl: UBL 2.1 Order (docs/layouts.md)
     states: list[str] = Field(default_factory=lambda: ["new", "processing"])
     min_age_seconds: float = Field(default=0, ge=0)
     poll_seconds: float = Field(default=60, gt=0)
@@ -310,6 +311,30 @@ class AlertsSettings(_Section):
         return bool(self.webhook_url.get_secret_value() or self.smtp_host)
 
 
+class LayoutSettings(_Section):
+    """One user layout (SPEC §7, ``[[layouts]]``).
+
+    An ERP CSV read by its own column names, or any XML through an XSLT 1.0
+    stylesheet to the canonical XML of its kind.
+    """
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Kind
+    match: str = Field(min_length=1)
+    columns: dict[str, str] = Field(default_factory=dict)
+    constants: dict[str, str] = Field(default_factory=dict)
+    date_format: str = ""
+    xslt: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> LayoutSettings:
+        if (self.xslt is None) == (not self.columns):
+            raise _invalid("a layout has either columns (CSV) or xslt (XML), not both")
+        if self.xslt is not None and (self.constants or self.date_format):
+            raise _invalid("constants and date_format belong to a CSV layout (columns)")
+        return self
+
+
 class Settings(BaseSettings):
     """Every setting of the bridge; see SPEC §5 and the README."""
 
@@ -329,6 +354,16 @@ class Settings(BaseSettings):
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    layouts: list[LayoutSettings] = Field(default_factory=list)
+
+    @field_validator("layouts")
+    @classmethod
+    def _unique_layouts(cls, value: list[LayoutSettings]) -> list[LayoutSettings]:
+        names = [layout.name for layout in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise _invalid(f"layout name given twice: {twice[0]!r}")
+        return value
 
     @property
     def root(self) -> Path:
@@ -444,6 +479,15 @@ def load_config(
             update={"root": (path.parent / root).resolve()}
         )
         settings = settings.model_copy(update={"folders": folders})
+    if path is not None and any(layout.xslt for layout in settings.layouts):
+        # A stylesheet path is relative to the config file as well.
+        layouts = [
+            layout.model_copy(update={"xslt": (path.parent / layout.xslt).resolve()})
+            if layout.xslt is not None and not layout.xslt.expanduser().is_absolute()
+            else layout
+            for layout in settings.layouts
+        ]
+        settings = settings.model_copy(update={"layouts": layouts})
     return settings
 
 

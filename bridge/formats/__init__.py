@@ -22,6 +22,7 @@ from bridge.formats.codec import (
 from bridge.formats.document import CanonicalTree, DocumentMapper, DocumentXmlCodec
 from bridge.formats.reader import RecordReader, detect_format, validate_file
 from bridge.formats.registry import REGISTRY, CodecRegistry
+from bridge.formats.user_layouts import install_user_layouts
 from bridge.formats.writers import write_rejects
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ValidationResult",
     "XmlNames",
     "detect_format",
+    "install_user_layouts",
     "schema_path",
     "validate_file",
     "write_rejects",

@@ -43,7 +43,7 @@ __all__ = [
     "validate_orders_xml",
 ]
 
-OrderFormat = Literal["xml", "csv"]
+OrderFormat = Literal["xml", "csv", "ubl"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE_NUMBER = re.compile(r"[0-9 +\-()./]*[0-9][0-9 +\-()./]*")
@@ -307,8 +307,8 @@ def _check_encodable(row: list[str], encoding: str, name: str, line: int) -> Non
 
 
 def order_file_name(order_number: str, fmt: OrderFormat) -> str:
-    """The outbox file name of an order: ``order-<order_number>.<fmt>``."""
-    return f"order-{order_number}.{fmt}"
+    """The outbox file name of an order: ``order-<order_number>.<ext>``."""
+    return f"order-{order_number}.{'csv' if fmt == 'csv' else 'xml'}"
 
 
 def render_order(
@@ -318,7 +318,7 @@ def render_order(
 
     Args:
         order: The export record.
-        fmt: ``xml`` or ``csv``.
+        fmt: ``xml`` or ``csv`` (canonical), or ``ubl`` (UBL 2.1 Order).
         encoding: CSV encoding; XML is always UTF-8.
 
     Returns:
@@ -329,4 +329,8 @@ def render_order(
     """
     if fmt == "csv":
         return order_to_csv(order, encoding=encoding)
+    if fmt == "ubl":
+        from bridge.formats.orders_ubl import order_to_ubl
+
+        return order_to_ubl(order)
     return order_to_xml(order)

@@ -15,9 +15,14 @@ from pathlib import Path
 from bridge.errors import ConfigError
 from bridge.formats._csvrows import COLUMNS
 from bridge.formats._sniff import read_head, root_qname
+from bridge.formats.bmecat import BmecatCodec
 from bridge.formats.canonical import CanonicalCsvCodec, CanonicalXmlCodec
 from bridge.formats.codec import CANONICAL, Codec, LayoutInfo
 from bridge.formats.csv import detect_delimiter
+from bridge.formats.edifact_desadv import DesadvCodec
+from bridge.formats.opentrans_dispatch import dispatch_notification_codec
+from bridge.formats.ubl_despatch import despatch_advice_codec
+from bridge.formats.ubl_inventory import inventory_report_codec
 from bridge.kinds import KIND_SPECS, KINDS, Kind
 
 __all__ = ["REGISTRY", "CodecRegistry"]
@@ -33,11 +38,13 @@ class CodecRegistry:
         self._codecs: dict[tuple[Kind, str], list[Codec]] = {}
         self._order: dict[Kind, tuple[Codec, ...]] = {}  # detection order, per kind
 
-    def register(self, codec: Codec) -> Codec:
+    def register(self, codec: Codec, *, first: bool = False) -> Codec:
         """Add a codec; a layout's codecs are asked in the order they were added.
 
         Args:
             codec: The codec.
+            first: Ask this layout before every layout already registered (a user
+                layout wins over the built-ins when its ``match`` fits).
 
         Returns:
             The codec, so a module can register at import.
@@ -50,6 +57,12 @@ class CodecRegistry:
             msg = f"layout {codec.layout!r} of {codec.kind} already has a {codec.fmt} codec"
             raise ValueError(msg)
         same.append(codec)
+        if first:
+            key = (codec.kind, codec.layout)
+            self._codecs = {
+                key: same,
+                **{k: v for k, v in self._codecs.items() if k != key},
+            }
         self._order.pop(codec.kind, None)
         return codec
 
@@ -159,6 +172,11 @@ def _builtin() -> CodecRegistry:
     for kind in KINDS:
         registry.register(CanonicalXmlCodec(kind))
         registry.register(CanonicalCsvCodec(kind))
+    registry.register(BmecatCodec())
+    registry.register(despatch_advice_codec())
+    registry.register(inventory_report_codec())
+    registry.register(dispatch_notification_codec())
+    registry.register(DesadvCodec())
     return registry
 
 

@@ -20,6 +20,7 @@ from bridge.flows.export_orders import ExportOrdersFlow
 from bridge.folders.base import Folder
 from bridge.folders.local import LocalInbox
 from bridge.folders.outbox import LocalOutbox
+from bridge.formats import install_user_layouts
 from bridge.kinds import FOLDERS
 from bridge.ledger import Ledger, utcnow
 from bridge.magento import (
@@ -60,6 +61,7 @@ class Components:
 
 def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Components:
     """Wire the bridge for ``settings``."""
+    install_user_layouts(settings.layouts)
     root = settings.root
     for sub in (*(f"inbox/{folder}" for folder in FOLDERS), "outbox/orders", "var"):
         (root / sub).mkdir(parents=True, exist_ok=True)

@@ -80,9 +80,14 @@ def test_a_kind_without_codecs_recognises_nothing(tmp_path: Path) -> None:
 
 
 def test_layouts_lists_the_canonical_codecs_of_every_kind() -> None:
-    """The built-in layouts are canonical XML and CSV for each kind, in kind order."""
+    """Canonical XML and CSV for each kind, in kind order, each kind's other layouts first."""
     rows = [(i.kind, i.layout, i.fmt) for i in REGISTRY.layouts()]
-    assert rows == [(k, "canonical", f) for k in KINDS for f in ("xml", "csv")]
+    canonical = [r for r in rows if r[1] == "canonical"]
+    assert canonical == [(k, "canonical", f) for k in KINDS for f in ("xml", "csv")]
+    assert [r[0] for r in rows] == sorted((r[0] for r in rows), key=KINDS.index)
+    for kind in KINDS:
+        layouts = [r[1] for r in rows if r[0] == kind]
+        assert layouts[-2:] == ["canonical", "canonical"]
     assert all(i.matches for i in REGISTRY.layouts())
 
 

@@ -1,0 +1,96 @@
+"""The ``edifact-desadv`` layout: DESADV D.96A messages of an interchange are shipments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from bridge.config import CsvOptions
+from bridge.formats import REGISTRY, RecordReader, validate_file, write_rejects
+from bridge.models.erp import ErpShipment, ErpShipmentLine, ErpTrack
+from tests.conftest import SHARED
+from tests.unit.formats.conftest import SAMPLES, read_all
+
+FOLDER = SAMPLES / "edifact-desadv"
+ORDRSP = next(
+    (SHARED / "reference/standards/sap-idoc/teched2025-IN260/Testdata").rglob(
+        "*ORDRSP.edi"
+    )
+)
+
+
+def test_each_message_is_one_shipment() -> None:
+    """Two DESADV messages in one interchange are two shipments on their UNH lines."""
+    records, issues, reader = read_all(FOLDER / "desadv.edi", "shipments")
+    assert (issues, reader.codec.layout) == ([], "edifact-desadv")
+    assert [(r.line, r.key) for r in records] == [(3, "FS-80001"), (19, "FS-80002")]
+    assert records[0].model == ErpShipment(
+        shipment_id="FS-80001",
+        order_number="000000001",
+        shipped_at=datetime(2026, 11, 26, 14, 10, tzinfo=UTC),
+        lines=(
+            ErpShipmentLine(sku="ERP-1001", qty=Decimal(2)),
+            ErpShipmentLine(sku="ERP-1003", qty=Decimal(1)),
+        ),
+        tracks=(ErpTrack(number="00370730253796583020", title="PostNord"),),
+    )
+    assert records[1].model.tracks == (ErpTrack(number="340123450000000014"),)  # type: ignore[union-attr]
+
+
+def test_invalid_sample_names_unit_and_line() -> None:
+    """A weight is refused on the QTY segment's line."""
+    result = validate_file(FOLDER / "desadv-invalid.edi", "shipments", csv=CsvOptions())
+    assert [str(i) for i in result.issues] == [
+        "desadv-invalid.edi:25: qty: unit KGM is not pieces (only pieces are taken)"
+    ]
+
+
+def test_segment_count_is_checked(tmp_path: Path) -> None:
+    """A UNT whose count disagrees with its message is refused on its line."""
+    path = tmp_path / "d.edi"
+    path.write_bytes(
+        (FOLDER / "desadv.edi").read_bytes().replace(b"UNT+16+1", b"UNT+15+1")
+    )
+    _, issues, _ = read_all(path, "shipments")
+    assert issues == ["d.edi:18: UNT: UNT counts 15 segments, the message has 16"]
+
+
+def test_released_separators_and_one_line_files(tmp_path: Path) -> None:
+    """An interchange on one line with a released apostrophe reads the same."""
+    text = (FOLDER / "desadv.edi").read_text("latin-1").replace("\n", "")
+    path = tmp_path / "one.edi"
+    path.write_text(text.replace("PN:::PostNord", "PN:::Post?'Nord"), "latin-1")
+    records, issues, _ = read_all(path, "shipments")
+    assert issues == []
+    assert records[0].model.tracks[0].title == "Post'Nord"  # type: ignore[union-attr]
+
+
+def test_gtin_only_line_is_refused(tmp_path: Path) -> None:
+    """A LIN with only its EAN names the GTIN."""
+    path = tmp_path / "g.edi"
+    source = (FOLDER / "desadv.edi").read_bytes()
+    source = source.replace(b"PIA+5+ERP-1003:SA'\n", b"")
+    path.write_bytes(source.replace(b"UNT+16+1", b"UNT+15+1"))
+    _, issues, _ = read_all(path, "shipments")
+    assert issues == [
+        "g.edi:15: sku: LIN has only a GTIN (7350000000016); "
+        "the supplier's article number (SA) is the SKU"
+    ]
+
+
+def test_rejects_are_the_whole_interchange(tmp_path: Path) -> None:
+    """A refused message is written back as the interchange, byte for byte."""
+    source = FOLDER / "desadv.edi"
+    records = list(RecordReader(source, "shipments", csv=CsvOptions()))
+    dest = tmp_path / "r.edi"
+    write_rejects(dest, source, "shipments", csv=CsvOptions(), records=records[:1])
+    assert dest.read_bytes() == source.read_bytes()
+
+
+def test_other_edifact_messages_are_not_desadv() -> None:
+    """SAP's ORDRSP interchange is not taken for a despatch advice."""
+    head = ORDRSP.read_bytes()[:4096]
+    [codec] = [c for c in REGISTRY.codecs("shipments") if c.layout == "edifact-desadv"]
+    assert not codec.sniff(head, ORDRSP.name)
+    assert codec.sniff((FOLDER / "desadv.edi").read_bytes(), "desadv.edi")
