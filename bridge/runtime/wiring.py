@@ -22,6 +22,7 @@ from bridge.folders.local import LocalInbox
 from bridge.folders.outbox import LocalOutbox
 from bridge.kinds import FOLDERS
 from bridge.ledger import Ledger, utcnow
+from bridge.ledger.ownership import Ownership
 from bridge.magento import (
     FulfilmentAdapter,
     MagentoClient,
@@ -46,6 +47,7 @@ class Components:
     flows: dict[str, ApplyFlow]
     pipeline: Pipeline
     export: ExportOrdersFlow
+    ownership: Ownership | None = None
     sftp: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -62,6 +64,8 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
     for sub in (*(f"inbox/{folder}" for folder in FOLDERS), "outbox/orders", "var"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.ledger_url, now=now)
+    # One owner id per process: its files and the order export are held under leases.
+    ownership = Ownership(ledger.leases, settings.runtime.lease_seconds)
     client = MagentoClient(settings.magento)
     products = ProductsAdapter(client)
     stock = StockAdapter(client)
@@ -80,7 +84,9 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
     )
     inbox.ensure()
     outbox = LocalOutbox(root / "outbox" / "orders")
-    export = ExportOrdersFlow(settings, ledger, orders, outbox, now=now)
+    export = ExportOrdersFlow(
+        settings, ledger, orders, outbox, now=now, ownership=ownership
+    )
     comps = Components(
         settings=settings,
         ledger=ledger,
@@ -88,9 +94,12 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
         inbox=inbox,
         outbox=outbox,
         flows=flows,
-        pipeline=Pipeline(settings, ledger, flows, now=now, endpoint=inbox),
+        pipeline=Pipeline(
+            settings, ledger, flows, now=now, endpoint=inbox, ownership=ownership
+        ),
         export=export,
-        closers=[ledger.close, client.close],
+        ownership=ownership,
+        closers=[ledger.close, client.close, ownership.close],
     )
     if settings.sftp.host:
         from bridge.runtime.remote import RemoteBackedInbox, build_sftp

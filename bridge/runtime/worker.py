@@ -86,9 +86,13 @@ class Service:
         remote_waiting = self._sftp_poll(now, force=export is not None)
         if now >= self._paused_until:
             for left in self.c.inbox.work_files(self.work_dir):
+                if self.stop_event.is_set():
+                    break  # SIGTERM: stop between files; the rest stays pending
                 if self._next_try.get(str(left.path), 0.0) <= now:
-                    self._run_file(left, summary)
+                    self._run_file(left, summary, resumed=True)
             for cand in self.c.inbox.scan():
+                if self.stop_event.is_set():
+                    break
                 if cand.refused:
                     summary.outcomes.append(self._guard(self.c.pipeline.refuse, cand))
                     continue
@@ -97,7 +101,7 @@ class Service:
                     self._run_file(claimed, summary)
             summary.waiting = self.c.inbox.waiting + remote_waiting
             due = now >= self._next_export if export is None else export
-            if due:
+            if due and not self.stop_event.is_set():
                 self._export(summary)
                 self._next_export = now + self.c.settings.orders.poll_seconds
         summary.pending = len(self.c.inbox.work_files(self.work_dir))
@@ -114,11 +118,11 @@ class Service:
             return FileOutcome("?", "?", "pending", error=str(exc))
 
     def _run_file(
-        self, claimed: ClaimedFile, summary: TickSummary, force: bool = False
+        self, claimed: ClaimedFile, summary: TickSummary, *, resumed: bool = False
     ) -> None:
         key = str(claimed.path)
         try:
-            outcome = self.c.pipeline.process(claimed, force=force)
+            outcome = self.c.pipeline.process(claimed, resumed=resumed)
         except MagentoAuthError as exc:
             self._pause_magento(exc)
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
