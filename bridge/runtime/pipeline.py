@@ -121,7 +121,13 @@ class Pipeline:
         claimed = self.endpoint.claim(cand, self.work_dir, received)
         if claimed is None:
             return FileOutcome(cand.name, cand.kind, "gone")
-        reason = f"refused: {cand.refused}; inbox entries must be regular files"
+        why = cand.refused or ""
+        tail = (
+            ""
+            if why.startswith("file name")
+            else "; inbox entries must be regular files"
+        )
+        reason = f"refused: {why}{tail}"
         outcome = self.finish.refused(claimed, reason, received)
         self.ledger.files.log_event(
             "error", cand.kind, "file_refused", f"{cand.name}: {reason}"

@@ -96,7 +96,13 @@ class Service:
                 if cand.refused:
                     summary.outcomes.append(self._guard(self.c.pipeline.refuse, cand))
                     continue
-                claimed = self.c.inbox.claim(cand, self.work_dir, self.c.ledger.now())
+                try:
+                    claimed = self.c.inbox.claim(
+                        cand, self.work_dir, self.c.ledger.now()
+                    )
+                except OSError as exc:
+                    self._folder_trouble(cand.kind, exc)
+                    continue
                 if claimed is not None:
                     self._run_file(claimed, summary)
             summary.waiting = self.c.inbox.waiting + remote_waiting
@@ -128,6 +134,9 @@ class Service:
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
         except TransientError as exc:
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
+        except OSError as exc:  # disk full, read-only or missing folder: retried
+            error = self._folder_trouble(claimed.kind, exc)
+            outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=error)
         except Exception as exc:
             log.exception("unexpected_error", flow=claimed.kind, file=claimed.name)
             self.c.ledger.files.log_event(
@@ -158,6 +167,15 @@ class Service:
                     "file_stuck",
                     f"{claimed.name} pending for {age:.0f}s: {row.last_error}",
                 )
+
+    def _folder_trouble(self, kind: str, exc: OSError) -> str:
+        """Log a folder that cannot be written (disk full, read-only): no traceback."""
+        where = exc.filename if exc.filename is not None else "?"
+        text = f"cannot write {where!s}: {exc.strerror or exc}; retried"
+        error = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        log.warning("folder_unavailable", flow=kind, file=str(where), status=error)
+        self.c.ledger.files.log_event("error", kind, "folder_unavailable", error)
+        return error
 
     def _pause_magento(self, exc: MagentoAuthError) -> None:
         self._paused_until = self.monotonic() + AUTH_PAUSE_SECONDS
