@@ -332,6 +332,8 @@ def export_orders(settings: Settings) -> None:
     comps = _components(settings)
     try:
         result = comps.export.run()
+        if result.held:
+            click.echo("another bridge process is exporting orders now; nothing done")
         for name in result.exported:
             click.echo(f"exported {name}")
         for number, reason in result.failed:

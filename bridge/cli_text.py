@@ -212,6 +212,11 @@ def render_process(view: ProcessView) -> list[str]:
         return [f"{view.name}: pending ({view.error}); `bridge run` resumes it"]
     if view.status == "taken":
         return [f"{view.name}: taken by another bridge process; see `bridge status`"]
+    if view.status == "held":
+        return [
+            f"{view.name}: held by another bridge process (its lease); "
+            "that process finishes it, see `bridge status`"
+        ]
     where = f" -> {view.final_path}" if view.final_path else ""
     out = [f"{view.kind}/{view.name}: {view.status}{where}"]
     if view.report_path and view.status in ("failed", "partial"):

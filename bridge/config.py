@@ -194,6 +194,7 @@ class RuntimeSettings(_Section):
 
     max_pending_age_seconds: float = Field(default=86400, gt=0)
     max_record_attempts: int = Field(default=5, ge=1)
+    lease_seconds: float = Field(default=30, gt=0)
     backoff_max_seconds: float = Field(default=300, gt=0)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_file: str = ""

@@ -28,6 +28,14 @@ comment failure never re-exports: the row says ``comment pending`` and the comme
 is retried on the next poll (a kill between Magento saving the comment and the
 ledger noting it can leave the comment twice on the order, never the file). The
 cursor moves only after the page's files and rows are written.
+
+Several processes: one exporter at a time. A poll runs under the ``orders:export``
+lease (a process that finds it held does nothing this poll), and each order under its
+own ``order:<entity_id>`` lease from before its file is written until its comment is
+sent. Temp files carry the process's owner id, and only this process's own leftovers
+(or ones older than two lease times, whose writer is gone) are removed. After a lost
+ledger, an order whose search result already carries the "Exported to ERP" comment is
+recorded as exported, not written again.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from bridge.errors import (
 from bridge.folders.outbox import LocalOutbox
 from bridge.formats.orders import order_file_name, render_order
 from bridge.ledger.core import Ledger, utcnow
+from bridge.ledger.ownership import Ownership
 from bridge.magento import Filter, OrdersAdapter, search_params
 from bridge.mapping.orders import parse_order, to_export_order
 
@@ -58,6 +67,17 @@ __all__ = ["ExportOrdersFlow", "ExportResult", "magento_time"]
 log = structlog.get_logger(__name__)
 
 _FLOW = "orders"
+EXPORT_LEASE = "orders:export"
+COMMENT_PREFIX = "Exported to ERP as "
+
+
+def _exported_as(raw: dict[str, Any]) -> str | None:
+    """The file name of an "Exported to ERP" comment already on the order, if any."""
+    for entry in raw.get("status_histories") or []:
+        comment = str(entry.get("comment") or "")
+        if comment.startswith(COMMENT_PREFIX):
+            return comment[len(COMMENT_PREFIX) :].strip() or "?"
+    return None
 
 
 def magento_time(value: datetime) -> str:
@@ -83,6 +103,7 @@ class ExportResult:
         pages: Order search pages read.
         calls: Magento calls made (searches and comments).
         skipped: Orders seen again that were already exported (the overlap).
+        held: Another process held the export lease: this poll did nothing.
     """
 
     exported: list[str] = field(default_factory=list)
@@ -90,6 +111,7 @@ class ExportResult:
     pages: int = 0
     calls: int = 0
     skipped: int = 0
+    held: bool = False
 
 
 class ExportOrdersFlow:
@@ -101,6 +123,7 @@ class ExportOrdersFlow:
         orders: Magento's order endpoints.
         outbox: ``outbox/orders/``.
         now: The clock (S7.6).
+        ownership: This process's leases (one exporter at a time); None: no leases.
     """
 
     def __init__(
@@ -110,8 +133,11 @@ class ExportOrdersFlow:
         orders: OrdersAdapter,
         outbox: LocalOutbox,
         now: Callable[[], datetime] = utcnow,
+        ownership: Ownership | None = None,
     ) -> None:
         """Keep the collaborators; nothing is read before ``run()``."""
+        self._ownership = ownership
+        self._temp_age = 2 * settings.runtime.lease_seconds
         self._cfg = settings.orders
         self._encoding = settings.folders.csv.for_kind("orders").encoding
         self._max_attempts = settings.runtime.max_record_attempts
@@ -135,11 +161,22 @@ class ExportOrdersFlow:
                 is recorded, and the next poll continues from there.
             MagentoAuthError: Magento refused the credentials.
         """
+        owner = self._ownership
+        if owner is not None and not owner.try_hold(EXPORT_LEASE):
+            log.info("export_held", flow=_FLOW, status="another process exports")
+            return ExportResult(held=True)
+        try:
+            return self._run()
+        finally:
+            if owner is not None:
+                owner.let_go(EXPORT_LEASE)
+
+    def _run(self) -> ExportResult:
         result = ExportResult()
         self._comments_paused = False
         self._tried = set()
         started = self._now()
-        for path in self._outbox.clean_temp():
+        for path in self._outbox.clean_temp(self._tag(), self._temp_age):
             log.warning("temp_file_removed", flow=_FLOW, file=path.name)
         self._retry_comments(result)
         self._retry_failures(started, result)
@@ -217,10 +254,39 @@ class ExportOrdersFlow:
 
     # --- one order ------------------------------------------------------------
 
+    def _tag(self) -> str:
+        """This process's mark on its temp files (unique per process)."""
+        owner = self._ownership.owner if self._ownership is not None else "local"
+        return hashlib.sha256(owner.encode()).hexdigest()[:12]
+
     def _export_one(self, raw: dict[str, Any], result: ExportResult) -> None:
         entity_id = int(raw["entity_id"])
-        number = str(raw.get("increment_id") or entity_id)
         self._tried.add(entity_id)
+        lease = f"order:{entity_id}"
+        if self._ownership is not None and not self._ownership.try_hold(lease):
+            return  # another exporter is writing it (its export lease had expired)
+        try:
+            self._export_claimed(raw, entity_id, result)
+        finally:
+            if self._ownership is not None:
+                self._ownership.let_go(lease)
+
+    def _export_claimed(
+        self, raw: dict[str, Any], entity_id: int, result: ExportResult
+    ) -> None:
+        number = str(raw.get("increment_id") or entity_id)
+        if self._store.is_exported(entity_id):
+            result.skipped += 1
+            return
+        marked = _exported_as(raw)
+        if marked is not None:
+            # The comment is written after the file: this order was exported before
+            # the ledger was lost. Record it; no second file, no second comment.
+            self._store.record_export(entity_id, number, marked, "")
+            self._store.comment_done(entity_id)
+            result.exported.append(number)
+            log.warning("order_export_recovered", flow=_FLOW, order=number, file=marked)
+            return
         try:
             record = to_export_order(
                 parse_order(raw), invoice_fee_mode=self._cfg.invoice_fee
@@ -254,7 +320,7 @@ class ExportOrdersFlow:
             )
             return digest
         try:
-            self._outbox.publish(name, payload)
+            self._outbox.publish(name, payload, tag=self._tag())
         except OSError as exc:
             # Disk full, outbox not writable: nothing was published; retried later.
             raise FolderUnavailableError(

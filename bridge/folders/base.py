@@ -15,6 +15,7 @@ it goes, so an endpoint with a remote original (SFTP) can finish that one too.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,49 @@ __all__ = [
 ]
 
 OutcomeStatus = Literal["archived", "duplicate", "failed", "refused"]
+
+
+# ``<received-utc>_`` is 24 bytes; ``.report.txt`` / ``.rejects.<ext>`` and a done
+# suffix follow the name in failed/: 200 bytes leave room for all of them in 255.
+MAX_NAME_BYTES = 200
+
+
+def unsafe_name_reason(name: str) -> str | None:
+    """Why an inbox entry's name cannot be kept as it is, or None when it can.
+
+    A name that is not UTF-8 (surrogate-escaped bytes), holds control characters, or
+    is too long to carry the received stamp and a report suffix within 255 bytes.
+    """
+    try:
+        raw = name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not UTF-8"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "file name holds control characters"
+    if len(raw) > MAX_NAME_BYTES:
+        return f"file name is {len(raw)} bytes, over {MAX_NAME_BYTES}"
+    return None
+
+
+def safe_name(name: str) -> str:
+    r"""A printable UTF-8 stand-in for an unsafe name: its readable part and a hash.
+
+    Example: ``b"lev\xe9rans.xml"`` becomes ``lev_rans.xml~1a2b3c4d``.
+    """
+    raw = name.encode("utf-8", "surrogateescape")
+    text = raw.decode("utf-8", "replace")
+    kept = "".join(
+        c if c.isprintable() and c not in "\ufffd/\\" else "_" for c in text
+    ).lstrip(".")
+    while len(kept.encode("utf-8")) > MAX_NAME_BYTES - 20:
+        kept = kept[:-1]
+    return f"{kept or 'file'}~{hashlib.sha256(raw).hexdigest()[:8]}"
+
+
+def name_bytes(name: str) -> str:
+    """The original name's bytes for a report: Python bytes repr and hex."""
+    raw = name.encode("utf-8", "surrogateescape")
+    return f"original name bytes {raw!r} (hex {raw.hex()})"
 
 
 def received_stamp(received: datetime) -> str:

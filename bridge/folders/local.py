@@ -19,6 +19,7 @@ import os
 import stat
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +29,10 @@ from bridge.folders.base import (
     ClaimedFile,
     Outcome,
     Placement,
+    name_bytes,
     received_stamp,
+    safe_name,
+    unsafe_name_reason,
 )
 from bridge.folders.completion import LocalCompletion
 from bridge.folders.readlock import ReadLock, is_ignored_name
@@ -60,6 +64,15 @@ def refusal_for_mode(mode: int) -> str | None:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "device"
     return "not a regular file"
+
+
+def _checked(cand: Candidate) -> Candidate:
+    """Refuse a candidate whose name cannot be kept, under a safe stand-in name."""
+    why = unsafe_name_reason(cand.name)
+    if why is None:
+        return cand
+    reason = f"{why}; {name_bytes(cand.name)}; rename it and drop it again"
+    return replace(cand, name=safe_name(cand.name), refused=reason)
 
 
 class LocalInbox:
@@ -150,14 +163,16 @@ class LocalInbox:
             if entry.name + self.done_suffix not in names:
                 return None
             done_path = path.with_name(entry.name + self.done_suffix)
-            return Candidate(
-                kind, entry.name, path, st.st_size, st.st_mtime_ns, None, done_path
+            return _checked(
+                Candidate(
+                    kind, entry.name, path, st.st_size, st.st_mtime_ns, None, done_path
+                )
             )
         seen.add(entry.path)
         if not self._lock.is_stable(entry.path, st.st_size, st.st_mtime_ns, now):
             self.waiting += 1
             return None
-        return Candidate(kind, entry.name, path, st.st_size, st.st_mtime_ns)
+        return _checked(Candidate(kind, entry.name, path, st.st_size, st.st_mtime_ns))
 
     def work_files(self, work_dir: Path | None = None) -> list[ClaimedFile]:
         """Files left in ``work_dir`` by an earlier run (claimed, not finished)."""

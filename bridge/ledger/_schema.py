@@ -16,6 +16,7 @@ __all__ = [
     "events",
     "files",
     "kv",
+    "leases",
     "metadata",
     "order_export_failures",
     "order_exports",
@@ -255,4 +256,16 @@ remote_deliveries = sa.Table(
 )
 sa.Index(
     "ix_remote_deliveries_name", remote_deliveries.c.endpoint, remote_deliveries.c.name
+)
+
+# Leases: one owner at a time for a claimed file, an ERP shipment or the order export
+# (see leases.py). ``owner`` is ``host:pid:random``; a lease past ``expires_at`` may
+# be taken over (its owner died or stopped renewing).
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(512), primary_key=True),
+    sa.Column("owner", sa.String(128), nullable=False),
+    sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from bridge.ledger import migrate
 from bridge.ledger.database import Database
 from bridge.ledger.files import FileStore
+from bridge.ledger.leases import LeaseStore
 from bridge.ledger.orders import OrderExportStore
 from bridge.ledger.products import ProductStateStore
 from bridge.ledger.remote import RemoteStore
@@ -54,6 +55,7 @@ class Ledger:
         self.orders = OrderExportStore(self.db)
         self.remote = RemoteStore(self.db)
         self.staging = StagingStore(self.db)
+        self.leases = LeaseStore(self.db)
 
     @property
     def url(self) -> str:

@@ -35,15 +35,26 @@ from bridge.folders.base import Candidate, ClaimedFile, Folder
 from bridge.folders.local import LocalInbox
 from bridge.formats import RecordReader, validate_file
 from bridge.ledger import Ledger
+from bridge.ledger.ownership import Ownership
 from bridge.models.erp import ParsedRecord
 from bridge.runtime.finish import FileOutcome, Finisher
 from bridge.support.files import sha256_file
 
-__all__ = ["FileOutcome", "Pipeline", "Progress"]
+__all__ = ["FileOutcome", "Pipeline", "Progress", "lease_name"]
 
 Progress = Callable[[str, Iterable[ParsedRecord], "int | None"], Iterable[ParsedRecord]]
 
 log = structlog.get_logger("bridge.pipeline")
+
+
+def lease_name(claimed: ClaimedFile) -> str:
+    r"""The lease that owns a claimed file: ``file:<kind>/<work name>``.
+
+    A name that is not UTF-8 (surrogate-escaped bytes) is written with ``\\xNN``
+    escapes, so every file has a lease the ledger can store.
+    """
+    raw = claimed.path.name.encode("utf-8", "surrogateescape")
+    return f"file:{claimed.kind}/{raw.decode('utf-8', 'backslashreplace')}"
 
 
 class Pipeline:
@@ -58,6 +69,8 @@ class Pipeline:
             terminal: ``progress(label, records, total_or_None)``.
         endpoint: The endpoint whose files this pipeline completes (default: the
             local inboxes under ``settings.root``).
+        ownership: This process's leases; each file is worked on under its lease
+            (``file:<kind>/<work name>``). None: no leases (one process only).
     """
 
     def __init__(
@@ -69,8 +82,10 @@ class Pipeline:
         now: Callable[[], datetime] | None = None,
         progress: Progress | None = None,
         endpoint: Folder | None = None,
+        ownership: Ownership | None = None,
     ) -> None:
         self.settings = settings
+        self.ownership = ownership
         self.progress = progress
         self.ledger = ledger
         self.flows = flows
@@ -108,7 +123,13 @@ class Pipeline:
         claimed = self.endpoint.claim(cand, self.work_dir, received)
         if claimed is None:
             return FileOutcome(cand.name, cand.kind, "gone")
-        reason = f"refused: {cand.refused}; inbox entries must be regular files"
+        why = cand.refused or ""
+        tail = (
+            ""
+            if why.startswith("file name")
+            else "; inbox entries must be regular files"
+        )
+        reason = f"refused: {why}{tail}"
         outcome = self.finish.refused(claimed, reason, received)
         self.ledger.files.log_event(
             "error", cand.kind, "file_refused", f"{cand.name}: {reason}"
@@ -121,11 +142,38 @@ class Pipeline:
             self.observe(outcome)
         return outcome
 
-    def process(self, claimed: ClaimedFile, *, force: bool = False) -> FileOutcome:
-        """Run one claimed file to its outcome (or leave it pending on a transient error)."""
-        return self._observed(self._process(claimed, force=force))
+    def process(
+        self, claimed: ClaimedFile, *, force: bool = False, resumed: bool = False
+    ) -> FileOutcome:
+        """Run one claimed file to its outcome under its lease.
 
-    def _process(self, claimed: ClaimedFile, *, force: bool = False) -> FileOutcome:
+        The lease is kept while the file is pending (this process retries it) and
+        released once the file is completed. Another process's file is left alone:
+        the outcome is ``held``.
+
+        Args:
+            claimed: The claimed file.
+            force: Re-apply even if this content was applied before.
+            resumed: The file was found in ``var/work`` rather than claimed just now.
+                A resumed file that no lease names yet is left to its claimer for one
+                lease time (the claimer renames first, then takes the lease).
+        """
+        owner = self.ownership
+        if owner is None:
+            return self._observed(self._process(claimed, force))
+        name = lease_name(claimed)
+        if resumed and not owner.holds(name):
+            age = (self.now() - claimed.received).total_seconds()
+            if age < owner.ttl and owner.leases.holder(name) is None:
+                return FileOutcome(claimed.name, claimed.kind, "held")
+        if not owner.try_hold(name):
+            return FileOutcome(claimed.name, claimed.kind, "held")
+        outcome = self._observed(self._process(claimed, force))
+        if outcome.status != "pending":
+            owner.let_go(name)
+        return outcome
+
+    def _process(self, claimed: ClaimedFile, force: bool) -> FileOutcome:
         row = self.ledger.files.by_work_path(str(claimed.path))
         if row is not None and row.status != "processing":
             return self.finish.decided(claimed, row.status, row.final_path, row.id)

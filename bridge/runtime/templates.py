@@ -70,6 +70,9 @@ allow_legacy_algorithms = false      # true: also SHA-1 key exchange, SHA-1/MD5 
                                      # server needs an rsa-sha2 or ed25519 host key.
 
 [runtime]
+lease_seconds = 30                   # a process's hold on a file, an ERP shipment or the
+                                     # order export, renewed while it works; another
+                                     # process takes the work over after it (owner died)
 log_format = "auto"                  # "json", "console", or "auto" (console on a terminal)
 log_file = ""                        # e.g. "var/log/bridge.log": a rotating file instead
                                      # of stdout (the service) / stderr (other commands)

@@ -23,6 +23,7 @@ from bridge.folders.outbox import LocalOutbox
 from bridge.formats import install_user_layouts
 from bridge.kinds import FOLDERS
 from bridge.ledger import Ledger, utcnow
+from bridge.ledger.ownership import Ownership
 from bridge.magento import (
     FulfilmentAdapter,
     MagentoClient,
@@ -49,6 +50,7 @@ class Components:
     pipeline: Pipeline
     export: ExportOrdersFlow
     telemetry: Telemetry
+    ownership: Ownership | None = None
     sftp: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -67,6 +69,8 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
         (root / sub).mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.ledger_url, now=now)
     telemetry = Telemetry(settings, ledger)
+    # One owner id per process: its files and the order export are held under leases.
+    ownership = Ownership(ledger.leases, settings.runtime.lease_seconds)
     client = MagentoClient(settings.magento, on_request=telemetry.magento_request)
     products = ProductsAdapter(client)
     stock = StockAdapter(client)
@@ -85,7 +89,9 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
     )
     inbox.ensure()
     outbox = LocalOutbox(root / "outbox" / "orders")
-    export = ExportOrdersFlow(settings, ledger, orders, outbox, now=now)
+    export = ExportOrdersFlow(
+        settings, ledger, orders, outbox, now=now, ownership=ownership
+    )
     comps = Components(
         settings=settings,
         ledger=ledger,
@@ -93,10 +99,13 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
         inbox=inbox,
         outbox=outbox,
         flows=flows,
-        pipeline=Pipeline(settings, ledger, flows, now=now, endpoint=inbox),
+        pipeline=Pipeline(
+            settings, ledger, flows, now=now, endpoint=inbox, ownership=ownership
+        ),
         export=export,
         telemetry=telemetry,
-        closers=[ledger.close, client.close, telemetry.close],
+        ownership=ownership,
+        closers=[ledger.close, client.close, ownership.close, telemetry.close],
     )
     comps.pipeline.observe = telemetry.file_outcome
     if settings.sftp.host:

@@ -91,18 +91,28 @@ class Service:
         remote_waiting = self._sftp_poll(now, force=export is not None)
         if now >= self._paused_until:
             for left in self.c.inbox.work_files(self.work_dir):
+                if self.stop_event.is_set():
+                    break  # SIGTERM: stop between files; the rest stays pending
                 if self._next_try.get(str(left.path), 0.0) <= now:
-                    self._run_file(left, summary)
+                    self._run_file(left, summary, resumed=True)
             for cand in self.c.inbox.scan():
+                if self.stop_event.is_set():
+                    break
                 if cand.refused:
                     summary.outcomes.append(self._guard(self.c.pipeline.refuse, cand))
                     continue
-                claimed = self.c.inbox.claim(cand, self.work_dir, self.c.ledger.now())
+                try:
+                    claimed = self.c.inbox.claim(
+                        cand, self.work_dir, self.c.ledger.now()
+                    )
+                except OSError as exc:
+                    self._folder_trouble(cand.kind, exc)
+                    continue
                 if claimed is not None:
                     self._run_file(claimed, summary)
             summary.waiting = self.c.inbox.waiting + remote_waiting
             due = now >= self._next_export if export is None else export
-            if due:
+            if due and not self.stop_event.is_set():
                 self._export(summary)
                 self._next_export = now + self.c.settings.orders.poll_seconds
         summary.pending = len(self.c.inbox.work_files(self.work_dir))
@@ -120,17 +130,20 @@ class Service:
             return FileOutcome("?", "?", "pending", error=str(exc))
 
     def _run_file(
-        self, claimed: ClaimedFile, summary: TickSummary, force: bool = False
+        self, claimed: ClaimedFile, summary: TickSummary, *, resumed: bool = False
     ) -> None:
         key = str(claimed.path)
         try:
-            outcome = self.c.pipeline.process(claimed, force=force)
+            outcome = self.c.pipeline.process(claimed, resumed=resumed)
         except MagentoAuthError as exc:
             self._pause_magento(exc)
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
         except TransientError as exc:
             self._transient(exc)
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
+        except OSError as exc:  # disk full, read-only or missing folder: retried
+            error = self._folder_trouble(claimed.kind, exc)
+            outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=error)
         except Exception as exc:
             log.exception("unexpected_error", flow=claimed.kind, file=claimed.name)
             self.c.ledger.files.log_event(
@@ -164,6 +177,15 @@ class Service:
                     "file_stuck",
                     f"{claimed.name} pending for {age:.0f}s: {row.last_error}",
                 )
+
+    def _folder_trouble(self, kind: str, exc: OSError) -> str:
+        """Log a folder that cannot be written (disk full, read-only): no traceback."""
+        where = exc.filename if exc.filename is not None else "?"
+        text = f"cannot write {where!s}: {exc.strerror or exc}; retried"
+        error = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        log.warning("folder_unavailable", flow=kind, file=str(where), status=error)
+        self.c.ledger.files.log_event("error", kind, "folder_unavailable", error)
+        return error
 
     def _pause_magento(self, exc: MagentoAuthError) -> None:
         self._paused_until = self.monotonic() + AUTH_PAUSE_SECONDS

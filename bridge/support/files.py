@@ -50,7 +50,12 @@ def fsync_dir(directory: Path) -> None:
 
 
 def atomic_write(
-    path: Path, data: bytes, *, overwrite: bool = True, mode: int | None = None
+    path: Path,
+    data: bytes,
+    *,
+    overwrite: bool = True,
+    mode: int | None = None,
+    temp_tag: str = "",
 ) -> Path:
     """Write ``data`` to ``path`` atomically and durably.
 
@@ -65,6 +70,7 @@ def atomic_write(
         overwrite: False: raise ``FileExistsError`` rather than replace a file.
         mode: Permission bits for the new file (e.g. ``0o640``), or None for the
             process umask.
+        temp_tag: Makes the temp name ``.<name>.<tag>.tmp``, unique per writer.
 
     Returns:
         ``path``.
@@ -73,7 +79,9 @@ def atomic_write(
         FileExistsError: ``overwrite`` is False and ``path`` exists.
         OSError: The file could not be written.
     """
-    temp = path.with_name(f".{path.name}.tmp")
+    temp = path.with_name(
+        f".{path.name}.{temp_tag}.tmp" if temp_tag else f".{path.name}.tmp"
+    )
     try:
         with temp.open("wb") as fh:
             if mode is not None:

@@ -283,7 +283,7 @@ class ProcessView:
     @property
     def had_problems(self) -> bool:
         """True when the file was not (completely) applied."""
-        return self.status in ("failed", "partial", "pending", "taken")
+        return self.status in ("failed", "partial", "pending", "taken", "held")
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,7 @@ def chaos_sandbox() -> Iterator[tuple[SandboxServer, CountingLog]]:
         yield server, counting
     finally:
         server.stop()
+
+
+# The PostgreSQL ledger of the multi-instance test: the suite's throwaway cluster.
+from tests.postgres.conftest import fresh_postgres_url, postgres_url  # noqa: E402, F401

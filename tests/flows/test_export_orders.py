@@ -510,3 +510,63 @@ def test_sigkill_mid_export_loses_and_duplicates_nothing(
         ledger.close()
     for o in placed:
         _order_xml(outbox / f"order-{o['increment_id']}.xml")
+
+
+def test_after_a_lost_ledger_commented_orders_are_not_exported_again(
+    shop: Shop, bridge: Bridge, tmp_path: Path
+) -> None:
+    """A new ledger and an emptied outbox: orders with the export comment get no second file."""
+    placed = [shop.order(spec(n)) for n in range(1, 4)]
+    bridge.run()
+    for path in bridge.outbox_dir.iterdir():
+        path.unlink()  # the ERP imported and removed them
+    fresh = Bridge(bridge.settings.magento.base_url, tmp_path / "lost", _clock)
+    try:
+        result = fresh.run()
+        assert sorted(result.exported) == sorted(o["increment_id"] for o in placed)
+        assert fresh.files() == []
+        for order in placed:
+            marks = [c for c in shop.comments(order["entity_id"]) if "ERP" in c]
+            assert len(marks) == 1
+            row = fresh.ledger.orders.get(order["entity_id"])
+            assert row is not None
+            assert row.file_name.startswith("order-")
+        assert fresh.run().exported == []
+    finally:
+        fresh.close()
+
+
+def test_one_exporter_at_a_time_and_temp_files_are_per_process(
+    shop: Shop, bridge: Bridge
+) -> None:
+    """A held export lease makes a second exporter do nothing; its temp files are kept."""
+    from bridge.ledger.ownership import Ownership
+
+    shop.order(spec(1))
+    ours = Ownership(bridge.ledger.leases, 30)
+    theirs = Ownership(bridge.ledger.leases, 30)
+    flow = ExportOrdersFlow(
+        bridge.settings,
+        bridge.ledger,
+        OrdersAdapter(bridge.client),
+        bridge.outbox,
+        now=bridge.now,
+        ownership=ours,
+    )
+    foreign = bridge.outbox_dir / ".order-x.xml.0123456789ab.tmp"
+    foreign.write_bytes(b"<orders><ord")
+    try:
+        assert theirs.try_hold("orders:export")
+        held = flow.run()
+        assert held.held
+        assert held.exported == []
+        assert [f for f in bridge.files() if not f.startswith(".")] == []
+        theirs.let_go("orders:export")
+        done = flow.run()
+        assert len(done.exported) == 1
+        assert (
+            foreign.exists()
+        )  # another writer's temp file, too young to be a leftover
+    finally:
+        ours.close()
+        theirs.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,19 @@ def test_clean_temp_removes_only_crash_leftovers(tmp_path: Path) -> None:
     removed = outbox.clean_temp()
     assert [p.name for p in removed] == [".order-4.xml.tmp"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp", "order-3.xml"]
+
+
+def test_clean_temp_keeps_another_writers_fresh_temp_file(tmp_path: Path) -> None:
+    """Another process's young tagged temp file stays; one's own and old ones go."""
+    outbox = LocalOutbox(tmp_path)
+    theirs = tmp_path / ".order-1.xml.aaaaaaaaaaaa.tmp"
+    mine = tmp_path / ".order-2.xml.bbbbbbbbbbbb.tmp"
+    stale = tmp_path / ".order-3.xml.cccccccccccc.tmp"
+    for path in (theirs, mine, stale):
+        path.write_bytes(b"half")
+    os.utime(stale, (1.0e9, 1.0e9))
+    removed = outbox.clean_temp("bbbbbbbbbbbb", 60.0)
+    assert sorted(p.name for p in removed) == sorted([mine.name, stale.name])
+    assert theirs.exists()
+    outbox.publish("order-4.xml", b"<x/>", tag="bbbbbbbbbbbb")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [theirs.name, "order-4.xml"]
