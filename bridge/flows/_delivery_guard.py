@@ -13,7 +13,10 @@ that delivery until either
 
 A delivery that keeps failing transiently is counted in the ledger across runs and
 rejected after ``runtime.max_record_attempts`` attempts, but only when Magento shows
-that nothing was written: never while a call is uncertain.
+that nothing was written: never while a call is uncertain. Only answers that point at
+the record count (a 500, Magento's transient 400s, an unreadable success body):
+timeouts, dropped connections, 408, 429, 502, 503 and 504 say Magento or its proxy is
+down or busy, and an outage must not reject every record it meets.
 """
 
 from __future__ import annotations
@@ -29,12 +32,20 @@ from bridge.errors import MagentoUnavailableError, RecordRejectedError, Transien
 from bridge.ledger import Ledger
 from bridge.models.erp import ErpShipment
 
-__all__ = ["DeliveryGuard", "DeliveryUncertainError"]
+__all__ = ["DeliveryGuard", "DeliveryUncertainError", "counts_as_attempt"]
 
 log = structlog.get_logger(__name__)
 
 _NOT_WRITTEN = frozenset({429})
 """Statuses that say Magento did not take the request (nothing to settle)."""
+
+_OUTAGE = frozenset({408, 429, 502, 503, 504})
+"""Statuses of a Magento (or proxy) that is down or busy: no record's fault."""
+
+
+def counts_as_attempt(exc: MagentoUnavailableError) -> bool:
+    """Tell whether a transient failure points at the record (see module doc)."""
+    return exc.status_code is not None and exc.status_code not in _OUTAGE
 
 
 class DeliveryUncertainError(TransientError):
@@ -146,6 +157,8 @@ class DeliveryGuard:
             MagentoUnavailableError: ``exc`` again: the file is retried later.
         """
         sid = shipment.shipment_id
+        if not counts_as_attempt(exc):
+            raise exc
         attempts = self._ledger.shipments.count_attempt(
             sid, shipment.order_number, str(exc)
         )

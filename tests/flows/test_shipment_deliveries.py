@@ -143,11 +143,18 @@ def test_uncertain_delivery_is_listed_until_it_settles(
 def test_record_failing_before_any_post_is_rejected_after_max_attempts(
     sandbox: Any, make_run: Any
 ) -> None:
-    """A delivery whose order lookup keeps failing is rejected on the Nth attempt."""
+    """A delivery whose order lookup keeps getting 500 is rejected on the Nth attempt.
+
+    503s (Magento down) before it are not counted: an outage rejects nothing.
+    """
     run = make_run(runtime={"max_record_attempts": 2})
     order = _order(sandbox)
     shipment = _shipment("DN-24", order, [("B-2", "1")])
     _post(sandbox, "/sandbox/faults", {"status": 503, "count": 99, "paths": "/orders$"})
+    for _ in range(3):
+        with pytest.raises(MagentoUnavailableError):
+            run.apply(shipment)
+    _post(sandbox, "/sandbox/faults", {"status": 500, "count": 99, "paths": "/orders$"})
     with pytest.raises(MagentoUnavailableError):
         run.apply(shipment)
     result = run.apply(shipment)
@@ -167,7 +174,7 @@ def test_ship_failing_is_rejected_only_once_magento_shows_nothing(
     _settle_now(run)
     order = _order(sandbox)
     shipment = _shipment("DN-25", order, [("B-2", "1")])
-    _post(sandbox, "/sandbox/faults", {"status": 503, "count": 99, "paths": "/ship$"})
+    _post(sandbox, "/sandbox/faults", {"status": 500, "count": 99, "paths": "/ship$"})
     for _ in range(2):
         with pytest.raises(MagentoUnavailableError):
             run.apply(shipment)
