@@ -16,6 +16,7 @@ import pytest
 
 from bridge import cli as cli_module
 from bridge import config as config_module
+from bridge.cli_text import render_status
 from bridge.config import CsvOptions, CsvSettings, load_config
 from bridge.flows.fetch_remote_files import SftpInbox
 from bridge.folders import local as local_module
@@ -24,10 +25,9 @@ from bridge.formats import REGISTRY
 from bridge.formats._xsd import kind_schema
 from bridge.kinds import FOLDERS, KIND_SPECS, KINDS, kind_for_folder
 from bridge.models import erp
-from bridge.cli_text import render_status
+from bridge.runtime.wiring import build
 from bridge.usecases import Operations
 from bridge.usecases import status as status_module
-from bridge.runtime.wiring import build
 
 
 def test_kind_type_of_models_and_config_is_the_definition() -> None:
