@@ -1,8 +1,8 @@
 """Ship and invoice calls without a clear answer: uncertain, settled, given up.
 
 A ship or invoice POST that ends without a clear answer (a timeout, a dropped
-connection, a 5xx, Magento's transient 400s, a success answer whose body cannot be
-read) may have made the document: Magento can answer long after the client gave up.
+connection, a 5xx, a success answer whose body cannot be read) may have made the
+document: Magento can answer long after the client gave up.
 So the call is recorded as *uncertain* in the ledger and nothing is posted again for
 that delivery until either
 
@@ -36,8 +36,10 @@ __all__ = ["DeliveryGuard", "DeliveryUncertainError", "counts_as_attempt"]
 
 log = structlog.get_logger(__name__)
 
-_NOT_WRITTEN = frozenset({429})
-"""Statuses that say Magento did not take the request (nothing to settle)."""
+_NOT_WRITTEN = frozenset({400, 429})
+"""Clear answers that nothing was written: too many requests, or Magento's transient
+400 ("Could not save a shipment, see error log for details": the save was rolled
+back). The document is still looked for at once (S5.1), but nothing settles."""
 
 _OUTAGE = frozenset({408, 429, 502, 503, 504})
 """Statuses of a Magento (or proxy) that is down or busy: no record's fault."""
