@@ -89,6 +89,19 @@ def _status_export(view: StatusView) -> list[str]:
             f"  {m.shipment_id} (order {m.order_number}): {m.reason}"
             for m in view.mismatches
         ]
+    for title, rows in (
+        (
+            "deliveries uncertain (a ship/invoice call without a clear answer):",
+            view.uncertain,
+        ),
+        ("delivery notes in conflict (came back different):", view.conflicts),
+        ("deliveries shipped but not invoiced (open):", view.not_invoiced),
+    ):
+        if rows:
+            out += ["", title]
+            out += [
+                f"  {d.shipment_id} (order {d.order_number}): {d.detail}" for d in rows
+            ]
     return out
 
 

@@ -168,6 +168,7 @@ class ShipmentsSettings(_Section):
     notify_customer: bool = True
     capture: bool = True
     amount_tolerance: Decimal = Decimal("0.01")
+    settle_seconds: float = Field(default=600, ge=0)
 
 
 class SftpSettings(_Section):

@@ -15,12 +15,21 @@ Exactly once: these two calls move money and are never blindly repeated.
   carrying this ERP shipment's comment marker (or one of its tracking numbers) is
   this delivery's shipment; an invoice carrying the marker is its invoice; and
   invoice quantities are capped by what the order still has uninvoiced.
-- When a call fails with an unknown outcome (timeout, dropped connection, 5xx),
-  Magento is asked at once whether the document exists; if not, the error is
-  raised so the runtime retries the file later, and the next attempt asks again.
+- When a call fails with an unknown outcome (timeout, dropped connection, 5xx, a
+  success answer that cannot be read), the delivery becomes *uncertain* in the
+  ledger and Magento is asked at once whether the document exists; if not, the
+  error is raised so the runtime retries the file later. Nothing is posted again
+  for it until Magento shows the document or ``shipments.settle_seconds`` have
+  passed (``_delivery_guard``).
+- A tracking number binds a delivery to a shipment someone else made only when that
+  shipment shipped exactly the delivery's lines and no other delivery has it.
 
 So a resent file (``--force`` included), a restart after a crash between ship and
-invoice, or a run with an empty ledger never ships or captures twice.
+invoice, a late answer, or a run with an empty ledger never ships or captures twice.
+A delivery note that comes back with other lines or another order is a *conflict*:
+the record is rejected with both versions and kept for ``bridge status``. A delivery
+shipped but not invoiced (Magento refused the invoice) is said to be so and stays
+open; dropping the file (or its rejects file) again invoices it.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import structlog
 
 from bridge.config import Settings
 from bridge.errors import MagentoUnavailableError, RecordRejectedError
+from bridge.flows._delivery_guard import DeliveryGuard
 from bridge.flows.base import FileContext, FlowResult
 from bridge.ledger import Ledger
 from bridge.ledger.shipments import ShipmentStep
@@ -40,6 +50,7 @@ from bridge.mapping.shipments import (
     ShipItem,
     find_invoice,
     find_shipment,
+    lines_text,
     reconcile_invoice,
     ship_items_from_shipment,
     shipment_comment,
@@ -100,6 +111,7 @@ class ApplyShipmentsFlow:
                 pending and a later call resumes each shipment where it stopped.
         """
         result = FlowResult()
+        self._guard = DeliveryGuard(self._settings, self._ledger, ctx.now)
         for record in records:
             if not isinstance(record.model, ErpShipment):
                 raise TypeError(f"shipments flow got a {type(record.model).__name__}")
@@ -114,12 +126,18 @@ class ApplyShipmentsFlow:
         result: FlowResult,
     ) -> None:
         step = self._ledger.shipments.get(shipment.shipment_id)
+        conflict = _conflict(step, shipment)
+        if step is not None and conflict is not None:
+            self._conflict(ctx, record, shipment, conflict, result)
+            return
         try:
-            _check_same_order(step, shipment)
             if step is not None and step.state == "invoiced":
                 self._already_done(ctx, record, shipment, step, result)
                 return
-            made, summary = self._deliver(ctx, shipment, step, result)
+            try:
+                made, summary = self._deliver(ctx, shipment, step, result)
+            except MagentoUnavailableError as exc:
+                self._guard.failed(shipment, exc)
         except RecordRejectedError as exc:
             self._reject(ctx, record, shipment, exc, result)
             return
@@ -152,6 +170,7 @@ class ApplyShipmentsFlow:
                 file_id=ctx.file_id,
                 invoice_amount=shipment.invoice_amount,
                 currency=shipment.currency,
+                lines=lines_text(shipment),
             )
             shipment_no, shipped, ship_made = self._ship(ctx, shipment, order)
             order = self._orders.get(order_id)
@@ -184,16 +203,26 @@ class ApplyShipmentsFlow:
     ) -> tuple[int, list[ShipItem], bool]:
         """Create the Magento shipment unless Magento has it; record its id at once."""
         order_id = int(order["entity_id"])
-        existing = find_shipment(
-            self._fulfilment.shipments_for_order(order_id), shipment
-        )
+        taken = {
+            int(row["magento_shipment_id"])
+            for row in self._ledger.shipments.for_order(shipment.order_number)
+            if row["magento_shipment_id"] and row["shipment_id"] != shipment.shipment_id
+        }
+
+        def find() -> Mapping[str, Any] | None:
+            mine = self._fulfilment.shipments_for_order(order_id)
+            return find_shipment(mine, shipment, order, taken)
+
+        existing = find()
         made = existing is None
         if existing is not None:
             shipment_no = int(existing["entity_id"])
             items = ship_items_from_shipment(existing, order)
         else:
             items = to_magento_ship_items(shipment, order)
-            shipment_no = _post_once(
+            shipment_no = self._guard.post_once(
+                shipment,
+                "ship",
                 lambda: self._fulfilment.ship(
                     order_id,
                     [i.payload() for i in items],
@@ -201,9 +230,7 @@ class ApplyShipmentsFlow:
                     notify=self._settings.shipments.notify_customer,
                     comment=shipment_comment(shipment.shipment_id, ctx.name),
                 ),
-                lambda: find_shipment(
-                    self._fulfilment.shipments_for_order(order_id), shipment
-                ),
+                find,
             )
             self._hook("ship_posted")
         self._ledger.shipments.mark_shipped(
@@ -246,7 +273,9 @@ class ApplyShipmentsFlow:
             items = to_magento_invoice_items(shipped, order)
             invoice_no = None
             if items:
-                invoice_no = _post_once(
+                invoice_no = self._guard.post_once(
+                    shipment,
+                    "invoice",
                     lambda: self._fulfilment.invoice(
                         order_id,
                         [i.payload() for i in items],
@@ -358,6 +387,13 @@ class ApplyShipmentsFlow:
         result: FlowResult,
     ) -> None:
         reason = exc.magento_message or str(exc)
+        step = self._ledger.shipments.get(shipment.shipment_id)
+        if step is not None and step.state == "shipped":
+            reason = (
+                f"shipped as Magento shipment #{step.magento_shipment_id} but not "
+                f"invoiced: {reason}; the delivery stays open and is invoiced when "
+                "this file (or its rejects file) is dropped again"
+            )
         message = (
             f"shipment {shipment.shipment_id} (order {shipment.order_number}): {reason}"
         )
@@ -373,39 +409,50 @@ class ApplyShipmentsFlow:
             order=shipment.order_number,
         )
 
+    def _conflict(
+        self,
+        ctx: FileContext,
+        record: ParsedRecord,
+        shipment: ErpShipment,
+        conflict: str,
+        result: FlowResult,
+    ) -> None:
+        """Reject a delivery note that came back different, keeping both versions."""
+        other = (
+            f"order {shipment.order_number} with lines {lines_text(shipment)} "
+            f"(file {ctx.name})"
+        )
+        self._ledger.shipments.mark_conflict(shipment.shipment_id, other)
+        message = f"shipment {shipment.shipment_id}: {conflict}"
+        result.reject(record, message)
+        log.warning(
+            "shipment_conflict",
+            flow=self.kind,
+            file=ctx.name,
+            record_key=shipment.shipment_id,
+            order=shipment.order_number,
+        )
+
     def _hook(self, name: str) -> None:
         if self._after_step is not None:
             self._after_step(name)
 
 
-def _post_once(
-    post: Callable[[], int], find: Callable[[], Mapping[str, Any] | None]
-) -> int:
-    """Send a non-idempotent POST once; after an unknown outcome, ask Magento.
+def _conflict(step: ShipmentStep | None, shipment: ErpShipment) -> str | None:
+    """Describe how a delivery note already applied differs from this version.
 
-    A timeout, dropped connection or 5xx may come after Magento made the document
-    (the answer was lost). So look for it before anything else (S5.1); if it is not
-    there, re-raise: the runtime retries the file later, and that attempt looks again
-    before it posts.
+    Returns:
+        None when this version ships what was applied (or nothing was yet).
     """
-    try:
-        return post()
-    except MagentoUnavailableError:
-        found = find()
-        if found is None:
-            raise
-        return int(found["entity_id"])
-
-
-def _check_same_order(step: ShipmentStep | None, shipment: ErpShipment) -> None:
-    """An ERP shipment id already used for another order is refused, not re-applied."""
-    if (
-        step is not None
-        and step.state in ("shipped", "invoiced")
-        and step.order_number != shipment.order_number
-    ):
-        message = (
-            f"shipment id already applied to order {step.order_number} "
-            f"(Magento shipment #{step.magento_shipment_id})"
-        )
-        raise RecordRejectedError(message, magento_message=message)
+    if step is None or step.state not in ("shipped", "invoiced"):
+        return None
+    lines = lines_text(shipment)
+    same_lines = step.lines is None or step.lines == lines
+    if step.order_number == shipment.order_number and same_lines:
+        return None
+    return (
+        f"conflict: delivery note already applied to order {step.order_number} "
+        f"with lines {step.lines or '(not recorded)'} (Magento shipment "
+        f"#{step.magento_shipment_id}); this version: order {shipment.order_number} "
+        f"with lines {lines}; nothing was shipped for it"
+    )

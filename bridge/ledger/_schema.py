@@ -182,6 +182,17 @@ erp_shipments = sa.Table(
     sa.Column("shipped_at", sa.DateTime(timezone=True)),
     sa.Column("invoiced_at", sa.DateTime(timezone=True)),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # The delivery's lines as first applied ("SKU x qty; ..."), to tell a resent
+    # delivery note with other lines (a conflict) from a plain repeat.
+    sa.Column("lines", sa.Text),
+    # ship | invoice: that call ended without a clear answer at uncertain_since;
+    # nothing is posted again for it until Magento shows it or settle_seconds pass.
+    sa.Column("uncertain", sa.String(16)),
+    sa.Column("uncertain_since", sa.DateTime(timezone=True)),
+    # Transient failures of this delivery, across runs (runtime.max_record_attempts).
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # The other version of a delivery note that came back different (a conflict).
+    sa.Column("conflict", sa.Text),
 )
 sa.Index("ix_erp_shipments_order", erp_shipments.c.order_number)
 

@@ -6,12 +6,19 @@ id known) → ``invoiced`` (invoice id known, amounts read back). ``rejected`` m
 record was refused before anything was created. Each step is written right after the
 Magento call that made it (S5.1), so a re-run only does what is missing.
 
+A ship or invoice call that ended without a clear answer marks the row *uncertain*
+(``uncertain`` = ``ship`` or ``invoice``, since when): the flow posts nothing again for
+it until Magento shows the document or ``shipments.settle_seconds`` have passed.
+``attempts`` counts transient failures across runs; ``conflict`` keeps the other
+version of a delivery note that came back with other lines or another order.
+
 Amounts are stored as decimal strings: SQLite has no exact decimal type.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +26,7 @@ import sqlalchemy as sa
 
 from bridge.ledger._schema import erp_shipments, files
 from bridge.models.status import StepState
+from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
@@ -57,6 +65,11 @@ class ShipmentStep:
     invoice_amount: Decimal | None
     mismatch: bool
     message: str | None
+    lines: str | None = None
+    uncertain: str | None = None
+    uncertain_since: datetime | None = None
+    attempts: int = 0
+    conflict: str | None = None
 
 
 class ShipmentStore:
@@ -93,6 +106,11 @@ class ShipmentStore:
             invoice_amount=_dec(m["invoice_amount"]),
             mismatch=bool(m["mismatch"]),
             message=m["message"],
+            lines=m["lines"],
+            uncertain=m["uncertain"],
+            uncertain_since=as_utc(m["uncertain_since"]),
+            attempts=int(m["attempts"] or 0),
+            conflict=m["conflict"],
         )
 
     def _upsert(self, shipment_id: str, values: dict[str, Any]) -> None:
@@ -127,6 +145,7 @@ class ShipmentStore:
         file_id: int,
         invoice_amount: Decimal | None,
         currency: str | None,
+        lines: str | None = None,
     ) -> None:
         """Record that work on a shipment begins (state ``pending``).
 
@@ -135,6 +154,7 @@ class ShipmentStore:
         self._upsert(
             shipment_id,
             {
+                "lines": lines,
                 "order_number": order_number,
                 "order_id": order_id,
                 "state": StepState.PENDING,
@@ -166,6 +186,9 @@ class ShipmentStore:
                 "ship_file_id": file_id,
                 "shipped_at": self._db.now(),
                 "message": None,
+                "uncertain": None,
+                "uncertain_since": None,
+                "attempts": 0,
             },
         )
 
@@ -189,6 +212,9 @@ class ShipmentStore:
                 "invoice_amount": _text(invoice_amount),
                 "invoiced_at": self._db.now(),
                 "message": message,
+                "uncertain": None,
+                "uncertain_since": None,
+                "attempts": 0,
             },
         )
 
@@ -264,3 +290,47 @@ class ShipmentStore:
         return self._rows(
             erp_shipments.c.state.in_((StepState.PENDING, StepState.SHIPPED))
         )
+
+    def mark_uncertain(self, shipment_id: str, call: str) -> datetime:
+        """Record that the ``call`` (ship/invoice) ended without a clear answer.
+
+        The first moment is kept while the same call stays uncertain.
+
+        Returns:
+            Since when the call is uncertain.
+        """
+        step = self.get(shipment_id)
+        if step is not None and step.uncertain == call and step.uncertain_since:
+            return step.uncertain_since
+        now = self._db.now()
+        self._upsert(shipment_id, {"uncertain": call, "uncertain_since": now})
+        return now
+
+    def clear_uncertain(self, shipment_id: str) -> None:
+        """Forget an uncertain call: Magento showed nothing after settling."""
+        self._upsert(shipment_id, {"uncertain": None, "uncertain_since": None})
+
+    def count_attempt(self, shipment_id: str, order_number: str, message: str) -> int:
+        """Count one transient failure of a delivery; return the count so far.
+
+        A delivery not seen before gets a ``pending`` row to count on.
+        """
+        step = self.get(shipment_id)
+        values: dict[str, Any] = {"message": message}
+        if step is None:
+            values.update(order_number=order_number, state=StepState.PENDING)
+        values["attempts"] = (step.attempts if step is not None else 0) + 1
+        self._upsert(shipment_id, values)
+        return int(values["attempts"])
+
+    def mark_conflict(self, shipment_id: str, other: str) -> None:
+        """Keep the other version of a delivery note that came back different."""
+        self._upsert(shipment_id, {"conflict": other})
+
+    def uncertain(self) -> list[dict[str, Any]]:
+        """Return the deliveries with a call awaiting Magento's answer (status)."""
+        return self._rows(erp_shipments.c.uncertain.is_not(None))
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Return the delivery notes that came back different (``bridge status``)."""
+        return self._rows(erp_shipments.c.conflict.is_not(None))

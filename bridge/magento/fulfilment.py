@@ -5,14 +5,16 @@ new document. They are therefore sent exactly once (``retry=False``). After a
 timeout, a dropped connection or a 5xx the caller cannot know whether Magento made
 the document, so it must look with ``shipments_for_order`` / ``invoices_for_order``
 before it tries again (S5.1). Both calls return only the new id, as a bare JSON
-scalar that may be ``3`` or ``"3"``.
+scalar that may be ``3`` or ``"3"``. A success answer whose body cannot be read (a PHP
+notice before the JSON, an empty body) is just as ambiguous: it is raised as
+``MagentoUnavailableError``, never as a permanent error.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bridge.errors import MagentoRequestError
+from bridge.errors import MagentoRequestError, MagentoUnavailableError
 from bridge.magento._client import (
     Filter,
     MagentoClient,
@@ -157,10 +159,26 @@ class FulfilmentAdapter:
             # (!$appendComment) { $comment = null; }" before notify): never append it.
             body["appendComment"] = False
             body["comment"] = {"comment": comment, "is_visible_on_front": 0}
-        answer = self._client.request(
-            "POST", f"/V1/order/{segment(order_id)}/{action}", json=body, retry=False
-        )
-        return parse_id(answer)
+        label = f"POST /V1/order/{order_id}/{action}"
+        try:
+            answer = self._client.request(
+                "POST",
+                f"/V1/order/{segment(order_id)}/{action}",
+                json=body,
+                retry=False,
+            )
+            return parse_id(answer)
+        except MagentoRequestError as exc:
+            status = exc.status_code
+            if status is not None and not 200 <= status < 300:
+                raise
+            # A success status whose body cannot be read (a PHP notice before the
+            # JSON, an empty body, no id): Magento may well have made the document.
+            raise MagentoUnavailableError(
+                f"Magento answered {label} with a success status but a body that "
+                "cannot be read: the outcome is unknown",
+                status_code=status,
+            ) from exc
 
     def _for_order(self, path: str, order_id: int) -> list[dict[str, Any]]:
         """Every document of an order, page by page up to ``total_count``.

@@ -17,7 +17,7 @@ and ERP models; no I/O. The flow uses it to:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +33,7 @@ __all__ = [
     "find_invoice",
     "find_shipment",
     "invoice_amounts",
+    "lines_text",
     "qty_left_to_invoice",
     "qty_left_to_ship",
     "reconcile_invoice",
@@ -96,14 +97,42 @@ def _comments(entity: Mapping[str, Any]) -> list[str]:
     return [str(c.get("comment") or "") for c in entity.get("comments") or []]
 
 
+def lines_text(shipment: ErpShipment) -> str:
+    """Return the delivery's lines as ``SKU x qty`` by SKU (same SKUs added up).
+
+    Two versions of a delivery note ship the same when their texts are equal.
+    """
+    wanted: dict[str, Decimal] = {}
+    for line in shipment.lines:
+        wanted[line.sku] = wanted.get(line.sku, Decimal(0)) + line.qty
+    return "; ".join(f"{sku} x {_qty(qty)}" for sku, qty in sorted(wanted.items()))
+
+
+def _same_items(
+    candidate: Mapping[str, Any], shipment: ErpShipment, order: Mapping[str, Any]
+) -> bool:
+    """Tell whether a Magento shipment shipped exactly the delivery's lines."""
+    shipped: dict[str, Decimal] = {}
+    for item in ship_items_from_shipment(candidate, order):
+        shipped[item.sku] = shipped.get(item.sku, Decimal(0)) + item.qty
+    text = "; ".join(f"{k} x {_qty(v)}" for k, v in sorted(shipped.items()))
+    return text == lines_text(shipment)
+
+
 def find_shipment(
-    shipments: Iterable[Mapping[str, Any]], shipment: ErpShipment
+    shipments: Iterable[Mapping[str, Any]],
+    shipment: ErpShipment,
+    order: Mapping[str, Any] | None = None,
+    taken: Collection[int] = (),
 ) -> Mapping[str, Any] | None:
     """Find the Magento shipment already created for ``shipment``, if any.
 
     A shipment counts when one of its comments carries the ERP shipment's marker, or
-    when one of its tracks has one of the ERP shipment's tracking numbers and it carries
-    no marker of another ERP shipment.
+    when one of its tracks has one of the ERP shipment's tracking numbers, it carries
+    no marker of another ERP shipment, it is not ``taken`` (bound to another ERP
+    shipment in the ledger) and, when ``order`` is given, it shipped exactly the
+    delivery's lines: a tracking number alone never binds a delivery to a shipment
+    someone else made.
     """
     numbers = {t.number for t in shipment.tracks}
     by_track = None
@@ -113,7 +142,13 @@ def find_shipment(
             return candidate
         other_erp = any(_ANY_MARKER.search(c) for c in comments)
         tracks = {str(t.get("track_number")) for t in candidate.get("tracks") or []}
-        if by_track is None and numbers & tracks and not other_erp:
+        if (
+            by_track is None
+            and numbers & tracks
+            and not other_erp
+            and int(candidate.get("entity_id") or 0) not in taken
+            and (order is None or _same_items(candidate, shipment, order))
+        ):
             by_track = candidate
     return by_track
 

@@ -53,6 +53,8 @@ overlap_seconds = 300                # re-read this far behind the cursor (no or
 notify_customer = true
 capture = true                       # capture the payment for each invoice
 amount_tolerance = 0.01              # ERP invoice_amount vs Magento invoice grand total
+settle_seconds = 600                # a ship/invoice call without a clear answer: wait this long
+                                    # for Magento to show the document before posting again
 
 [sftp]                               # host = "" means local folders only
 host = ""

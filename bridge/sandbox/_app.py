@@ -42,6 +42,7 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    raw: bytes | None = None  # sent as is instead of ``body`` (garbled answers)
 
 
 def magento_router() -> Router:
@@ -151,6 +152,10 @@ class SandboxApp:
             reply = Reply(200, result)
         except MagentoHttpError as exc:
             reply = Reply(exc.status, exc.body(), exc.headers)
+        if action is not None and action.garble:
+            if reply.status != 200:
+                return reply
+            return Reply(200, reply.body, raw=action.garbled(reply.body))
         if action is not None:
             return _fault_reply(action, resource)
         return reply

@@ -9,8 +9,10 @@ that exactly-once ship/invoice must survive), ``{"paths": "regex"}`` limits the 
 to matching paths, ``{"message": "..."}`` answers that Magento message (with
 ``status``, default 400) the way Magento's transient 400s come ("Could not save a
 shipment, see error log for details", before the write or with ``after_write``
-after it) and ``{}`` clears it. Only Magento paths are affected, never
-``/sandbox/``.
+after it), ``{"garble": "notice"}`` or ``{"garble": "empty"}`` applies the request
+and answers 200 with a PHP notice before the JSON or with an empty body (``count``,
+default 1: the garbled success answers a ship/invoice caller cannot read) and ``{}``
+clears it. Only Magento paths are affected, never ``/sandbox/``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,18 @@ class Action:
     status: int | None = None
     after_write: bool = False
     message: str | None = None
+    garble: str | None = None
+
+    def garbled(self, body: Any) -> bytes:
+        """Return the unreadable success body that stands for ``body``."""
+        if self.garble == "empty":
+            return b""
+        notice = (
+            "<br />\n<b>Notice</b>:  Undefined index: extension_attributes in "
+            "<b>/var/www/html/vendor/magento/module-sales/Model/Order.php</b> on "
+            "line <b>1234</b><br />\n"
+        )
+        return notice.encode() + json.dumps(body).encode()
 
     def error(self, resource: str) -> MagentoHttpError:
         """Return the Magento-like error answer for ``status`` (and ``message``)."""
@@ -85,6 +99,7 @@ class FaultPlan:
             "after_write",
             "paths",
             "message",
+            "garble",
         }
         if set(body) - known:
             raise bad_request(
@@ -100,6 +115,10 @@ class FaultPlan:
         plan = dict(body)
         if plan.get("message") and plan.get("status") is None:
             plan["status"] = 400  # Magento's transient 400s carry a message
+        if plan.get("garble") not in (None, "notice", "empty"):
+            raise bad_request("Invalid fault plan: garble is notice or empty")
+        if plan.get("garble") and "count" not in plan:
+            plan["count"] = 1
         if plan.get("status") is not None and "count" not in plan:
             plan["count"] = 1
         with self._lock:
@@ -126,6 +145,9 @@ class FaultPlan:
             if int(plan.get("drop") or 0) > 0:
                 plan["drop"] = int(plan["drop"]) - 1
                 return latency, Action(drop=True, after_write=after)
+            if plan.get("garble") and int(plan.get("count") or 0) > 0:
+                plan["count"] = int(plan["count"]) - 1
+                return latency, Action(after_write=True, garble=str(plan["garble"]))
             if plan.get("status") is not None and int(plan.get("count") or 0) > 0:
                 plan["count"] = int(plan["count"]) - 1
                 return latency, Action(

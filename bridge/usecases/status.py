@@ -13,6 +13,7 @@ from bridge.ledger.resolutions import ResolutionStore
 from bridge.support.clock import as_utc
 from bridge.usecases._rows import file_entry
 from bridge.usecases.views import (
+    DeliveryView,
     ErrorEvent,
     ExportFailureView,
     ExportView,
@@ -82,6 +83,45 @@ def _sftp(settings: Settings, ledger: Ledger) -> SftpView | None:
     return SftpView(name, state.state, state.since, state.error)
 
 
+def _deliveries(ledger: Ledger) -> dict[str, tuple[DeliveryView, ...]]:
+    """Uncertain calls, conflicting delivery notes, deliveries shipped not invoiced."""
+    shipments = ledger.shipments
+    uncertain = tuple(
+        DeliveryView(
+            str(r["shipment_id"]),
+            str(r["order_number"]),
+            f"{r['uncertain']} call without a clear answer since "
+            f"{as_utc(r['uncertain_since']):%Y-%m-%d %H:%M:%S} UTC; "
+            "nothing is posted again until Magento shows it or it settles",
+        )
+        for r in shipments.uncertain()[:LIST_LIMIT]
+    )
+    conflicts = tuple(
+        DeliveryView(
+            str(r["shipment_id"]),
+            str(r["order_number"]),
+            f"applied: order {r['order_number']} with lines {r['lines']} "
+            f"(Magento shipment #{r['magento_shipment_id']}); "
+            f"came back as: {r['conflict']}",
+        )
+        for r in shipments.conflicts()[:LIST_LIMIT]
+    )
+    not_invoiced = tuple(
+        DeliveryView(
+            str(r["shipment_id"]),
+            str(r["order_number"]),
+            str(r["message"] or f"Magento shipment #{r['magento_shipment_id']}"),
+        )
+        for r in shipments.pending()
+        if r["state"] == "shipped" and r["message"] and not r["uncertain"]
+    )
+    return {
+        "uncertain": uncertain,
+        "conflicts": conflicts,
+        "not_invoiced": not_invoiced[:LIST_LIMIT],
+    }
+
+
 def status(settings: Settings, ledger: Ledger) -> StatusView:
     """Collect the service's state: folders, files by status, last runs and errors.
 
@@ -111,4 +151,5 @@ def status(settings: Settings, ledger: Ledger) -> StatusView:
         attention=tuple(file_entry(r) for r in attention),
         attention_total=total,
         sftp=_sftp(settings, ledger),
+        **_deliveries(ledger),
     )

@@ -15,6 +15,7 @@ from bridge.errors import FileIssue
 
 __all__ = [
     "AuditView",
+    "DeliveryView",
     "ErrorEvent",
     "ExportFailureView",
     "ExportView",
@@ -132,6 +133,15 @@ class MismatchView:
 
 
 @dataclass(frozen=True)
+class DeliveryView:
+    """An ERP delivery that needs a look: uncertain, in conflict or not invoiced."""
+
+    shipment_id: str
+    order_number: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class SftpView:
     """The SFTP endpoint: who it is and its last known state (None: not contacted)."""
 
@@ -155,6 +165,12 @@ class StatusView:
     attention: tuple[FileEntry, ...]
     attention_total: int
     sftp: SftpView | None = None
+    uncertain: tuple[DeliveryView, ...] = ()
+    """Ship/invoice calls without a clear answer, waiting for Magento to show them."""
+    conflicts: tuple[DeliveryView, ...] = ()
+    """Delivery notes that came back with other lines or another order."""
+    not_invoiced: tuple[DeliveryView, ...] = ()
+    """Deliveries shipped whose invoice Magento refused (they stay open)."""
 
     @property
     def needs_attention(self) -> bool:
