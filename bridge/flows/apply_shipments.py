@@ -25,6 +25,7 @@ invoice, or a run with an empty ledger never ships or captures twice.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -33,6 +34,7 @@ import structlog
 from bridge.config import Settings
 from bridge.errors import MagentoUnavailableError, RecordRejectedError
 from bridge.flows.base import FileContext, FlowResult
+from bridge.flows.stock_guard import ShipmentStockGuard
 from bridge.ledger import Ledger
 from bridge.ledger.shipments import ShipmentStep
 from bridge.magento import FulfilmentAdapter, OrdersAdapter
@@ -69,6 +71,8 @@ class ApplyShipmentsFlow:
         after_step: Called with ``"ship_posted"``, ``"shipped"``,
             ``"invoice_posted"``, ``"invoiced"`` right after each step (a ``*_posted``
             step before its ledger write). For crash tests; None in production.
+        stock_guard: Keeps MSI stock on the ERP's figure around each ship call
+            (None: Magento's deduction is left as it is).
     """
 
     kind: Kind = "shipments"
@@ -81,6 +85,7 @@ class ApplyShipmentsFlow:
         fulfilment: FulfilmentAdapter,
         *,
         after_step: StepHook | None = None,
+        stock_guard: ShipmentStockGuard | None = None,
     ) -> None:
         """Keep the collaborators (S6.2)."""
         self._settings = settings
@@ -88,6 +93,7 @@ class ApplyShipmentsFlow:
         self._orders = orders
         self._fulfilment = fulfilment
         self._after_step = after_step
+        self._stock_guard = stock_guard
 
     def apply(self, ctx: FileContext, records: Iterable[ParsedRecord]) -> FlowResult:
         """Apply every shipment record of one file.
@@ -193,18 +199,25 @@ class ApplyShipmentsFlow:
             items = ship_items_from_shipment(existing, order)
         else:
             items = to_magento_ship_items(shipment, order)
-            shipment_no = _post_once(
-                lambda: self._fulfilment.ship(
-                    order_id,
-                    [i.payload() for i in items],
-                    tracks=to_magento_tracks(shipment),
-                    notify=self._settings.shipments.notify_customer,
-                    comment=shipment_comment(shipment.shipment_id, ctx.name),
-                ),
-                lambda: find_shipment(
-                    self._fulfilment.shipments_for_order(order_id), shipment
-                ),
+            # Stock: MSI deducts on save; the guard keeps the ERP's figure (issue 13).
+            guard = (
+                self._stock_guard.around_ship(ctx, shipment, items)
+                if self._stock_guard is not None
+                else contextlib.nullcontext()
             )
+            with guard:
+                shipment_no = _post_once(
+                    lambda: self._fulfilment.ship(
+                        order_id,
+                        [i.payload() for i in items],
+                        tracks=to_magento_tracks(shipment),
+                        notify=self._settings.shipments.notify_customer,
+                        comment=shipment_comment(shipment.shipment_id, ctx.name),
+                    ),
+                    lambda: find_shipment(
+                        self._fulfilment.shipments_for_order(order_id), shipment
+                    ),
+                )
             self._hook("ship_posted")
         self._ledger.shipments.mark_shipped(
             shipment.shipment_id,
