@@ -25,6 +25,7 @@ __all__ = [
     "DISABLED",
     "changed_fields",
     "core_fields",
+    "ean_not_kept",
     "fingerprint",
     "format_decimal",
     "is_url_key_clash",
@@ -138,6 +139,39 @@ def is_url_key_clash(message: str) -> bool:
     """Tell whether Magento's error message is its url_key uniqueness refusal."""
     text = message.lower()
     return "url key" in text or "url that already exists" in text
+
+
+def ean_not_kept(
+    sent: Mapping[str, Any], saved: Mapping[str, Any], *, ean_attribute: str
+) -> str | None:
+    """Return the EAN a product write sent but Magento's saved product lacks.
+
+    Magento drops a custom attribute that is not in the product's attribute set and
+    still answers 200 (magento2#9594), so the saved product (the write's answer) is
+    read back.
+
+    Args:
+        sent: The ``product`` payload that was written.
+        saved: The product Magento answered with.
+        ean_attribute: The EAN's custom attribute code (``""``: never sent).
+
+    Returns:
+        The EAN that was sent and not kept, or None when it was kept or not sent.
+    """
+    if not ean_attribute:
+        return None
+    wanted = _attribute(sent, ean_attribute)
+    if wanted is None:
+        return None
+    kept = _attribute(saved, ean_attribute)
+    return None if kept is not None and str(kept) == str(wanted) else str(wanted)
+
+
+def _attribute(product: Mapping[str, Any], code: str) -> Any:
+    for attr in product.get("custom_attributes") or ():
+        if isinstance(attr, Mapping) and attr.get("attribute_code") == code:
+            return attr.get("value")
+    return None
 
 
 def _custom_attributes(
