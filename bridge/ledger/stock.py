@@ -260,3 +260,25 @@ class StockStateStore:
                     for sku, src, qty in adjusted
                 ]
                 conn.execute(stmt, params)
+
+    def page(
+        self, skus: Sequence[str], *, after: tuple[str, str], limit: int
+    ) -> list[tuple[str, str, str]]:
+        """Return the next page of ``(sku, source, qty)`` states, by SKU and source.
+
+        Args:
+            skus: Only these SKUs (empty: every SKU).
+            after: Keyset cursor: only states after this ``(sku, source)``.
+            limit: Page size.
+        """
+        sku, source = stock_state.c.sku, stock_state.c.source
+        stmt = (
+            sa.select(sku, source, stock_state.c.qty)
+            .where(sa.tuple_(sku, source) > sa.tuple_(*after))
+            .order_by(sku, source)
+            .limit(limit)
+        )
+        if skus:
+            stmt = stmt.where(sku.in_(list(skus)))
+        with self._db.begin() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(stmt)]
