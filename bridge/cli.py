@@ -382,6 +382,30 @@ def doctor(settings: Settings, as_json: bool) -> None:
     sys.exit(1 if failed else 0)
 
 
+@cli.command()
+@click.argument("what", type=click.Choice(["stock", "products"]))
+@click.option("--sku", "skus", multiple=True, help="Only this SKU (repeatable).")
+@with_config
+def reconcile(settings: Settings, what: str, skus: tuple[str, ...]) -> None:
+    """Write the ERP's last values back where Magento differs; exit 1 if some failed."""
+    from bridge.usecases import Operations
+
+    try:
+        with Operations(settings) as ops:
+            report = ops.reconcile(what, skus)
+    except BridgeError as exc:
+        _fail(f"reconcile {what} failed: {exc}", code=1)
+    for line in report.details:
+        click.echo(line)
+    for line in report.failed:
+        click.echo(f"not fixed: {line}")
+    click.echo(
+        f"{what}: {report.checked} checked, {report.drifted} drifted, "
+        f"{report.fixed} fixed, {len(report.failed)} not fixed"
+    )
+    sys.exit(1 if report.failed else 0)
+
+
 @cli.group()
 def audit() -> None:
     """What happened, when, and from which file."""

@@ -201,6 +201,10 @@ class RuntimeSettings(_Section):
     log_file: str = ""
     log_file_max_mb: float = Field(default=50, gt=0)
     log_file_backups: int = Field(default=5, ge=0)
+    # Stock dated further ahead than this is refused (a clock gone wrong, issue 13).
+    future_tolerance_seconds: float = Field(default=300, ge=0)
+    # The service runs ``bridge reconcile stock`` and ``products`` this often; 0 = off.
+    reconcile_hours: float = Field(default=0, ge=0)
 
 
 class HttpUser(_Section):

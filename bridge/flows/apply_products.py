@@ -34,6 +34,7 @@ from bridge.magento.stock import StockAdapter
 from bridge.mapping.products import (
     changed_fields,
     core_fields,
+    ean_not_kept,
     fingerprint,
     is_url_key_clash,
     slugify,
@@ -62,6 +63,7 @@ class _Outcome:
     row: StagedRow
     applied: AppliedProduct | None = None
     rejection: str | None = None
+    warning: str | None = None
 
 
 class ApplyProductsFlow:
@@ -225,6 +227,10 @@ class ApplyProductsFlow:
         applied: list[AppliedProduct] = []
         rejected: list[str] = []
         for outcome in outcomes:
+            if outcome.warning is not None:
+                result.note(
+                    record_of(outcome.row), RecordOutcome.WARNING, outcome.warning
+                )
             if outcome.applied is not None:
                 applied.append(outcome.applied)
             else:
@@ -244,40 +250,53 @@ class ApplyProductsFlow:
         fields: dict[str, str | None] = decode_data(row)
         try:
             if known:
-                action = self._update(cand, fields, force)
+                action, lost = self._update(cand, fields, force)
             else:
-                self._create(fields)
+                lost = self._create(fields)
                 action = ProductAction.CREATED
         except RecordRejectedError as exc:
             verb = "updated" if known else "created"
             reason = exc.magento_message or str(exc)
             return _Outcome(row, rejection=f"SKU {row.key} not {verb}: {reason}")
+        warning = None
+        kept = fields
+        if lost is not None:
+            # Not recorded as applied: the next file with this EAN sends it again.
+            kept = {**fields, "ean": None}
+            warning = (
+                f"SKU {row.key}: EAN {lost} not kept by Magento (is the attribute "
+                f"{self._ean!r} in the product's attribute set?); the other fields "
+                "were applied"
+            )
         applied = AppliedProduct(
             sku=row.key,
-            fingerprint=row.value,
-            fields=json.dumps(fields, ensure_ascii=False),
+            fingerprint=row.value if lost is None else fingerprint(kept),
+            fields=json.dumps(kept, ensure_ascii=False),
             action=action,
             idx=row.idx,
             line=row.line,
             record_key=row.record_key,
         )
-        return _Outcome(row, applied=applied)
+        return _Outcome(row, applied=applied, warning=warning)
 
     def _update(
         self, cand: ProductCandidate, fields: dict[str, str | None], force: bool
-    ) -> ProductAction:
+    ) -> tuple[ProductAction, str | None]:
+        """Send the changed core fields; return the action and any EAN not kept."""
         state = cand.state
         old = None if force or state is None else json.loads(state.fields)
         changes = changed_fields(old, fields)
         sku = cand.staged.key
         payload = to_magento_product_update(sku, changes, ean_attribute=self._ean)
         if payload is None:
-            return ProductAction.UNCHANGED
+            return ProductAction.UNCHANGED, None
         self._count_write()
-        self._products.update(sku, payload)
-        return ProductAction.UPDATED
+        saved = self._products.update(sku, payload)
+        lost = ean_not_kept(payload, saved, ean_attribute=self._ean)
+        return ProductAction.UPDATED, lost
 
-    def _create(self, fields: dict[str, str | None]) -> None:
+    def _create(self, fields: dict[str, str | None]) -> str | None:
+        """Create the product disabled; return the EAN Magento did not keep, if any."""
         sku = str(fields["sku"])
         keys = [url_key_for(str(fields["name"] or ""), sku), slugify(sku)]
         for attempt, key in enumerate(keys):
@@ -290,14 +309,15 @@ class ApplyProductsFlow:
             )
             self._count_write()
             try:
-                self._products.create(payload)
+                saved = self._products.create(payload)
             except RecordRejectedError as exc:
                 message = exc.magento_message or str(exc)
                 # Another product holds the url_key: retry once with the SKU alone.
                 if attempt == 0 and key != keys[1] and is_url_key_clash(message):
                     continue
                 raise
-            return
+            return ean_not_kept(payload, saved, ean_attribute=self._ean)
+        return None
 
     def _count_write(self) -> None:
         with self._lock:

@@ -34,6 +34,7 @@ open; dropping the file (or its rejects file) again invoices it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -43,6 +44,7 @@ from bridge.config import Settings
 from bridge.errors import MagentoUnavailableError, RecordRejectedError
 from bridge.flows._delivery_guard import DeliveryGuard
 from bridge.flows.base import FileContext, FlowResult
+from bridge.flows.stock_guard import ShipmentStockGuard
 from bridge.ledger import Ledger
 from bridge.ledger.shipments import ShipmentStep
 from bridge.magento import FulfilmentAdapter, OrdersAdapter
@@ -80,6 +82,8 @@ class ApplyShipmentsFlow:
         after_step: Called with ``"ship_posted"``, ``"shipped"``,
             ``"invoice_posted"``, ``"invoiced"`` right after each step (a ``*_posted``
             step before its ledger write). For crash tests; None in production.
+        stock_guard: Keeps MSI stock on the ERP's figure around each ship call
+            (None: Magento's deduction is left as it is).
     """
 
     kind: Kind = "shipments"
@@ -92,6 +96,7 @@ class ApplyShipmentsFlow:
         fulfilment: FulfilmentAdapter,
         *,
         after_step: StepHook | None = None,
+        stock_guard: ShipmentStockGuard | None = None,
     ) -> None:
         """Keep the collaborators (S6.2)."""
         self._settings = settings
@@ -99,6 +104,7 @@ class ApplyShipmentsFlow:
         self._orders = orders
         self._fulfilment = fulfilment
         self._after_step = after_step
+        self._stock_guard = stock_guard
 
     def apply(self, ctx: FileContext, records: Iterable[ParsedRecord]) -> FlowResult:
         """Apply every shipment record of one file.
@@ -220,18 +226,25 @@ class ApplyShipmentsFlow:
             items = ship_items_from_shipment(existing, order)
         else:
             items = to_magento_ship_items(shipment, order)
-            shipment_no = self._guard.post_once(
-                shipment,
-                "ship",
-                lambda: self._fulfilment.ship(
-                    order_id,
-                    [i.payload() for i in items],
-                    tracks=to_magento_tracks(shipment),
-                    notify=self._settings.shipments.notify_customer,
-                    comment=shipment_comment(shipment.shipment_id, ctx.name),
-                ),
-                find,
+            # Stock: MSI deducts on save; the guard keeps the ERP's figure (issue 13).
+            guard = (
+                self._stock_guard.around_ship(ctx, shipment, items)
+                if self._stock_guard is not None
+                else contextlib.nullcontext()
             )
+            with guard:
+                shipment_no = self._guard.post_once(
+                    shipment,
+                    "ship",
+                    lambda: self._fulfilment.ship(
+                        order_id,
+                        [i.payload() for i in items],
+                        tracks=to_magento_tracks(shipment),
+                        notify=self._settings.shipments.notify_customer,
+                        comment=shipment_comment(shipment.shipment_id, ctx.name),
+                    ),
+                    find,
+                )
             self._hook("ship_posted")
         self._ledger.shipments.mark_shipped(
             shipment.shipment_id,

@@ -15,9 +15,10 @@ its own result as its file kind needs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bridge.config import Settings
@@ -26,10 +27,16 @@ from bridge.flows._staged import encode_payload, record_of
 from bridge.flows.base import FileContext, RecordNote, gather
 from bridge.ledger import Ledger
 from bridge.ledger.staging import StagedRow
-from bridge.ledger.stock import AppliedStock, StockCandidate
+from bridge.ledger.stock import AppliedStock, Deduction, StockCandidate
 from bridge.magento.stock import StockAdapter
 from bridge.mapping.products import format_decimal
-from bridge.mapping.stock import as_of, as_of_micros, in_stock, to_magento_source_item
+from bridge.mapping.stock import (
+    as_of,
+    as_of_micros,
+    from_micros,
+    in_stock,
+    to_magento_source_item,
+)
 from bridge.models.erp import ErpStockLevel, ParsedRecord
 from bridge.models.status import RecordOutcome
 from bridge.support.jsonvalues import json_number
@@ -74,8 +81,36 @@ class _Sent:
     calls: int = 0
 
 
+#: Magento's answer for any refused source item (``SourceItemsSaveHandler``).
+_SOURCE_ITEM_REFUSED = re.compile(r"Could not save Source Item", re.IGNORECASE)
+
+
 def _reason(exc: RecordRejectedError) -> str:
     return exc.magento_message or str(exc)
+
+
+def _net_of_deliveries(
+    cand: StockCandidate, shipped: dict[tuple[str, str], list[Deduction]]
+) -> StockCandidate:
+    """Take deliveries shipped after an ERP figure's time off that figure.
+
+    Magento's MSI deducted those deliveries when their shipments were saved, and a
+    figure dated before a delivery does not reflect it (docs/reliability.md, "Stock
+    and deliveries"); a figure dated after it already does and stays as it is.
+    """
+    row = cand.staged
+    later = sum(
+        (
+            d.qty
+            for d in shipped.get((row.key, row.subkey), ())
+            if d.shipped_at > row.as_of
+        ),
+        Decimal(0),
+    )
+    if not later:
+        return cand
+    net = max(Decimal(row.value) - later, Decimal(0))
+    return StockCandidate(replace(row, value=format_decimal(net)), cand.state)
 
 
 class StockWriter:
@@ -216,9 +251,16 @@ class StockWriter:
     ) -> list[StockCandidate]:
         """Sort a page into stale, unchanged (as-of moved forward) and to-send rows."""
         send, bumps = [], []
+        tolerance = self._settings.runtime.future_tolerance_seconds
+        horizon = as_of_micros(ctx.now()) + int(tolerance * 1_000_000)
+        shipped = self._ledger.stock.deductions([c.staged.key for c in page])
         for cand in page:
+            if shipped:
+                cand = _net_of_deliveries(cand, shipped)
             row, state = cand.staged, cand.state
-            if state is not None and row.as_of < state.as_of:
+            if row.as_of > horizon:
+                self._future(report, cand)
+            elif not ctx.force and state is not None and row.as_of < state.as_of:
                 self._stale(report, cand)
             elif not ctx.force and state is not None and state.qty == row.value:
                 report.unchanged += 1
@@ -228,6 +270,21 @@ class StockWriter:
                 send.append(cand)
         self._ledger.stock.bump_as_of(bumps)
         return send
+
+    def _future(self, report: StockReport, cand: StockCandidate) -> None:
+        """Refuse a value dated in the future: it would make every later one stale."""
+        row = cand.staged
+        when = from_micros(row.as_of).isoformat()
+        tolerance = self._settings.runtime.future_tolerance_seconds
+        report.rejected.append(
+            RecordNote(
+                record_of(row),
+                RecordOutcome.REJECTED,
+                f"SKU {row.key} at source {row.subkey}: qty {row.value} is dated "
+                f"{when}, in the future (more than {tolerance:g} s ahead, "
+                "runtime.future_tolerance_seconds); not applied",
+            )
+        )
 
     def _stale(self, report: StockReport, cand: StockCandidate) -> None:
         report.stale += 1
@@ -319,13 +376,32 @@ class StockWriter:
             self._stock.save_source_items(items)
         except RecordRejectedError as exc:
             if len(rows) == 1:
-                sent.rejected.append((rows[0], _reason(exc)))
+                sent.calls += 1
+                sent.rejected.append((rows[0], self._cause(rows[0], exc)))
                 return
             half = len(rows) // 2
             self._bisect(rows[:half], sent)
             self._bisect(rows[half:], sent)
             return
         sent.applied.extend((c, None) for c in rows)
+
+    def _cause(self, cand: StockCandidate, exc: RecordRejectedError) -> str:
+        """Name why Magento refused one source item (issue 13).
+
+        MSI answers an unknown SKU and an unknown source alike ("Could not save
+        Source Item"), so the product is looked up: when it exists, the source is
+        what Magento does not know.
+        """
+        reason = _reason(exc)
+        if not _SOURCE_ITEM_REFUSED.search(reason):
+            return reason
+        row = cand.staged
+        if not self._stock.product_exists(row.key):
+            return f"unknown SKU: no product {row.key} in Magento ({reason})"
+        return (
+            f"unknown source: Magento has no source {row.subkey!r} for SKU "
+            f"{row.key} (the product exists; {reason})"
+        )
 
     def _save_legacy(self, cand: StockCandidate) -> _Sent:
         """Save one legacy stock item (looking its id up once, then remembering it)."""

@@ -25,6 +25,7 @@ __all__ = [
     "remote_deliveries",
     "remote_files",
     "staging",
+    "stock_deductions",
     "stock_state",
 ]
 
@@ -142,6 +143,21 @@ stock_state = sa.Table(
     sa.Column("file_id", sa.Integer),
     sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# What Magento's MSI took off a source when it saved a delivery's shipment, with the
+# delivery's time (see stock.py): an ERP figure dated before a delivery does not
+# reflect it, so the bridge takes the delivery off that figure before comparing.
+stock_deductions = sa.Table(
+    "stock_deductions",
+    metadata,
+    sa.Column("shipment_id", sa.String(255), primary_key=True),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("qty", sa.String(64), nullable=False),
+    sa.Column("shipped_at", sa.BigInteger, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_stock_deductions_key", stock_deductions.c.sku, stock_deductions.c.source)
 
 # Product state: the core data last applied per SKU (see products.py).
 product_state = sa.Table(

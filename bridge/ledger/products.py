@@ -136,3 +136,25 @@ class ProductStateStore:
         with self._db.begin() as conn:
             upsert(conn, product_state, rows, ["sku"])
             write_outcomes(conn, file_id, "products", outcomes, now)
+
+    def page(
+        self, skus: Sequence[str], *, after: str, limit: int
+    ) -> list[tuple[str, str]]:
+        """Return the next page of ``(sku, fields JSON)`` states, by SKU.
+
+        Args:
+            skus: Only these SKUs (empty: every SKU).
+            after: Keyset cursor: only SKUs after this one.
+            limit: Page size.
+        """
+        sku = product_state.c.sku
+        stmt = (
+            sa.select(sku, product_state.c.fields)
+            .where(sku > after)
+            .order_by(sku)
+            .limit(limit)
+        )
+        if skus:
+            stmt = stmt.where(sku.in_(list(skus)))
+        with self._db.begin() as conn:
+            return [(r[0], r[1]) for r in conn.execute(stmt)]

@@ -3,17 +3,24 @@
 The as-of time (``updated_at``, else the file's ``generated``, else its mtime) is kept
 as integer microseconds since the epoch so that ordering is exact in SQL. A value older
 than the stored one is stale and never applied (SPEC §3).
+
+The stored qty is what Magento holds after the bridge's writes *and* MSI's deductions:
+a delivery shipped after the stored figure's time takes its quantity off it (Magento
+deducted it), so "unchanged" keeps meaning "Magento already has it". Each delivery's
+deduction is kept with its time, so that an ERP figure dated before a delivery (which
+does not reflect it) is lowered by it before it is compared and sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import stock_state
+from bridge.ledger._schema import stock_deductions, stock_state
 from bridge.ledger._sql import upsert, write_outcomes
 from bridge.ledger.staging import STAGED_COLUMNS, StagedRow, winners_query
 from bridge.models.status import RecordOutcome
@@ -21,7 +28,16 @@ from bridge.models.status import RecordOutcome
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
 
-__all__ = ["AppliedStock", "StockCandidate", "StockState", "StockStateStore"]
+__all__ = [
+    "AppliedStock",
+    "Deduction",
+    "StockCandidate",
+    "StockState",
+    "StockStateStore",
+]
+
+#: SKUs per ``IN`` list when reading deductions (well under every driver's limit).
+_IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,16 @@ class StockState:
     qty: str
     as_of: int
     item_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Deduction:
+    """What MSI took off one source for one SKU when a delivery was shipped."""
+
+    sku: str
+    source: str
+    qty: Decimal
+    shipped_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +191,94 @@ class StockStateStore:
         params = [{"b_sku": s, "b_source": src, "b_as_of": t} for s, src, t in bumps]
         with self._db.begin() as conn:
             conn.execute(stmt, params)
+
+    def deductions(self, skus: Sequence[str]) -> dict[tuple[str, str], list[Deduction]]:
+        """Return the recorded deductions of ``skus``, by (SKU, source).
+
+        Args:
+            skus: The SKUs of one page of candidates.
+        """
+        found: dict[tuple[str, str], list[Deduction]] = {}
+        cols = (
+            stock_deductions.c.sku,
+            stock_deductions.c.source,
+            stock_deductions.c.qty,
+            stock_deductions.c.shipped_at,
+        )
+        unique = sorted(set(skus))
+        with self._db.begin() as conn:
+            for start in range(0, len(unique), _IN_CHUNK):
+                chunk = unique[start : start + _IN_CHUNK]
+                stmt = sa.select(*cols).where(stock_deductions.c.sku.in_(chunk))
+                for sku, source, qty, when in conn.execute(stmt):
+                    found.setdefault((sku, source), []).append(
+                        Deduction(sku, source, Decimal(qty), when)
+                    )
+        return found
+
+    def record_deductions(
+        self,
+        shipment_id: str,
+        deductions: Sequence[Deduction],
+        adjusted: Sequence[tuple[str, str, str]],
+    ) -> None:
+        """Remember a shipped delivery's deductions and the qty Magento now holds.
+
+        Args:
+            shipment_id: The ERP delivery whose shipment MSI deducted.
+            deductions: What was taken off each SKU and source.
+            adjusted: ``(sku, source, qty)`` of states whose figure predates the
+                delivery: Magento now holds ``qty`` (the figure minus the delivery).
+        """
+        if not deductions:
+            return
+        now = self._db.now()
+        rows = [
+            {
+                "shipment_id": shipment_id,
+                "sku": d.sku,
+                "source": d.source,
+                "qty": str(d.qty),
+                "shipped_at": d.shipped_at,
+                "recorded_at": now,
+            }
+            for d in deductions
+        ]
+        stmt = (
+            stock_state.update()
+            .where(
+                stock_state.c.sku == sa.bindparam("b_sku"),
+                stock_state.c.source == sa.bindparam("b_source"),
+            )
+            .values(qty=sa.bindparam("b_qty"))
+        )
+        with self._db.begin() as conn:
+            upsert(conn, stock_deductions, rows, ["shipment_id", "sku", "source"])
+            if adjusted:
+                params = [
+                    {"b_sku": sku, "b_source": src, "b_qty": qty}
+                    for sku, src, qty in adjusted
+                ]
+                conn.execute(stmt, params)
+
+    def page(
+        self, skus: Sequence[str], *, after: tuple[str, str], limit: int
+    ) -> list[tuple[str, str, str]]:
+        """Return the next page of ``(sku, source, qty)`` states, by SKU and source.
+
+        Args:
+            skus: Only these SKUs (empty: every SKU).
+            after: Keyset cursor: only states after this ``(sku, source)``.
+            limit: Page size.
+        """
+        sku, source = stock_state.c.sku, stock_state.c.source
+        stmt = (
+            sa.select(sku, source, stock_state.c.qty)
+            .where(sa.tuple_(sku, source) > sa.tuple_(*after))
+            .order_by(sku, source)
+            .limit(limit)
+        )
+        if skus:
+            stmt = stmt.where(sku.in_(list(skus)))
+        with self._db.begin() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(stmt)]

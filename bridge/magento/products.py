@@ -87,6 +87,34 @@ class ProductsAdapter:
         found.update(s for s in wanted if "," in s and self.get(s) is not None)
         return found
 
+    def find(self, skus: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The products with ``skus`` as Magento has them, read in pages of a search.
+
+        Args:
+            skus: The SKUs to read (a SKU with a comma is read on its own).
+
+        Returns:
+            Magento's product JSON by SKU (as given); unknown SKUs are left out.
+        """
+        wanted = list(dict.fromkeys(skus))
+        by_fold = {s.casefold(): s for s in wanted}
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks([s for s in wanted if "," not in s], _LOOKUP_CHUNK):
+            params = search_params(
+                [[Filter("sku", ",".join(chunk), "in")]], page_size=len(chunk)
+            )
+            answer = self._client.request(
+                "GET", "/V1/products", params=params, store=ALL_STORES
+            )
+            for item in answer.get("items") or []:
+                sku = by_fold.get(str(item.get("sku")).casefold())
+                if sku is not None:
+                    found[sku] = item
+        for sku in wanted:
+            if "," in sku and (product := self.get(sku)) is not None:
+                found[sku] = product
+        return found
+
     def create(self, product: dict[str, Any]) -> dict[str, Any]:
         """Create a product (``POST /rest/all/V1/products``).
 

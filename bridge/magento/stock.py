@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from bridge.magento._client import MagentoClient, parse_id, segment
+from bridge.errors import RecordRejectedError
+from bridge.magento._client import (
+    Filter,
+    MagentoClient,
+    parse_id,
+    search_params,
+    segment,
+)
 
 __all__ = ["StockAdapter"]
 
@@ -40,6 +47,51 @@ class StockAdapter:
             self._client.request(
                 "POST", "/V1/inventory/source-items", json={"sourceItems": chunk}
             )
+
+    def source_items(
+        self, skus: Sequence[str], *, page_size: int = 100
+    ) -> list[dict[str, Any]]:
+        """Magento's MSI source items of ``skus`` (``GET /V1/inventory/source-items``).
+
+        Args:
+            skus: The SKUs to read (one ``in`` filter, read in pages).
+            page_size: Items per page.
+
+        Returns:
+            ``{"sku", "source_code", "quantity", "status"}`` dicts, every page.
+        """
+        found: list[dict[str, Any]] = []
+        if not skus:
+            return found
+        groups = [[Filter("sku", ",".join(skus), "in")]]
+        page = 1
+        while True:
+            params = search_params(groups, page_size=page_size, current_page=page)
+            answer = self._client.request(
+                "GET", "/V1/inventory/source-items", params=params
+            )
+            items = list(answer.get("items") or [])
+            found.extend(items)
+            total = int(answer.get("total_count") or 0)
+            if not items or page * page_size >= total:
+                return found
+            page += 1
+
+    def product_exists(self, sku: str) -> bool:
+        """Whether Magento knows ``sku`` (``GET /V1/products/{sku}``, a few fields).
+
+        Used only to name the cause of a refused source item: Magento refuses an
+        unknown SKU and an unknown source with the same "Could not save Source Item".
+        """
+        try:
+            self._client.request(
+                "GET", f"/V1/products/{segment(sku)}", params={"fields": "sku"}
+            )
+        except RecordRejectedError as exc:
+            if exc.status_code == 404:
+                return False
+            raise
+        return True
 
     def get_stock_item(self, sku: str) -> dict[str, Any]:
         """The legacy stock item of ``sku`` (``GET /V1/stockItems/{sku}``).

@@ -25,8 +25,11 @@ __all__ = [
     "DISABLED",
     "changed_fields",
     "core_fields",
+    "drifted_fields",
+    "ean_not_kept",
     "fingerprint",
     "format_decimal",
+    "from_magento_core_fields",
     "is_url_key_clash",
     "slugify",
     "to_magento_product_create",
@@ -138,6 +141,87 @@ def is_url_key_clash(message: str) -> bool:
     """Tell whether Magento's error message is its url_key uniqueness refusal."""
     text = message.lower()
     return "url key" in text or "url that already exists" in text
+
+
+def ean_not_kept(
+    sent: Mapping[str, Any], saved: Mapping[str, Any], *, ean_attribute: str
+) -> str | None:
+    """Return the EAN a product write sent but Magento's saved product lacks.
+
+    Magento drops a custom attribute that is not in the product's attribute set and
+    still answers 200 (magento2#9594), so the saved product (the write's answer) is
+    read back.
+
+    Args:
+        sent: The ``product`` payload that was written.
+        saved: The product Magento answered with.
+        ean_attribute: The EAN's custom attribute code (``""``: never sent).
+
+    Returns:
+        The EAN that was sent and not kept, or None when it was kept or not sent.
+    """
+    if not ean_attribute:
+        return None
+    wanted = _attribute(sent, ean_attribute)
+    if wanted is None:
+        return None
+    kept = _attribute(saved, ean_attribute)
+    return None if kept is not None and str(kept) == str(wanted) else str(wanted)
+
+
+def from_magento_core_fields(
+    product: Mapping[str, Any], *, ean_attribute: str
+) -> CoreFields:
+    """Read a Magento product's core fields in the ledger's form (for reconcile).
+
+    Args:
+        product: Magento's product JSON.
+        ean_attribute: The EAN's custom attribute code (``""``: the EAN is left out).
+
+    Returns:
+        ``name``, ``price`` (canonical decimal), the descriptions and the EAN;
+        a field Magento does not have is None.
+    """
+    price = product.get("price")
+    fields: CoreFields = {
+        "name": None if product.get("name") is None else str(product["name"]),
+        "price": None if price is None else format_decimal(Decimal(str(price))),
+    }
+    for code in _CUSTOM:
+        value = _attribute(product, code)
+        fields[code] = None if value is None else str(value)
+    if ean_attribute:
+        value = _attribute(product, ean_attribute)
+        fields["ean"] = None if value is None else str(value)
+    return fields
+
+
+def drifted_fields(
+    erp: Mapping[str, str | None], magento: Mapping[str, str | None]
+) -> CoreFields:
+    """The ERP's core fields that Magento holds otherwise (price compared as numbers).
+
+    A field the ERP left empty is not the ERP's to assert and is never drift.
+    """
+    drift: CoreFields = {}
+    for name, value in magento.items():
+        want = erp.get(name)
+        if want is None:
+            continue
+        if name == "price" and value is not None:
+            if Decimal(want) == Decimal(value):
+                continue
+        elif want == value:
+            continue
+        drift[name] = want
+    return drift
+
+
+def _attribute(product: Mapping[str, Any], code: str) -> Any:
+    for attr in product.get("custom_attributes") or ():
+        if isinstance(attr, Mapping) and attr.get("attribute_code") == code:
+            return attr.get("value")
+    return None
 
 
 def _custom_attributes(

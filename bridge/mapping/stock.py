@@ -7,7 +7,7 @@ the quantity is above zero.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from bridge.support.jsonvalues import json_number
 __all__ = [
     "as_of",
     "as_of_micros",
+    "from_micros",
     "in_stock",
     "to_magento_source_item",
     "to_magento_stock_item",
@@ -75,3 +76,8 @@ def as_of_micros(when: datetime) -> int:
     """Return ``when`` as integer microseconds since the epoch (exact ordering)."""
     delta = as_utc(when) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    """Return the UTC time of ``micros`` microseconds since the epoch."""
+    return _EPOCH + timedelta(microseconds=micros)

@@ -17,6 +17,7 @@ from bridge.flows.apply_shipments import ApplyShipmentsFlow
 from bridge.flows.apply_stock import ApplyStockFlow
 from bridge.flows.base import ApplyFlow
 from bridge.flows.export_orders import ExportOrdersFlow
+from bridge.flows.stock_guard import ShipmentStockGuard
 from bridge.folders.base import Folder
 from bridge.folders.local import LocalInbox
 from bridge.folders.outbox import LocalOutbox
@@ -80,7 +81,13 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
     flows: dict[str, ApplyFlow] = {
         "products": ApplyProductsFlow(settings, ledger, products, stock),
         "stock": stock_flow,
-        "shipments": ApplyShipmentsFlow(settings, ledger, orders, fulfilment),
+        "shipments": ApplyShipmentsFlow(
+            settings,
+            ledger,
+            orders,
+            fulfilment,
+            stock_guard=ShipmentStockGuard(settings, ledger, stock),
+        ),
     }
     inbox = LocalInbox(
         root,

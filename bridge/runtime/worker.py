@@ -22,7 +22,9 @@ from bridge.errors import (
     MagentoUnavailableError,
     TransientError,
 )
+from bridge.flows.reconcile_drift import ReconcileDriftFlow
 from bridge.folders.local import Candidate, ClaimedFile
+from bridge.magento import ProductsAdapter, StockAdapter
 from bridge.runtime.pipeline import FileOutcome
 from bridge.runtime.wiring import Components
 from bridge.support.backoff import Backoff
@@ -79,6 +81,7 @@ class Service:
         self._paused_until = 0.0
         self._next_export = 0.0
         self._next_sftp = 0.0
+        self._next_reconcile = 0.0
         self.work_dir = comps.pipeline.work_dir
         # A pending file waits up to 2 s after its first failure, 4 s, 8 s ...
         self._backoff = Backoff(2.0, comps.settings.runtime.backoff_max_seconds)
@@ -115,10 +118,36 @@ class Service:
             if due and not self.stop_event.is_set():
                 self._export(summary)
                 self._next_export = now + self.c.settings.orders.poll_seconds
+            self._reconcile_when_due(now)
         summary.pending = len(self.c.inbox.work_files(self.work_dir))
         self._sftp_finish()
         self.c.telemetry.ticked()
         return summary
+
+    def _reconcile_when_due(self, now: float) -> None:
+        """Repair stock and product drift every ``runtime.reconcile_hours`` (0: off)."""
+        hours = self.c.settings.runtime.reconcile_hours
+        if not hours or now < self._next_reconcile:
+            return
+        self._next_reconcile = now + hours * 3600
+        flow = ReconcileDriftFlow(
+            self.c.settings,
+            self.c.ledger,
+            ProductsAdapter(self.c.client),
+            StockAdapter(self.c.client),
+        )
+        for what in ("stock", "products"):
+            try:
+                report = flow.stock() if what == "stock" else flow.products()
+            except BridgeError as exc:
+                log.warning("reconcile_failed", flow=what, status=str(exc))
+                continue
+            log.info(
+                "drift_reconciled",
+                flow=what,
+                status=f"{report.drifted} drifted, {report.fixed} fixed, "
+                f"{len(report.failed)} not fixed",
+            )
 
     def _guard(
         self, step: Callable[[Candidate], FileOutcome], cand: Candidate

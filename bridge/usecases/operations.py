@@ -36,6 +36,9 @@ from bridge.usecases.views import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from bridge.flows.reconcile_drift import DriftReport
     from bridge.runtime.pipeline import Progress
 
 __all__ = ["Operations"]
@@ -130,6 +133,12 @@ class Operations:
             return process(comps, file, kind, force=force, progress=progress)
         finally:
             comps.close()
+
+    def reconcile(self, what: str, skus: Sequence[str] = ()) -> DriftReport:
+        """Repair drift of ``stock`` or ``products`` (see ``usecases.reconcile``)."""
+        from bridge.usecases.reconcile import reconcile
+
+        return reconcile(self.settings, self._db, what, skus)
 
     def retry(self, file_id: int, *, who: str) -> RetryView:
         """Copy a failed file back into its inbox (see ``usecases.failures``)."""

@@ -100,7 +100,9 @@ class CatalogEnv:
             generated=checked.generated,
             mtime=mtime,
             force=force,
-            now=lambda: mtime,
+            # The clock reads no earlier than the file's mtime: a file cannot be
+            # received before it was written, and stock checks dates against it.
+            now=lambda: max(mtime, datetime.now(UTC)),
         )
         return flow.apply(ctx, RecordReader(path, kind, csv=options))
 

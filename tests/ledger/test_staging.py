@@ -26,6 +26,7 @@ TABLES = {
     "remote_deliveries",
     "remote_files",
     "staging",
+    "stock_deductions",
     "stock_state",
 }
 
