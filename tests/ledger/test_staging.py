@@ -19,6 +19,7 @@ TABLES = {
     "events",
     "files",
     "kv",
+    "leases",
     "order_export_failures",
     "order_exports",
     "product_state",
