@@ -145,6 +145,21 @@ class FileStore:
             row = conn.execute(query).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
+    def last_applied(self, kind: str, sha256: str) -> FileRow | None:
+        """Return the latest file of ``kind`` with the same content that was applied.
+
+        Its rejected records are what a re-drop of that content retries (SPEC §2).
+        """
+        query = (
+            files.select()
+            .where(files.c.kind == kind, files.c.sha256 == sha256)
+            .where(files.c.status.in_(FileStatus.applied()))
+            .order_by(files.c.id.desc())
+        )
+        with self._db.begin() as conn:
+            row = conn.execute(query).mappings().first()
+        return FileRow.from_mapping(row) if row else None
+
     def processing(self) -> list[FileRow]:
         """Files claimed but not finished (to resume after a crash)."""
         query = (
