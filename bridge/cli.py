@@ -310,14 +310,23 @@ def export_orders(settings: Settings) -> None:
 
 
 @cli.command()
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object instead of lines."
+)
 @with_config
-def status(settings: Settings) -> None:
-    """Show pending, processing and failed counts, last runs, errors and cursors."""
-    from bridge.cli_text import render_status
+def status(settings: Settings, as_json: bool) -> None:
+    """Show what needs attention, the service, counts, last runs, errors and cursors.
+
+    Exits 1 when something needs attention (unresolved failed files or rejects, orders
+    not exportable, invoice mismatches, files pending while no service runs), else 0.
+    """
+    from bridge.cli_text import render_status, render_status_json
     from bridge.usecases import Operations
 
     with Operations(settings) as ops:
-        click.echo(render_status(ops.status()))
+        view = ops.status()
+    click.echo(render_status_json(view) if as_json else render_status(view))
+    sys.exit(1 if view.needs_attention else 0)
 
 
 @cli.command()

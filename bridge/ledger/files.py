@@ -360,6 +360,12 @@ class FileStore:
             row = conn.execute(sa.select(kv.c.value).where(kv.c.name == name)).first()
         return None if row is None else str(row[0])
 
+    def values_under(self, prefix: str) -> dict[str, str]:
+        """Read every named value whose name starts with ``prefix``."""
+        query = sa.select(kv.c.name, kv.c.value).where(kv.c.name.startswith(prefix))
+        with self._db.begin() as conn:
+            return {str(n): str(v) for n, v in conn.execute(query).all()}
+
     def set_value(self, name: str, value: str) -> None:
         """Write a named value (insert or replace)."""
         with self._db.begin() as conn:

@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import structlog
 
 from bridge.errors import BridgeError, MagentoAuthError, TransientError
 from bridge.folders.local import Candidate, ClaimedFile
+from bridge.runtime.heartbeat import write_heartbeat
 from bridge.runtime.pipeline import FileOutcome
 from bridge.runtime.wiring import Components
 from bridge.support.backoff import Backoff
@@ -155,6 +157,20 @@ class Service:
                     f"{claimed.name} pending for {age:.0f}s: {row.last_error}",
                 )
 
+    def beat(self, interval: float) -> None:
+        """Write this service's heartbeat, with its pause, for ``bridge status``."""
+        left = self._paused_until - self.monotonic()
+        until = self.c.ledger.now() + timedelta(seconds=left) if left > 0 else None
+        try:
+            write_heartbeat(
+                self.c.ledger,
+                interval,
+                paused_until=until,
+                pause_reason="Magento refused the credentials" if until else "",
+            )
+        except BridgeError as exc:  # a busy ledger skips one beat, never the loop
+            log.warning("heartbeat_failed", status=type(exc).__name__)
+
     def _pause_magento(self, exc: MagentoAuthError) -> None:
         self._paused_until = self.monotonic() + AUTH_PAUSE_SECONDS
         self.c.ledger.files.log_event(
@@ -269,5 +285,6 @@ class Service:
             wait = scan
             if summary.waiting:
                 wait = min(scan, max(0.05, self.c.settings.folders.stable_seconds / 2))
+            self.beat(scan)
             self.wake.wait(wait)
             self.wake.clear()

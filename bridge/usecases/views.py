@@ -31,6 +31,7 @@ __all__ = [
     "ResolutionView",
     "ResolveView",
     "RetryView",
+    "ServiceView",
     "SftpView",
     "ShipmentStepView",
     "SkuAudit",
@@ -142,6 +143,34 @@ class SftpView:
 
 
 @dataclass(frozen=True)
+class ServiceView:
+    """Whether a ``bridge run`` is alive (its heartbeat) and whether it is paused.
+
+    Attributes:
+        running: A service's heartbeat is fresh.
+        host: The host of the latest heartbeat (None: no service ever ran).
+        pid: Its process id.
+        last_beat: When it was written (UTC).
+        interval_seconds: The service's pause between passes.
+        paused_until: Magento flows paused until then (UTC), or None.
+        pause_reason: Why.
+    """
+
+    running: bool
+    host: str | None = None
+    pid: int | None = None
+    last_beat: datetime | None = None
+    interval_seconds: float | None = None
+    paused_until: datetime | None = None
+    pause_reason: str = ""
+
+    @property
+    def stale(self) -> bool:
+        """A service wrote heartbeats and stopped (never one: run by hand or cron)."""
+        return self.host is not None and not self.running
+
+
+@dataclass(frozen=True)
 class StatusView:
     """Everything ``bridge status`` shows."""
 
@@ -155,11 +184,39 @@ class StatusView:
     attention: tuple[FileEntry, ...]
     attention_total: int
     sftp: SftpView | None = None
+    service: ServiceView = ServiceView(running=False)
+    at: datetime | None = None
+
+    @property
+    def pending_files(self) -> int:
+        """Files waiting in an inbox or claimed and not finished."""
+        return sum(c.pending + c.processing for c in self.folders)
+
+    @property
+    def attention_reasons(self) -> tuple[str, ...]:
+        """What needs an operator, one phrase each; empty when healthy."""
+        rejects = sum(e.records_rejected for e in self.attention if e.records)
+        reasons = [
+            f"{self.attention_total} failed or partly applied file(s) unresolved"
+            if self.attention_total
+            else "",
+            f"{rejects} rejected record(s) not yet applied" if rejects else "",
+            f"{len(self.export.failures)} order(s) not exportable"
+            if self.export.failures
+            else "",
+            f"{len(self.mismatches)} invoice amount mismatch(es)"
+            if self.mismatches
+            else "",
+            f"{self.pending_files} file(s) pending but the service stopped"
+            if self.pending_files and self.service.stale
+            else "",
+        ]
+        return tuple(r for r in reasons if r)
 
     @property
     def needs_attention(self) -> bool:
-        """True while a failed or partly applied file is unresolved."""
-        return self.attention_total > 0
+        """True while anything in ``attention_reasons`` holds."""
+        return bool(self.attention_reasons)
 
 
 # -- audit -------------------------------------------------------------------------------
