@@ -243,8 +243,15 @@ def _kind_for(path: Path, kind: str | None) -> str:
 @click.option(
     "--force", is_flag=True, help="Re-apply even if this content was applied before."
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan from Magento (GET only); apply and move nothing.",
+)
 @with_config
-def process(settings: Settings, file: Path, kind: str | None, force: bool) -> None:
+def process(
+    settings: Settings, file: Path, kind: str | None, force: bool, dry_run: bool
+) -> None:
     """Apply one file now (a copy is archived; a file in an inbox is moved)."""
     from bridge.cli_text import render_process
     from bridge.usecases import Operations
@@ -253,7 +260,9 @@ def process(settings: Settings, file: Path, kind: str | None, force: bool) -> No
         _fail(f"{file}: not a regular file")
     kind = _kind_for(file, kind)
     with Operations(settings) as ops:
-        view = ops.process(file, kind, force=force, progress=_progress())
+        view = ops.process(
+            file, kind, force=force, progress=_progress(), dry_run=dry_run
+        )
     for line in render_process(view):
         click.echo(line)
     sys.exit(1 if view.had_problems else 0)

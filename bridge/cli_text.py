@@ -250,11 +250,26 @@ def render_process(view: ProcessView) -> list[str]:
         return [f"{view.name}: pending ({view.error}); `bridge run` resumes it"]
     if view.status == "taken":
         return [f"{view.name}: taken by another bridge process; see `bridge status`"]
+    if view.status in ("planned", "would-reject"):
+        return _render_plan(view)
     where = f" -> {view.final_path}" if view.final_path else ""
     out = [f"{view.kind}/{view.name}: {view.status}{where}"]
     if view.report_path and view.status in ("failed", "partial"):
         out.append(f"  report: {view.report_path}")
     out += [f"  {issue}" for issue in view.issues[:20]]
+    return out
+
+
+def _render_plan(view: ProcessView) -> list[str]:
+    """``bridge process --dry-run``: one line per record, changed fields below it."""
+    out = [f"{view.kind}/{view.name}: dry run, nothing applied ({view.status})"]
+    for e in view.plan:
+        detail = f": {e.detail}" if e.detail else ""
+        out.append(f"  line {e.line} {e.key}: {e.action}{detail}")
+        out += [
+            f"    {name}: {old if old is not None else '-'} -> {new}"
+            for name, old, new in e.changes
+        ]
     return out
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "MismatchView",
     "OrderAudit",
     "OrderExportEntry",
+    "PlanEntry",
     "ProcessView",
     "ProductStateView",
     "RecordEntry",
@@ -320,6 +321,21 @@ AuditView = SkuAudit | OrderAudit | FileAudit
 
 # -- actions -----------------------------------------------------------------------------
 @dataclass(frozen=True)
+class PlanEntry:
+    """What a dry run says one record would do (``bridge process --dry-run``).
+
+    ``action``: create / update / unchanged / stock / ship / reject; ``changes`` are
+    ``(field, Magento's value, the ERP's value)``; ``detail`` a reason or summary.
+    """
+
+    line: int
+    key: str
+    action: str
+    changes: tuple[tuple[str, str | None, str | None], ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class ProcessView:
     """What became of one file applied now (``bridge process``).
 
@@ -336,11 +352,12 @@ class ProcessView:
     rejects_path: Path | None = None
     issues: tuple[FileIssue, ...] = ()
     error: str | None = None
+    plan: tuple[PlanEntry, ...] = ()
 
     @property
     def had_problems(self) -> bool:
         """True when the file was not (completely) applied."""
-        return self.status in ("failed", "partial", "pending", "taken")
+        return self.status in ("failed", "partial", "pending", "taken", "would-reject")
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,19 @@ def test_running_service_writes_a_heartbeat_status_reads(home: BridgeHome) -> No
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_process_dry_run_prints_the_plan_and_moves_nothing(home: BridgeHome) -> None:
+    """`process --dry-run` prints each record's plan, exits 1 on a reject, moves nothing."""
+    plan = home.drop("products", "p.xml", PRODUCT)
+    ok = home.cli("process", str(plan), "--dry-run")
+    assert ok.returncode == 0, ok.stderr
+    assert "products/p.xml: dry run, nothing applied (planned)" in ok.stdout
+    assert "line 1 OPS-1: create" in ok.stdout
+    assert plan.read_text() == PRODUCT
+    stock = home.drop("stock", "s.csv", "sku,qty\nNOT-THERE,1\n")
+    bad = home.cli("process", str(stock), "--dry-run")
+    assert bad.returncode == 1
+    assert "NOT-THERE: reject" in bad.stdout
+    assert stock.exists()
+    assert not list((home.root / "archive").rglob("*s.csv"))
