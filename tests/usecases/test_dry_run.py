@@ -24,7 +24,7 @@ def _ledger_rows(home: Home) -> tuple[int, int, int]:
     if not (home.root / "var" / "bridge.db").exists():
         return (0, 0, 0)
     with sqlite3.connect(home.root / "var" / "bridge.db") as db:
-        return tuple(  # type: ignore[return-value]
+        return tuple(
             db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("files", "records", "events")
         )
