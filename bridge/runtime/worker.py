@@ -30,6 +30,8 @@ __all__ = ["Service", "TickSummary"]
 log = structlog.get_logger("bridge.worker")
 
 AUTH_PAUSE_SECONDS = 60.0
+BEAT_SECONDS = 5.0
+"""The service writes its heartbeat at most this often."""
 # ``run --once`` retries pending files after 2 s, 4 s, 8 s: predictable, it waits.
 _ONCE_RETRY = Backoff(2.0, 10.0, jitter=False)
 
@@ -76,6 +78,8 @@ class Service:
         self._paused_until = 0.0
         self._next_export = 0.0
         self._next_sftp = 0.0
+        self._next_beat = 0.0
+        self._beat_paused = False
         self.work_dir = comps.pipeline.work_dir
         # A pending file waits up to 2 s after its first failure, 4 s, 8 s ...
         self._backoff = Backoff(2.0, comps.settings.runtime.backoff_max_seconds)
@@ -157,10 +161,20 @@ class Service:
                     f"{claimed.name} pending for {age:.0f}s: {row.last_error}",
                 )
 
-    def beat(self, interval: float) -> None:
-        """Write this service's heartbeat, with its pause, for ``bridge status``."""
-        left = self._paused_until - self.monotonic()
-        until = self.c.ledger.now() + timedelta(seconds=left) if left > 0 else None
+    def beat(self, scan: float) -> None:
+        """Write this service's heartbeat, with its pause, for ``bridge status``.
+
+        At most every ``BEAT_SECONDS`` (or ``scan`` when longer), and at once when the
+        pause changes: a ledger write per 0.2 s pass would only add lock contention.
+        """
+        now = self.monotonic()
+        left = self._paused_until - now
+        paused = left > 0
+        interval = max(scan, BEAT_SECONDS)
+        if now < self._next_beat and paused == self._beat_paused:
+            return
+        self._next_beat, self._beat_paused = now + interval, paused
+        until = self.c.ledger.now() + timedelta(seconds=left) if paused else None
         try:
             write_heartbeat(
                 self.c.ledger,
