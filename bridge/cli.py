@@ -267,8 +267,15 @@ def _kind_for(path: Path, kind: str | None) -> str:
 @click.option(
     "--force", is_flag=True, help="Re-apply even if this content was applied before."
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan from Magento (GET only); apply and move nothing.",
+)
 @with_config
-def process(settings: Settings, file: Path, kind: str | None, force: bool) -> None:
+def process(
+    settings: Settings, file: Path, kind: str | None, force: bool, dry_run: bool
+) -> None:
     """Apply one file now (a copy is archived; a file in an inbox is moved)."""
     from bridge.cli_text import render_process
     from bridge.usecases import Operations
@@ -277,7 +284,9 @@ def process(settings: Settings, file: Path, kind: str | None, force: bool) -> No
         _fail(f"{file}: not a regular file")
     kind = _kind_for(file, kind)
     with Operations(settings) as ops:
-        view = ops.process(file, kind, force=force, progress=_progress())
+        view = ops.process(
+            file, kind, force=force, progress=_progress(), dry_run=dry_run
+        )
     for line in render_process(view):
         click.echo(line)
     sys.exit(1 if view.had_problems else 0)
@@ -349,14 +358,23 @@ def export_orders(settings: Settings) -> None:
 
 
 @cli.command()
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object instead of lines."
+)
 @with_config
-def status(settings: Settings) -> None:
-    """Show pending, processing and failed counts, last runs, errors and cursors."""
-    from bridge.cli_text import render_status
+def status(settings: Settings, as_json: bool) -> None:
+    """Show what needs attention, the service, counts, last runs, errors and cursors.
+
+    Exits 1 when something needs attention (unresolved failed files or rejects, orders
+    not exportable, invoice mismatches, files pending while no service runs), else 0.
+    """
+    from bridge.cli_text import render_status, render_status_json
     from bridge.usecases import Operations
 
     with Operations(settings) as ops:
-        click.echo(render_status(ops.status()))
+        view = ops.status()
+    click.echo(render_status_json(view) if as_json else render_status(view))
+    sys.exit(1 if view.needs_attention else 0)
 
 
 @cli.command()

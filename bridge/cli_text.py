@@ -6,8 +6,13 @@ layout is the one operators and scripts know; times are UTC.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
+from bridge.support.clock import as_utc
 from bridge.usecases.views import (
     FileAudit,
     FileEntry,
@@ -28,13 +33,15 @@ __all__ = [
     "render_retry",
     "render_sku_audit",
     "render_status",
+    "render_status_json",
 ]
 
-_TIME = "%Y-%m-%d %H:%M:%S"
+_TIME = "%Y-%m-%d %H:%M:%S UTC"
 
 
-def _t(value: datetime) -> str:
-    return f"{value:{_TIME}}"
+def _t(value: datetime | None, empty: str = "-") -> str:
+    """A time in UTC, saying so."""
+    return empty if value is None else f"{as_utc(value):{_TIME}}"
 
 
 def _file_line(row: FileEntry) -> str:
@@ -65,8 +72,37 @@ def _status_files(view: StatusView) -> list[str]:
             "",
             f"needs attention ({view.attention_total} failed or partly applied file(s);"
             " `bridge retry ID` or `bridge resolve ID --note TEXT`):",
-            *(_file_line(r) for r in view.attention),
         ]
+        for r in view.attention:
+            out.append(_file_line(r))
+            out += [
+                f"    line {rec.line or '-'} {rec.key}: {rec.outcome}: {rec.message}"
+                for rec in r.records
+            ]
+    return out
+
+
+def _status_service(view: StatusView) -> list[str]:
+    svc = view.service
+    if svc.host is None:
+        line = "service: not running (no `bridge run` has written a heartbeat)"
+    else:
+        state = "running" if svc.running else "NOT RUNNING"
+        line = (
+            f"service: {state} (last heartbeat {_t(svc.last_beat)} from "
+            f"{svc.host} pid {svc.pid})"
+        )
+    out = [line]
+    if svc.paused_until is not None:
+        out.append(
+            f"  Magento flows paused until {_t(svc.paused_until)}: {svc.pause_reason}"
+        )
+    reasons = view.attention_reasons
+    out.append(
+        "needs attention: " + "; ".join(reasons)
+        if reasons
+        else "healthy: nothing to do"
+    )
     return out
 
 
@@ -74,7 +110,7 @@ def _status_export(view: StatusView) -> list[str]:
     st = view.export
     out = [
         "",
-        f"order export: cursor {st.cursor or '-'}, last poll {st.last_poll or 'never'}, "
+        f"order export: cursor {_t(st.cursor)}, last poll {_t(st.last_poll, 'never')}, "
         f"{st.exported} exported, {st.comments_pending} Magento comment(s) pending",
     ]
     if st.failures:
@@ -107,10 +143,12 @@ def _status_export(view: StatusView) -> list[str]:
 
 def render_status(view: StatusView) -> str:
     """``bridge status``: folders, files, errors, attention, export, SFTP."""
-    out = [f"root: {view.root}", "", "inbox (waiting to be taken):"]
+    out = [f"root: {view.root}   (at {_t(view.at)}; all times UTC)"]
+    out += _status_service(view)
+    out += ["", "inbox (waiting to be taken):"]
     out += [
         f"  {c.kind:<10} pending {c.pending:>5}   processing {c.processing:>5}   "
-        f"failed/ entries {c.failed_entries:>5}"
+        f"failed (unresolved) {c.failed_entries:>5}"
         for c in view.folders
     ]
     out += _status_files(view)
@@ -122,7 +160,7 @@ def render_status(view: StatusView) -> str:
             out.append(f"sftp {sftp.name}: not contacted yet")
         else:
             err = f" ({sftp.error})" if sftp.error else ""
-            out.append(f"sftp {sftp.name}: {sftp.state} since {sftp.since}{err}")
+            out.append(f"sftp {sftp.name}: {sftp.state} since {_t(sftp.since)}{err}")
     return "\n".join(out)
 
 
@@ -201,7 +239,7 @@ def _file_block(row: FileEntry) -> list[str]:
         out.append(f"    note: {row.last_error}")
     if row.resolution is not None:
         res = row.resolution
-        out.append(f"    {res.action} {_t(res.at)} UTC by {res.who}: {res.note}")
+        out.append(f"    {res.action} {_t(res.at)} by {res.who}: {res.note}")
     out += [
         f"    line {rec.line} {rec.key}: {rec.outcome}: {rec.message}"
         for rec in row.records
@@ -230,11 +268,26 @@ def render_process(view: ProcessView) -> list[str]:
             f"{view.name}: held by another bridge process (its lease); "
             "that process finishes it, see `bridge status`"
         ]
+    if view.status in ("planned", "would-reject"):
+        return _render_plan(view)
     where = f" -> {view.final_path}" if view.final_path else ""
     out = [f"{view.kind}/{view.name}: {view.status}{where}"]
     if view.report_path and view.status in ("failed", "partial"):
         out.append(f"  report: {view.report_path}")
     out += [f"  {issue}" for issue in view.issues[:20]]
+    return out
+
+
+def _render_plan(view: ProcessView) -> list[str]:
+    """``bridge process --dry-run``: one line per record, changed fields below it."""
+    out = [f"{view.kind}/{view.name}: dry run, nothing applied ({view.status})"]
+    for e in view.plan:
+        detail = f": {e.detail}" if e.detail else ""
+        out.append(f"  line {e.line} {e.key}: {e.action}{detail}")
+        out += [
+            f"    {name}: {old if old is not None else '-'} -> {new}"
+            for name, old, new in e.changes
+        ]
     return out
 
 
@@ -255,5 +308,31 @@ def render_resolve(view: ResolveView) -> str:
     res = view.resolution
     return (
         f"file #{view.file_id} {view.name}: resolved by {res.who} at "
-        f"{_t(res.at)} UTC: {res.note}"
+        f"{_t(res.at)}: {res.note}"
     )
+
+
+def _facts(value: Any) -> Any:
+    """A view as JSON-ready data: times ISO 8601 with their zone, paths as text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _facts(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }
+    if isinstance(value, dict):
+        return {str(k): _facts(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_facts(v) for v in value]
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def render_status_json(view: StatusView) -> str:
+    """``bridge status --json``: the same facts as ``render_status``, one object."""
+    facts = _facts(view)
+    facts["pending_files"] = view.pending_files
+    facts["attention_reasons"] = list(view.attention_reasons)
+    facts["needs_attention"] = view.needs_attention
+    return json.dumps(facts, sort_keys=True)

@@ -145,6 +145,21 @@ class FileStore:
             row = conn.execute(query).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
+    def last_applied(self, kind: str, sha256: str) -> FileRow | None:
+        """Return the latest file of ``kind`` with the same content that was applied.
+
+        Its rejected records are what a re-drop of that content retries (SPEC §2).
+        """
+        query = (
+            files.select()
+            .where(files.c.kind == kind, files.c.sha256 == sha256)
+            .where(files.c.status.in_(FileStatus.applied()))
+            .order_by(files.c.id.desc())
+        )
+        with self._db.begin() as conn:
+            row = conn.execute(query).mappings().first()
+        return FileRow.from_mapping(row) if row else None
+
     def processing(self) -> list[FileRow]:
         """Files claimed but not finished (to resume after a crash)."""
         query = (
@@ -344,6 +359,12 @@ class FileStore:
         with self._db.begin() as conn:
             row = conn.execute(sa.select(kv.c.value).where(kv.c.name == name)).first()
         return None if row is None else str(row[0])
+
+    def values_under(self, prefix: str) -> dict[str, str]:
+        """Read every named value whose name starts with ``prefix``."""
+        query = sa.select(kv.c.name, kv.c.value).where(kv.c.name.startswith(prefix))
+        with self._db.begin() as conn:
+            return {str(n): str(v) for n, v in conn.execute(query).all()}
 
     def set_value(self, name: str, value: str) -> None:
         """Write a named value (insert or replace)."""

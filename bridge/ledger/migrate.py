@@ -33,7 +33,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from bridge.errors import ConfigError
+from bridge.errors import ConfigError, LedgerBusyError
 from bridge.ledger.database import Database, create_engine, display_url
 
 __all__ = [
@@ -42,6 +42,8 @@ __all__ = [
     "alembic_config",
     "current_revision",
     "head",
+    "knows",
+    "peek_revision",
     "upgrade",
 ]
 
@@ -104,6 +106,32 @@ def head() -> str:
 def current_revision(conn: Connection) -> str | None:
     """Return the revision a database is stamped with (None when unstamped)."""
     return MigrationContext.configure(conn).get_current_revision()
+
+
+def knows(revision: str) -> bool:
+    """True when ``revision`` is one of this code's migrations."""
+    return revision in {rev.revision for rev in _script().walk_revisions()}
+
+
+def peek_revision(url: str) -> str | None:
+    """Read the revision of the ledger at ``url`` without migrating it (doctor).
+
+    Raises:
+        ConfigError: ``url`` is not a database URL this bridge can use.
+        LedgerBusyError: The database cannot be reached or read.
+    """
+    try:
+        db = Database(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"ledger.url is not usable: {exc}", key="ledger.url") from exc
+    try:
+        with db.translate(), db.engine.connect() as conn:
+            return current_revision(conn)
+    except sa.exc.DBAPIError as exc:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        raise LedgerBusyError(f"cannot reach {display_url(url)}: {text}") from exc
+    finally:
+        db.close()
 
 
 def upgrade(db: Database) -> Upgrade:

@@ -98,14 +98,20 @@ def run_checks(
     """
     checks = [*_check_folders(settings), _check_states(settings)]
     checks.append(_check_base_url(settings))
+    from bridge.runtime.doctor_shop import check_ledger_schema, check_shop
+
     client = (client_factory or _client)(settings)
     try:
-        checks.extend(_check_magento(settings, client))
+        magento = _check_magento(settings, client)
+        checks.extend(magento)
+        if all(c.status == "OK" for c in magento[:2]) and len(magento) > 1:
+            checks.extend(check_shop(settings, client))  # reachable, credentials ok
     finally:
         client.close()
     if settings.sftp.host:
         checks.extend(_check_sftp(settings))
     checks.append(_check_ledger(settings))
+    checks.append(check_ledger_schema(settings))
     return checks
 
 

@@ -35,8 +35,10 @@ from bridge.folders.base import Candidate, ClaimedFile, Folder
 from bridge.folders.local import LocalInbox
 from bridge.formats import RecordReader, validate_file
 from bridge.ledger import Ledger
+from bridge.ledger.files import FileRow
 from bridge.ledger.ownership import Ownership
 from bridge.models.erp import ParsedRecord
+from bridge.models.status import RecordOutcome
 from bridge.runtime.finish import FileOutcome, Finisher
 from bridge.support.files import sha256_file
 
@@ -196,8 +198,10 @@ class Pipeline:
             sha256 = sha256_file(claimed.path)
         except OSError as exc:
             return self._fail_unreadable(claimed, f"cannot read: {exc.strerror or exc}")
+        forced = force or (row is not None and row.forced)
+        retry = None if forced else self._rejected_before(claimed.kind, sha256, row)
         if row is None:
-            if not force:
+            if retry is not None and not retry:
                 original = self.ledger.files.find_applied(claimed.kind, sha256)
                 if original is not None:
                     return self.finish.duplicate(claimed, sha256, st.st_size, original)
@@ -213,11 +217,34 @@ class Pipeline:
             )
         else:
             file_id, force = row.id, row.forced or force
-        return self._validate_and_apply(claimed, file_id, sha256, force)
+        return self._validate_and_apply(claimed, file_id, sha256, force, retry)
+
+    # -- re-drops (SPEC §2) -------------------------------------------------------------
+    def _rejected_before(
+        self, kind: str, sha256: str, row: FileRow | None
+    ) -> frozenset[int] | None:
+        """The record indexes a re-drop of this content retries.
+
+        ``None`` when the content was never applied (apply everything); empty when
+        its latest application left no rejects (a duplicate); otherwise the indexes
+        of the records that application rejected, which are all a re-drop applies.
+        """
+        last = self.ledger.files.last_applied(kind, sha256)
+        if last is None or (row is not None and last.id == row.id):
+            return None
+        if not last.records_rejected:
+            return frozenset()
+        rejected = self.ledger.files.records_of(last.id, [RecordOutcome.REJECTED])
+        return frozenset(r.idx for r in rejected)
 
     # -- steps -------------------------------------------------------------------------
     def _validate_and_apply(
-        self, claimed: ClaimedFile, file_id: int, sha256: str, force: bool
+        self,
+        claimed: ClaimedFile,
+        file_id: int,
+        sha256: str,
+        force: bool,
+        retry: frozenset[int] | None = None,
     ) -> FileOutcome:
         kind, name = claimed.kind, claimed.name
         csv_opts = self.settings.folders.csv.for_kind(kind)
@@ -252,8 +279,13 @@ class Pipeline:
             csv=csv_opts,
             name=name,
         )
+        total = result.record_count
+        if retry:
+            reader = (rec for rec in reader if rec.index in retry)
+            total = len(retry)
+            log.info("file_retrying_rejects", flow=kind, file=name, sha256=sha256)
         if bar is not None:
-            reader = bar(f"applying {name}", reader, result.record_count)
+            reader = bar(f"applying {name}", reader, total)
         log.info("file_applying", flow=kind, file=name, sha256=sha256)
         try:
             flow_result = flow.apply(ctx, reader)
@@ -286,9 +318,7 @@ class Pipeline:
                 result.record_count,
                 applied_some=True,
             )
-        return self.finish.applied(
-            claimed, file_id, sha256, result.record_count, flow_result
-        )
+        return self.finish.applied(claimed, file_id, sha256, total, flow_result)
 
     def _fail_unreadable(self, claimed: ClaimedFile, reason: str) -> FileOutcome:
         issue = FileIssue(claimed.name, None, None, reason)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import structlog
 
@@ -25,6 +26,7 @@ from bridge.errors import (
 from bridge.flows.reconcile_drift import ReconcileDriftFlow
 from bridge.folders.local import Candidate, ClaimedFile
 from bridge.magento import ProductsAdapter, StockAdapter
+from bridge.runtime.heartbeat import write_heartbeat
 from bridge.runtime.pipeline import FileOutcome
 from bridge.runtime.wiring import Components
 from bridge.support.backoff import Backoff
@@ -35,6 +37,8 @@ __all__ = ["Service", "TickSummary"]
 log = structlog.get_logger("bridge.worker")
 
 AUTH_PAUSE_SECONDS = 60.0
+BEAT_SECONDS = 5.0
+"""The service writes its heartbeat at most this often."""
 # ``run --once`` retries pending files after 2 s, 4 s, 8 s: predictable, it waits.
 _ONCE_RETRY = Backoff(2.0, 10.0, jitter=False)
 
@@ -82,6 +86,8 @@ class Service:
         self._next_export = 0.0
         self._next_sftp = 0.0
         self._next_reconcile = 0.0
+        self._next_beat = 0.0
+        self._beat_paused = False
         self.work_dir = comps.pipeline.work_dir
         # A pending file waits up to 2 s after its first failure, 4 s, 8 s ...
         self._backoff = Backoff(2.0, comps.settings.runtime.backoff_max_seconds)
@@ -216,6 +222,30 @@ class Service:
         self.c.ledger.files.log_event("error", kind, "folder_unavailable", error)
         return error
 
+    def beat(self, scan: float) -> None:
+        """Write this service's heartbeat, with its pause, for ``bridge status``.
+
+        At most every ``BEAT_SECONDS`` (or ``scan`` when longer), and at once when the
+        pause changes: a ledger write per 0.2 s pass would only add lock contention.
+        """
+        now = self.monotonic()
+        left = self._paused_until - now
+        paused = left > 0
+        interval = max(scan, BEAT_SECONDS)
+        if now < self._next_beat and paused == self._beat_paused:
+            return
+        self._next_beat, self._beat_paused = now + interval, paused
+        until = self.c.ledger.now() + timedelta(seconds=left) if paused else None
+        try:
+            write_heartbeat(
+                self.c.ledger,
+                interval,
+                paused_until=until,
+                pause_reason="Magento refused the credentials" if until else "",
+            )
+        except BridgeError as exc:  # a busy ledger skips one beat, never the loop
+            log.warning("heartbeat_failed", status=type(exc).__name__)
+
     def _pause_magento(self, exc: MagentoAuthError) -> None:
         self._paused_until = self.monotonic() + AUTH_PAUSE_SECONDS
         self.c.ledger.files.log_event(
@@ -342,5 +372,6 @@ class Service:
             wait = scan
             if summary.waiting:
                 wait = min(scan, max(0.05, self.c.settings.folders.stable_seconds / 2))
+            self.beat(scan)
             self.wake.wait(wait)
             self.wake.clear()

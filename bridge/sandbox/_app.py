@@ -20,7 +20,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import structlog
 
-from bridge.sandbox import _catalog, _inventory, _invoices, _orders, _shipments
+from bridge.sandbox import (
+    _catalog,
+    _inventory,
+    _invoices,
+    _orders,
+    _shipments,
+    _store,
+)
 from bridge.sandbox._auth import Authenticator
 from bridge.sandbox._faults import FaultPlan, RequestLog
 from bridge.sandbox._router import MagentoHttpError, Request, Route, Router
@@ -48,7 +55,7 @@ class Reply:
 def magento_router() -> Router:
     """Return the router with every Magento endpoint the sandbox serves."""
     router = Router()
-    for module in (_catalog, _inventory, _orders, _shipments, _invoices):
+    for module in (_catalog, _inventory, _orders, _shipments, _invoices, _store):
         router.include(module.router)
     return router
 

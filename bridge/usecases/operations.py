@@ -123,14 +123,20 @@ class Operations:
         *,
         force: bool = False,
         progress: Progress | None = None,
+        dry_run: bool = False,
     ) -> ProcessView:
-        """Apply one file now through the service's pipeline (see ``usecases.process``)."""
+        """Apply one file now through the service's pipeline (see ``usecases.process``).
+
+        With ``dry_run`` nothing is applied: the plan is read from Magento (GET only).
+        """
         from bridge.runtime import build
         from bridge.usecases.process import process
 
         comps = build(self.settings)
         try:
-            return process(comps, file, kind, force=force, progress=progress)
+            return process(
+                comps, file, kind, force=force, progress=progress, dry_run=dry_run
+            )
         finally:
             comps.close()
 

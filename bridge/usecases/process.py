@@ -83,6 +83,7 @@ def process(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> ProcessView:
     """Claim ``file`` and run it through the pipeline now.
 
@@ -93,9 +94,15 @@ def process(
         force: Re-apply even if this content was applied before.
         progress: Wraps the record stream, e.g. in a progress bar.
 
+        dry_run: Apply nothing; return the plan (``usecases.plan``).
+
     Returns:
         The outcome; ``taken`` when another bridge process claimed the file first.
     """
+    if dry_run:
+        from bridge.usecases.plan import plan
+
+        return plan(comps, file, kind)
     comps.pipeline.progress = progress
     received = comps.ledger.now()
     work = comps.pipeline.work_dir

@@ -1,7 +1,13 @@
-"""The ``status`` use case: the service's state from the ledger and the folders."""
+"""The ``status`` use case: the service's state from the ledger and the folders.
+
+Failed files and rejected records are listed until an operator resolves them, each
+once; whether a service runs comes from its heartbeat (``runtime.heartbeat``).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +15,10 @@ from bridge.config import Settings
 from bridge.folders.readlock import is_ignored_name
 from bridge.kinds import KINDS as KINDS  # the status rows: one per kind
 from bridge.ledger import Ledger
+from bridge.ledger.files import FileRow
 from bridge.ledger.resolutions import ResolutionStore
+from bridge.models.status import RecordOutcome
+from bridge.runtime.heartbeat import read_heartbeats
 from bridge.support.clock import as_utc
 from bridge.usecases._rows import file_entry
 from bridge.usecases.views import (
@@ -17,8 +26,10 @@ from bridge.usecases.views import (
     ErrorEvent,
     ExportFailureView,
     ExportView,
+    FileEntry,
     FolderCounts,
     MismatchView,
+    ServiceView,
     SftpView,
     StatusView,
 )
@@ -29,6 +40,8 @@ LAST_FILES = 10
 LAST_ERRORS = 10
 LIST_LIMIT = 20
 """Export failures, mismatches and files needing attention shown at most."""
+ALL_UNRESOLVED = 100_000
+"""Unresolved files read to count them per kind (far beyond any real backlog)."""
 
 
 def _count_entries(folder: Path, done_suffix: str = "") -> int:
@@ -37,17 +50,48 @@ def _count_entries(folder: Path, done_suffix: str = "") -> int:
     return sum(1 for p in folder.iterdir() if not is_ignored_name(p.name, done_suffix))
 
 
-def _folders(settings: Settings) -> tuple[FolderCounts, ...]:
+def _folders(settings: Settings, unresolved: Counter[str]) -> tuple[FolderCounts, ...]:
+    """Entries per kind; ``failed_entries`` counts unresolved files once each.
+
+    A failed file lies in ``failed/`` beside its report (and a partly applied one's
+    rejects beside theirs), so counting directory entries counted each twice and
+    never forgot a resolved one: the ledger's unresolved files are the count.
+    """
     root, suffix = settings.root, settings.folders.done_suffix
     return tuple(
         FolderCounts(
             kind=kind,
             pending=_count_entries(root / "inbox" / kind, suffix),
             processing=_count_entries(root / "var" / "work" / kind, suffix),
-            failed_entries=_count_entries(root / "failed" / kind),
+            failed_entries=unresolved[kind],
         )
         for kind in KINDS
     )
+
+
+def _service(ledger: Ledger, now: datetime) -> ServiceView:
+    beats = read_heartbeats(ledger)
+    if not beats:
+        return ServiceView(running=False)
+    live = [b for b in beats if b.fresh(now)]
+    beat = live[0] if live else beats[0]
+    return ServiceView(
+        running=bool(live),
+        host=beat.host,
+        pid=beat.pid,
+        last_beat=beat.at,
+        interval_seconds=beat.interval_seconds,
+        paused_until=beat.paused_until if beat.paused(now) else None,
+        pause_reason=beat.pause_reason if beat.paused(now) else "",
+    )
+
+
+def _attention_entry(ledger: Ledger, row: FileRow) -> FileEntry:
+    """An unresolved file; a partly applied one lists the records it rejected."""
+    if not row.records_rejected:
+        return file_entry(row)
+    rejected = ledger.files.records_of(row.id, [RecordOutcome.REJECTED])
+    return file_entry(row, records=rejected[:LIST_LIMIT])
 
 
 def _export(ledger: Ledger) -> ExportView:
@@ -129,11 +173,13 @@ def status(settings: Settings, ledger: Ledger) -> StatusView:
         settings: The bridge settings (folder root, SFTP endpoint).
         ledger: The ledger to read.
     """
+    now = as_utc(ledger.now())
     resolutions = ResolutionStore(ledger)
-    attention, total = resolutions.unresolved(LIST_LIMIT)
+    unresolved, total = resolutions.unresolved(ALL_UNRESOLVED)
+    attention = unresolved[:LIST_LIMIT]
     return StatusView(
         root=settings.root,
-        folders=_folders(settings),
+        folders=_folders(settings, Counter(r.kind for r in unresolved)),
         files_by_status=ledger.files.status_counts(),
         last_files=tuple(file_entry(r) for r in ledger.files.recent(LAST_FILES)),
         last_errors=tuple(
@@ -148,8 +194,10 @@ def status(settings: Settings, ledger: Ledger) -> StatusView:
             )
             for m in ledger.shipments.mismatches()[:LIST_LIMIT]
         ),
-        attention=tuple(file_entry(r) for r in attention),
+        attention=tuple(_attention_entry(ledger, r) for r in attention),
         attention_total=total,
         sftp=_sftp(settings, ledger),
         **_deliveries(ledger),
+        service=_service(ledger, now),
+        at=now,
     )

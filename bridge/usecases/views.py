@@ -25,6 +25,7 @@ __all__ = [
     "MismatchView",
     "OrderAudit",
     "OrderExportEntry",
+    "PlanEntry",
     "ProcessView",
     "ProductStateView",
     "RecordEntry",
@@ -32,6 +33,7 @@ __all__ = [
     "ResolutionView",
     "ResolveView",
     "RetryView",
+    "ServiceView",
     "SftpView",
     "ShipmentStepView",
     "SkuAudit",
@@ -152,6 +154,34 @@ class SftpView:
 
 
 @dataclass(frozen=True)
+class ServiceView:
+    """Whether a ``bridge run`` is alive (its heartbeat) and whether it is paused.
+
+    Attributes:
+        running: A service's heartbeat is fresh.
+        host: The host of the latest heartbeat (None: no service ever ran).
+        pid: Its process id.
+        last_beat: When it was written (UTC).
+        interval_seconds: The service's pause between passes.
+        paused_until: Magento flows paused until then (UTC), or None.
+        pause_reason: Why.
+    """
+
+    running: bool
+    host: str | None = None
+    pid: int | None = None
+    last_beat: datetime | None = None
+    interval_seconds: float | None = None
+    paused_until: datetime | None = None
+    pause_reason: str = ""
+
+    @property
+    def stale(self) -> bool:
+        """A service wrote heartbeats and stopped (never one: run by hand or cron)."""
+        return self.host is not None and not self.running
+
+
+@dataclass(frozen=True)
 class StatusView:
     """Everything ``bridge status`` shows."""
 
@@ -171,11 +201,48 @@ class StatusView:
     """Delivery notes that came back with other lines or another order."""
     not_invoiced: tuple[DeliveryView, ...] = ()
     """Deliveries shipped whose invoice Magento refused (they stay open)."""
+    service: ServiceView = ServiceView(running=False)
+    at: datetime | None = None
+
+    @property
+    def pending_files(self) -> int:
+        """Files waiting in an inbox or claimed and not finished."""
+        return sum(c.pending + c.processing for c in self.folders)
+
+    @property
+    def attention_reasons(self) -> tuple[str, ...]:
+        """What needs an operator, one phrase each; empty when healthy."""
+        rejects = sum(e.records_rejected for e in self.attention if e.records)
+        reasons = [
+            f"{self.attention_total} failed or partly applied file(s) unresolved"
+            if self.attention_total
+            else "",
+            f"{rejects} rejected record(s) not yet applied" if rejects else "",
+            f"{len(self.export.failures)} order(s) not exportable"
+            if self.export.failures
+            else "",
+            f"{len(self.mismatches)} invoice amount mismatch(es)"
+            if self.mismatches
+            else "",
+            f"{len(self.uncertain)} delivery call(s) without a clear answer"
+            if self.uncertain
+            else "",
+            f"{len(self.conflicts)} delivery note conflict(s)"
+            if self.conflicts
+            else "",
+            f"{len(self.not_invoiced)} delivery(ies) shipped but not invoiced"
+            if self.not_invoiced
+            else "",
+            f"{self.pending_files} file(s) pending but the service stopped"
+            if self.pending_files and self.service.stale
+            else "",
+        ]
+        return tuple(r for r in reasons if r)
 
     @property
     def needs_attention(self) -> bool:
-        """True while a failed or partly applied file is unresolved."""
-        return self.attention_total > 0
+        """True while anything in ``attention_reasons`` holds."""
+        return bool(self.attention_reasons)
 
 
 # -- audit -------------------------------------------------------------------------------
@@ -279,6 +346,21 @@ AuditView = SkuAudit | OrderAudit | FileAudit
 
 # -- actions -----------------------------------------------------------------------------
 @dataclass(frozen=True)
+class PlanEntry:
+    """What a dry run says one record would do (``bridge process --dry-run``).
+
+    ``action``: create / update / unchanged / stock / ship / reject; ``changes`` are
+    ``(field, Magento's value, the ERP's value)``; ``detail`` a reason or summary.
+    """
+
+    line: int
+    key: str
+    action: str
+    changes: tuple[tuple[str, str | None, str | None], ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class ProcessView:
     """What became of one file applied now (``bridge process``).
 
@@ -295,11 +377,19 @@ class ProcessView:
     rejects_path: Path | None = None
     issues: tuple[FileIssue, ...] = ()
     error: str | None = None
+    plan: tuple[PlanEntry, ...] = ()
 
     @property
     def had_problems(self) -> bool:
         """True when the file was not (completely) applied."""
-        return self.status in ("failed", "partial", "pending", "taken", "held")
+        return self.status in (
+            "failed",
+            "partial",
+            "pending",
+            "taken",
+            "held",
+            "would-reject",
+        )
 
 
 @dataclass(frozen=True)

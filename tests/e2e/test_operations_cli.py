@@ -81,3 +81,72 @@ def test_process_takes_an_inbox_file_with_its_done_file(home: BridgeHome) -> Non
     assert sorted(p.name for p in (home.root / "inbox" / "products").iterdir()) == []
     [archived] = [p for p in home.files("archive") if p.name.endswith("_p.xml")]
     assert archived.with_name(archived.name + ".done").is_file()
+
+
+def test_status_json_exit_code_says_whether_something_needs_attention(
+    home: BridgeHome,
+) -> None:
+    """`status --json` exits 0 while healthy and 1 with an unresolved failure, as JSON."""
+    import json
+
+    healthy = home.cli("status", "--json")
+    assert healthy.returncode == 0, healthy.stderr
+    facts = json.loads(healthy.stdout)
+    assert facts["needs_attention"] is False
+    assert facts["service"]["running"] is False
+    assert facts["at"].endswith("+00:00")
+    home.cli("process", str(home.drop("products", "bad.xml", "<products>")))
+    sick = home.cli("status", "--json")
+    assert sick.returncode == 1
+    facts = json.loads(sick.stdout)
+    assert facts["attention_reasons"] == [
+        "1 failed or partly applied file(s) unresolved"
+    ]
+    assert [f["name"] for f in facts["attention"]] == ["bad.xml"]
+    assert {c["kind"]: c["failed_entries"] for c in facts["folders"]}["products"] == 1
+    text = home.cli("status")
+    assert text.returncode == 1
+    assert "UTC" in text.stdout
+    assert (
+        "needs attention: 1 failed or partly applied file(s) unresolved" in text.stdout
+    )
+
+
+def test_running_service_writes_a_heartbeat_status_reads(home: BridgeHome) -> None:
+    """While `bridge run` runs, status says the service is running on this host."""
+    import json
+    import os
+    import time
+
+    proc = home.popen("run")
+    try:
+        deadline = time.monotonic() + 60
+        facts: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            out = home.cli("status", "--json")
+            facts = json.loads(out.stdout)["service"]
+            if facts["running"]:
+                break
+            time.sleep(0.5)
+        assert facts["running"] is True
+        assert facts["pid"] == proc.pid
+        assert facts["host"] == os.uname().nodename
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_process_dry_run_prints_the_plan_and_moves_nothing(home: BridgeHome) -> None:
+    """`process --dry-run` prints each record's plan, exits 1 on a reject, moves nothing."""
+    plan = home.drop("products", "p.xml", PRODUCT)
+    ok = home.cli("process", str(plan), "--dry-run")
+    assert ok.returncode == 0, ok.stderr
+    assert "products/p.xml: dry run, nothing applied (planned)" in ok.stdout
+    assert "line 1 OPS-1: create" in ok.stdout
+    assert plan.read_text() == PRODUCT
+    stock = home.drop("stock", "s.csv", "sku,qty\nNOT-THERE,1\n")
+    bad = home.cli("process", str(stock), "--dry-run")
+    assert bad.returncode == 1
+    assert "NOT-THERE: reject" in bad.stdout
+    assert stock.exists()
+    assert not list((home.root / "archive").rglob("*s.csv"))

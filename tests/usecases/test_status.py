@@ -34,7 +34,7 @@ def test_status_counts_files_errors_and_what_needs_attention(home: Home) -> None
     assert [f.name for f in view.last_files] == ["bad.xml", "ok.xml"]
     counts = {c.kind: c for c in view.folders}
     assert counts["stock"].pending == 1
-    assert counts["products"].failed_entries == 2  # the file and its report
+    assert counts["products"].failed_entries == 1  # once: not its report too
     assert [e.event for e in view.last_errors] == ["file_failed"]
     assert [f.id for f in view.attention] == [bad.file_id]
     assert view.attention_total == 1
