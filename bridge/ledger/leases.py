@@ -102,6 +102,22 @@ class LeaseStore:
             ).first()
             return inserted is not None
 
+    def take_over(self, name: str, dead: str, owner: str, ttl: float) -> bool:
+        """Take ``name`` from the owner ``dead`` (known to be gone), if it still holds it."""
+        now = self.db.now()
+        with self.db.begin() as conn:
+            taken = conn.execute(
+                leases.update()
+                .where(leases.c.name == name, leases.c.owner == dead)
+                .values(
+                    owner=owner,
+                    acquired_at=now,
+                    expires_at=now + timedelta(seconds=ttl),
+                )
+                .returning(leases.c.name)
+            ).first()
+        return taken is not None
+
     def renew(self, names: list[str], owner: str, ttl: float) -> list[str]:
         """Extend the leases ``names`` that ``owner`` still holds.
 

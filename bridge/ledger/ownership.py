@@ -19,6 +19,8 @@ For ERP shipments and other units, flows use::
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 
 import structlog
@@ -29,6 +31,20 @@ from bridge.ledger.leases import LeaseStore, owner_id
 __all__ = ["Ownership"]
 
 log = structlog.get_logger("bridge.leases")
+
+
+def _dead_here(owner: str) -> bool:
+    """True when ``owner`` (``host:pid:random``) was a process of this host that is gone."""
+    parts = owner.split(":")
+    if len(parts) < 3 or ":".join(parts[:-2]) != socket.gethostname():
+        return False
+    try:
+        os.kill(int(parts[-2]), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False
 
 
 class Ownership:
@@ -54,7 +70,13 @@ class Ownership:
     def try_hold(self, name: str) -> bool:
         """Acquire (or extend) the lease ``name``; False when another live owner holds it."""
         if not self.leases.acquire(name, self.owner, self.ttl):
-            return False
+            holder = self.leases.holder(name)
+            if holder is None or not _dead_here(holder.owner):
+                return False
+            # Its owner was a process on this host that no longer runs (SIGKILL,
+            # restart): no need to wait for the lease to expire.
+            if not self.leases.take_over(name, holder.owner, self.owner, self.ttl):
+                return False
         with self._lock:
             self._held.add(name)
         self._ensure_renewing()
