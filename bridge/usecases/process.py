@@ -42,7 +42,10 @@ def _claim_from_inbox(
     work: Path,
     received: datetime,
 ) -> ClaimedFile | None:
-    st = file.lstat()
+    try:
+        st = file.lstat()
+    except FileNotFoundError:  # another bridge process claimed it a moment ago
+        return None
     done: Path | None = None
     if done_suffix:
         marker = file.with_name(file.name + done_suffix)

@@ -48,6 +48,10 @@ LEASE = "[runtime]\nlease_seconds = 4\n"
 def _home(root: Path, url: str, ledger_url: str | None) -> BridgeHome:
     root.mkdir(parents=True)
     extra = f'[ledger]\nurl = "{ledger_url}"\n' if ledger_url else ""
+    # A ship or invoice call cut by a kill or latency makes its delivery uncertain: it is
+    # posted again only once Magento shows nothing after settle_seconds (default 600 s,
+    # longer than this test). The sandbox answers within 0.1 s, so 2 s is safe here.
+    extra += "[shipments]\nsettle_seconds = 2\n"
     write_config(root, url, extra)
     # write_config ends with its own [runtime] table: add the lease time to it.
     cfg = root / "bridge.toml"
