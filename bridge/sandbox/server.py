@@ -72,6 +72,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(413)
             return
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:
+            # The client went away mid-body (killed, connection cut). A web server in
+            # front of Magento never hands PHP a truncated request: nothing is done.
+            self.close_connection = True
+            return
         headers = {k.lower(): v for k, v in self.headers.items()}
         host = (
             headers.get("host")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from bridge.errors import MagentoUnavailableError
 from bridge.magento import FulfilmentAdapter, MagentoClient
 from bridge.mapping.shipments import shipment_comment
+from tests.conftest import SANDBOX_TOKEN
 from tests.integration.magento.conftest import SandboxControl
 
 MARKER = shipment_comment("DN-1001", "erp-1001.xml")
@@ -96,3 +98,24 @@ def test_transient_400_after_write_is_ambiguous(
         else fulfilment.invoices_for_order(oid)
     )
     assert len(found) == 1
+
+
+def test_ship_request_cut_mid_body_ships_nothing(
+    control: SandboxControl, sandbox: Any, client: MagentoClient
+) -> None:
+    """A ship request whose client dies mid-body is never handed to Magento: no shipment."""
+    order = control.order()
+    oid = order["entity_id"]
+    host, port = sandbox.url.removeprefix("http://").split(":")
+    body = b'{"items": [{"order_item_id": 1, "qty": 2}]}'
+    head = (
+        f"POST /rest/V1/order/{oid}/ship HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {SANDBOX_TOKEN}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body) + 50}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(head)  # killed after the headers: no byte of the body came
+        sock.shutdown(socket.SHUT_WR)  # the client is gone before the body ends
+        sock.recv(1024)
+    shipments = FulfilmentAdapter(client).shipments_for_order(oid)
+    assert shipments == []
