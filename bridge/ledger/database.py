@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -31,10 +32,31 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     # The busy timeout first: switching a fresh file to WAL needs a lock that a
     # second process starting at the same moment may hold.
     cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _switch_to_wal(cur: sqlite3.Cursor, *, patience: float = 10.0) -> None:
+    """Put the database in WAL mode, waiting for a process that is doing the same.
+
+    SQLite answers ``database is locked`` at once, without consulting the busy
+    timeout, when two connections switch a fresh file to WAL together (the second
+    would otherwise deadlock on the first's lock upgrade), so the wait is ours.
+    """
+    deadline = time.monotonic() + patience
+    delay = 0.01
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+        else:
+            return
 
 
 def display_url(url: str) -> str:
