@@ -73,16 +73,25 @@ check: $(STAMP)
 
 # The whole suite under branch coverage, `bridge` subprocesses included (pyproject's
 # [tool.coverage.run] patch), then the report, which fails below [tool.coverage.report]
-# fail_under. PYTEST_ARGS passes options on to pytest, e.g. `-x` to stop at the first
-# failure, or `-n auto --dist loadscope` for pytest-xdist (one worker per core, each module
-# on one worker; every worker has its own sandbox, sshd and PostgreSQL). CI runs in one
-# process: see README "Development" for why.
+# fail_under. Two passes: the tests that run services, kill processes or time things
+# (marker `serial`: tests/e2e, tests/chaos) alone, and everything else spread over the
+# cores by pytest-xdist (each worker has its own sandbox, sshd and PostgreSQL; each
+# module stays on one worker). Both passes run even if the first fails; `make coverage`
+# fails if either did. PYTEST_ARGS passes options on to both, e.g. `-x`; XDIST=-n0 runs
+# the first pass in one process. Bytecode is written: without it every `bridge`
+# subprocess the tests start compiles the package again, and pytest re-rewrites every
+# test module in every worker.
 PYTEST_ARGS ?=
+XDIST ?= -n auto --dist loadscope
+unexport PYTHONDONTWRITEBYTECODE
 coverage: $(STAMP) system-deps
 	$(BIN)/coverage erase
-	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
-	$(BIN)/coverage combine -q
-	$(BIN)/coverage report
+	@status=0; \
+	$(BIN)/coverage run -m pytest -m "not serial" $(XDIST) $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/coverage run -m pytest -m serial $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/coverage combine -q; \
+	$(BIN)/coverage report || status=$$?; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

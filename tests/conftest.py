@@ -13,10 +13,10 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SWAGGER = SHARED / "reference" / "magento" / "magento-2.4-rest-swagger.json"
 
 _DIR_MARKERS = {
-    "e2e": "e2e",
-    "chaos": "slow",
-    "sftp": "sftp",
-    "postgres": "postgres",
+    "e2e": ("e2e", "serial"),
+    "chaos": ("slow", "serial"),
+    "sftp": ("sftp",),
+    "postgres": ("postgres",),
 }
 
 
@@ -24,9 +24,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Add markers from the test's directory (S8.1)."""
     for item in items:
         parts = Path(str(item.fspath)).parts
-        for directory, marker in _DIR_MARKERS.items():
+        for directory, markers in _DIR_MARKERS.items():
             if directory in parts:
-                item.add_marker(getattr(pytest.mark, marker))
+                for marker in markers:
+                    item.add_marker(getattr(pytest.mark, marker))
 
 
 @pytest.fixture(autouse=True)
