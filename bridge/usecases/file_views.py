@@ -12,6 +12,7 @@ from pathlib import Path
 from bridge.usecases.views import FileEntry
 
 __all__ = [
+    "CallEntry",
     "DeliveryView",
     "Download",
     "FileDetail",
@@ -69,6 +70,27 @@ class DeliveryView:
 
 
 @dataclass(frozen=True)
+class CallEntry:
+    """One HTTP exchange with Magento made while the file was processed.
+
+    ``status`` is None when no answer came; ``error`` then names the transport
+    error (``ReadTimeout``, ``ConnectError`` ...), else the bridge error the answer
+    meant, and is None for a call that succeeded. ``document_id`` is the document a
+    POST created (shipment, invoice, product).
+    """
+
+    at: datetime
+    method: str
+    path: str
+    status: int | None
+    error: str | None
+    duration_ms: int
+    attempt: int
+    record_key: str | None
+    document_id: int | None
+
+
+@dataclass(frozen=True)
 class UploadInfo:
     """Who dropped a file through the console, and when."""
 
@@ -87,6 +109,11 @@ class FileDetail:
         has_rejects: A rejects file can be downloaded.
         shipments: ERP shipments the file shipped or invoiced.
         uploaded: Set when an operator uploaded it through the console.
+        calls: A page of the Magento calls made for the file, oldest first.
+        calls_offset: The position of the first of ``calls``.
+        calls_recorded: How many calls of the file the ledger stores.
+        calls_dropped: How many more calls were made but not stored (over the
+            ledger's cap per file).
     """
 
     file: FileEntry
@@ -95,6 +122,15 @@ class FileDetail:
     has_rejects: bool
     shipments: tuple[InvoiceEntry, ...] = ()
     uploaded: UploadInfo | None = None
+    calls: tuple[CallEntry, ...] = ()
+    calls_offset: int = 0
+    calls_recorded: int = 0
+    calls_dropped: int = 0
+
+    @property
+    def calls_after(self) -> int:
+        """How many stored calls follow this page."""
+        return max(0, self.calls_recorded - self.calls_offset - len(self.calls))
 
 
 @dataclass(frozen=True)
