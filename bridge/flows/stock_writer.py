@@ -376,13 +376,17 @@ class StockWriter:
             )
             for c in rows
         ]
+        # A batch of one is that record's call (bisection isolates refused records).
+        key = rows[0].staged.key if len(rows) == 1 else None
         sent.calls += 1
         try:
-            self._stock.save_source_items(items)
+            with for_record(key):
+                self._stock.save_source_items(items)
         except RecordRejectedError as exc:
             if len(rows) == 1:
                 sent.calls += 1
-                sent.rejected.append((rows[0], self._cause(rows[0], exc)))
+                with for_record(key):
+                    sent.rejected.append((rows[0], self._cause(rows[0], exc)))
                 return
             half = len(rows) // 2
             self._bisect(rows[:half], sent)
