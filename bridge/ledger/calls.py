@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from bridge.ledger._schema import file_call_counts, file_calls
 from bridge.ledger._sql import upsert
@@ -25,7 +25,7 @@ from bridge.ledger.database import Database
 from bridge.support.calls import CALLS_PER_FILE, CallRecord
 from bridge.support.clock import as_utc
 
-__all__ = ["CALLS_PER_FILE", "CallPage", "CallStore"]
+__all__ = ["CALLS_PER_FILE", "CallPage", "CallStore", "CallSummary"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,25 @@ class CallPage:
     recorded: int
     dropped: int
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    """A file's calls in short: totals, and its writes and failures.
+
+    Attributes:
+        recorded: How many calls of the file are stored.
+        dropped: How many more were made but not stored.
+        failed: Stored calls that ended in an error.
+        notable: The first writes (any method but GET) and failed calls.
+        notable_total: How many stored calls are writes or failed.
+    """
+
+    recorded: int
+    dropped: int
+    failed: int
+    notable: tuple[CallRecord, ...]
+    notable_total: int
 
 
 class CallStore:
@@ -98,21 +117,31 @@ class CallStore:
         with self._db.begin() as conn:
             recorded, dropped = self._counts(conn, file_id)
             rows = conn.execute(query).mappings().all() if limit > 0 else []
-        calls = tuple(
-            CallRecord(
-                at=as_utc(r["at"]),
-                method=r["method"],
-                path=r["path"],
-                status=r["status"],
-                error=r["error"],
-                duration_ms=r["duration_ms"],
-                attempt=r["attempt"],
-                record_key=r["record_key"],
-                document_id=r["document_id"],
-            )
-            for r in rows
-        )
+        calls = tuple(_record(r) for r in rows)
         return CallPage(calls, recorded, dropped, max(0, offset))
+
+    def summary(self, file_id: int, *, limit: int = 20) -> CallSummary:
+        """A file's totals with its first ``limit`` writes and failed calls."""
+        c = file_calls.c
+        mine = c.file_id == file_id
+        notable = sa.or_(c.method != "GET", c.error.is_not(None))
+        count = sa.select(sa.func.count()).select_from(file_calls)
+        with self._db.begin() as conn:
+            recorded, dropped = self._counts(conn, file_id)
+            failed = conn.execute(count.where(mine, c.error.is_not(None))).scalar_one()
+            total = conn.execute(count.where(mine, notable)).scalar_one()
+            rows = (
+                conn.execute(
+                    file_calls.select()
+                    .where(mine, notable)
+                    .order_by(c.seq)
+                    .limit(max(0, limit))
+                )
+                .mappings()
+                .all()
+            )
+        shown = tuple(_record(r) for r in rows)
+        return CallSummary(recorded, dropped, int(failed), shown, int(total))
 
     @staticmethod
     def _counts(conn: Connection, file_id: int) -> tuple[int, int]:
@@ -139,3 +168,17 @@ def _row(file_id: int, seq: int, call: CallRecord) -> dict[str, object]:
         "attempt": call.attempt,
         "document_id": call.document_id,
     }
+
+
+def _record(r: RowMapping) -> CallRecord:
+    return CallRecord(
+        at=as_utc(r["at"]),
+        method=r["method"],
+        path=r["path"],
+        status=r["status"],
+        error=r["error"],
+        duration_ms=r["duration_ms"],
+        attempt=r["attempt"],
+        record_key=r["record_key"],
+        document_id=r["document_id"],
+    )

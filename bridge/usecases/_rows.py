@@ -9,8 +9,13 @@ from bridge.ledger.files import FileRow, RecordRow
 from bridge.ledger.resolutions import Resolution
 from bridge.support.calls import CallRecord
 from bridge.support.clock import as_utc
-from bridge.usecases.file_views import CallEntry
-from bridge.usecases.views import FileEntry, RecordEntry, RecordHistory, ResolutionView
+from bridge.usecases.views import (
+    CallEntry,
+    FileEntry,
+    RecordEntry,
+    RecordHistory,
+    ResolutionView,
+)
 
 __all__ = ["call_entry", "file_entry", "record_history", "resolution_view"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bridge.usecases.views import FileEntry
+from bridge.usecases.views import CallEntry, FileEntry
 
 __all__ = [
     "CallEntry",
@@ -67,27 +67,6 @@ class DeliveryView:
     state: str
     magento_shipment_id: int | None
     message: str | None
-
-
-@dataclass(frozen=True)
-class CallEntry:
-    """One HTTP exchange with Magento made while the file was processed.
-
-    ``status`` is None when no answer came; ``error`` then names the transport
-    error (``ReadTimeout``, ``ConnectError`` ...), else the bridge error the answer
-    meant, and is None for a call that succeeded. ``document_id`` is the document a
-    POST created (shipment, invoice, product).
-    """
-
-    at: datetime
-    method: str
-    path: str
-    status: int | None
-    error: str | None
-    duration_ms: int
-    attempt: int
-    record_key: str | None
-    document_id: int | None
 
 
 @dataclass(frozen=True)
