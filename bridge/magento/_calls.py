@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -78,7 +79,9 @@ def call_record(
     """
     if error is not None:
         status = getattr(error, "status_code", None)
-    path = httpx.URL(url).path
+    # urlsplit, not httpx.URL: a hundred times cheaper, and the path stays as sent
+    # (a SKU's "/" percent-encoded).
+    path = urlsplit(url).path
     return CallRecord(
         at=at,
         method=method,
