@@ -334,9 +334,9 @@ class Pipeline:
             with recording(calls):
                 return flow.apply(ctx, records)
         finally:
-            self._keep_calls(ctx.file_id, ctx.name, calls)
+            self._keep_calls(ctx, calls)
 
-    def _keep_calls(self, file_id: int, name: str, calls: CallLog) -> None:
+    def _keep_calls(self, ctx: FileContext, calls: CallLog) -> None:
         """Store the Magento calls this attempt made for the file (best effort).
 
         The calls are a record of what happened, not state any flow relies on: a
@@ -345,13 +345,13 @@ class Pipeline:
         """
         made, dropped = calls.take()
         try:
-            self.ledger.calls.record(file_id, made, dropped)
+            self.ledger.calls.record(ctx.file_id, made, dropped)
         except BridgeError as exc:
             log.warning(
                 "file_calls_not_recorded",
-                file=name,
+                flow=ctx.kind,
+                file=ctx.name,
                 status=type(exc).__name__,
-                calls=len(made),
             )
 
     def _fail_unreadable(self, claimed: ClaimedFile, reason: str) -> FileOutcome:
