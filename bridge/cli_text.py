@@ -14,7 +14,9 @@ from typing import Any
 
 from bridge.support.clock import as_utc
 from bridge.usecases.views import (
+    CallEntry,
     FileAudit,
+    FileCalls,
     FileEntry,
     OrderAudit,
     ProcessView,
@@ -247,11 +249,41 @@ def _file_block(row: FileEntry) -> list[str]:
     return out
 
 
+def _call_line(call: CallEntry) -> str:
+    outcome = " ".join(str(v) for v in (call.status, call.error) if v is not None)
+    extra = f" record {call.record_key}" if call.record_key else ""
+    if call.document_id is not None:
+        extra += f" -> document #{call.document_id}"
+    if call.attempt > 1:
+        extra += f" (attempt {call.attempt})"
+    return (
+        f"      {_t(call.at)} {call.method} {call.path}: {outcome}{extra}, "
+        f"{call.duration_ms} ms"
+    )
+
+
+def _calls_block(calls: FileCalls) -> list[str]:
+    if not calls.recorded and not calls.dropped:
+        return []
+    dropped = f", {calls.dropped} more not stored" if calls.dropped else ""
+    out = [
+        f"    Magento calls {calls.recorded} ({calls.failed} failed){dropped}"
+        + ("; writes and failures:" if calls.shown else "")
+    ]
+    out += [_call_line(c) for c in calls.shown]
+    if calls.more:
+        out.append(f"      ... {calls.more} more on the console's file page")
+    return out
+
+
 def render_file_audit(view: FileAudit) -> str:
     """``bridge audit file``."""
     out = [f"file {view.name}"]
+    calls = {c.file_id: c for c in view.calls}
     for row in view.files:
         out += _file_block(row)
+        if row.id in calls:
+            out += _calls_block(calls[row.id])
     if not view.found:
         out.append("  no file of that name was received")
     return "\n".join(out)

@@ -23,6 +23,7 @@ from bridge.config import Settings
 from bridge.console.security import check_csrf
 from bridge.kinds import KINDS
 from bridge.usecases import FileQuery, Operations
+from bridge.usecases.files import CALLS_PAGE
 
 __all__ = ["forbidden", "render", "routes", "threaded"]
 
@@ -173,12 +174,19 @@ async def files(request: Request) -> Response:
 
 @guarded()
 async def file_page(request: Request) -> Response:
-    """One file: its report, every record's outcome, Magento ids, downloads, actions."""
-    detail = await ask(request, "file_detail", request.path_params["file_id"])
+    """One file: report, records, Magento ids, calls (paged), downloads, actions."""
+    try:
+        calls_offset = max(0, int(request.query_params.get("calls", "0")))
+    except ValueError:
+        calls_offset = 0
+    detail = await ask(
+        request, "file_detail", request.path_params["file_id"], calls_offset
+    )
     if detail is None:
         return render(request, "error.html", {"message": "no such file"}, 404)
     flash = request.session.pop("flash", None)
-    return render(request, "file.html", {"d": detail, "flash": flash})
+    ctx = {"d": detail, "flash": flash, "calls_page": CALLS_PAGE}
+    return render(request, "file.html", ctx)
 
 
 @guarded()

@@ -45,6 +45,7 @@ from bridge.mapping.products import (
 from bridge.mapping.stock import as_of, as_of_micros
 from bridge.models.erp import ErpProduct, Kind, ParsedRecord
 from bridge.models.status import ProductAction, RecordOutcome
+from bridge.support.calls import for_record, in_context
 
 __all__ = ["ApplyProductsFlow"]
 
@@ -220,7 +221,9 @@ class ApplyProductsFlow:
         known = self._products.existing_skus([c.staged.key for c in cands])
         outcomes, error = gather(
             [
-                pool.submit(self._write, c, c.staged.key in known, ctx.force)
+                pool.submit(
+                    in_context(self._write), c, c.staged.key in known, ctx.force
+                )
                 for c in cands
             ]
         )
@@ -246,6 +249,12 @@ class ApplyProductsFlow:
 
     def _write(self, cand: ProductCandidate, known: bool, force: bool) -> _Outcome:
         """Create or update one product (runs in a worker thread; no ledger access)."""
+        with for_record(cand.staged.key):
+            return self._write_product(cand, known, force)
+
+    def _write_product(
+        self, cand: ProductCandidate, known: bool, force: bool
+    ) -> _Outcome:
         row = cand.staged
         fields: dict[str, str | None] = decode_data(row)
         try:

@@ -62,6 +62,7 @@ from bridge.mapping.shipments import (
 )
 from bridge.models.erp import ErpShipment, Kind, ParsedRecord
 from bridge.models.status import RecordOutcome
+from bridge.support.calls import for_record
 
 __all__ = ["ApplyShipmentsFlow"]
 
@@ -121,7 +122,8 @@ class ApplyShipmentsFlow:
         for record in records:
             if not isinstance(record.model, ErpShipment):
                 raise TypeError(f"shipments flow got a {type(record.model).__name__}")
-            self._apply_record(ctx, record, record.model, result)
+            with for_record(record.key):
+                self._apply_record(ctx, record, record.model, result)
         return result
 
     def _apply_record(

@@ -39,6 +39,7 @@ from bridge.mapping.stock import (
 )
 from bridge.models.erp import ErpStockLevel, ParsedRecord
 from bridge.models.status import RecordOutcome
+from bridge.support.calls import for_record, in_context
 from bridge.support.jsonvalues import json_number
 
 __all__ = ["LANE", "StockReport", "StockWriter"]
@@ -322,9 +323,13 @@ class StockWriter:
         if self._msi:
             size = self._settings.magento.batch_size
             units = [rows[i : i + size] for i in range(0, len(rows), size)]
-            done, error = gather([pool.submit(self._save_batch, u) for u in units])
+            done, error = gather(
+                [pool.submit(in_context(self._save_batch), u) for u in units]
+            )
         else:
-            done, error = gather([pool.submit(self._save_legacy, r) for r in rows])
+            done, error = gather(
+                [pool.submit(in_context(self._save_legacy), r) for r in rows]
+            )
         for sent in done:
             self._record(ctx, report, sent)
         if error is not None:
@@ -371,13 +376,17 @@ class StockWriter:
             )
             for c in rows
         ]
+        # A batch of one is that record's call (bisection isolates refused records).
+        key = rows[0].staged.key if len(rows) == 1 else None
         sent.calls += 1
         try:
-            self._stock.save_source_items(items)
+            with for_record(key):
+                self._stock.save_source_items(items)
         except RecordRejectedError as exc:
             if len(rows) == 1:
                 sent.calls += 1
-                sent.rejected.append((rows[0], self._cause(rows[0], exc)))
+                with for_record(key):
+                    sent.rejected.append((rows[0], self._cause(rows[0], exc)))
                 return
             half = len(rows) // 2
             self._bisect(rows[:half], sent)
@@ -405,6 +414,10 @@ class StockWriter:
 
     def _save_legacy(self, cand: StockCandidate) -> _Sent:
         """Save one legacy stock item (looking its id up once, then remembering it)."""
+        with for_record(cand.staged.key):
+            return self._save_legacy_item(cand)
+
+    def _save_legacy_item(self, cand: StockCandidate) -> _Sent:
         sent = _Sent()
         row = cand.staged
         qty = Decimal(row.value)

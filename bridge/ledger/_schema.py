@@ -14,6 +14,8 @@ import sqlalchemy as sa
 __all__ = [
     "erp_shipments",
     "events",
+    "file_call_counts",
+    "file_calls",
     "files",
     "kv",
     "leases",
@@ -295,4 +297,43 @@ leases = sa.Table(
     sa.Column("owner", sa.String(128), nullable=False),
     sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The Magento calls made while a file was processed (see calls.py): one row per HTTP
+# exchange, never a body, header or token; at most CALLS_PER_FILE rows per file.
+file_calls = sa.Table(
+    "file_calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("file_id", sa.Integer, sa.ForeignKey("files.id"), nullable=False),
+    # Order within the file, across the attempts of a pending file.
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("record_key", sa.String(255)),
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("path", sa.String(512), nullable=False),
+    # Magento's HTTP status; NULL when no answer came (see error).
+    sa.Column("status", sa.Integer),
+    # The transport error's or the bridge error's class name; NULL on success.
+    sa.Column("error", sa.String(64)),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    # The document a POST created (shipment, invoice, product entity id).
+    sa.Column("document_id", sa.BigInteger),
+)
+sa.Index("ix_file_calls_file", file_calls.c.file_id, file_calls.c.seq)
+
+# Per file: how many calls are stored and how many more were made but not stored.
+file_call_counts = sa.Table(
+    "file_call_counts",
+    metadata,
+    sa.Column(
+        "file_id",
+        sa.Integer,
+        sa.ForeignKey("files.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("recorded", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("dropped", sa.Integer, nullable=False, server_default="0"),
 )

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection, Engine
 
 from bridge.ledger import migrate
+from bridge.ledger.calls import CallStore
 from bridge.ledger.database import Database
 from bridge.ledger.files import FileStore
 from bridge.ledger.leases import LeaseStore
@@ -56,6 +57,7 @@ class Ledger:
         self.remote = RemoteStore(self.db)
         self.staging = StagingStore(self.db)
         self.leases = LeaseStore(self.db)
+        self.calls = CallStore(self.db)
 
     @property
     def url(self) -> str:

@@ -57,8 +57,10 @@ from bridge.errors import (
     RecordRejectedError,
 )
 from bridge.magento._auth import auth_for
+from bridge.magento._calls import call_record
 from bridge.support.backoff import Backoff
-from bridge.support.clock import as_utc
+from bridge.support.calls import current as current_calls
+from bridge.support.clock import as_utc, utcnow
 from bridge.support.jsonvalues import json_number
 
 __all__ = [
@@ -254,6 +256,9 @@ class MagentoClient:
         sleep: Called with the delay between retries (injected in tests).
         on_request: Told of every attempt: the error it raised (None when it
             succeeded) and its duration in seconds (metrics, Magento's health).
+
+    Every attempt is also added to the call log of the current context, when the
+    pipeline installed one for a file (``bridge.support.calls``).
     """
 
     def __init__(
@@ -336,7 +341,7 @@ class MagentoClient:
         attempts = 1 + self.settings.max_retries if retry else 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._timed(method, url, content, params)
+                return self._timed(method, url, content, params, attempt)
             except MagentoUnavailableError as exc:
                 if attempt >= attempts:
                     raise
@@ -358,17 +363,40 @@ class MagentoClient:
         url: str,
         content: bytes | None,
         params: Mapping[str, str] | None,
+        attempt: int = 1,
     ) -> Any:
-        """One attempt, reported to ``on_request`` with its duration."""
-        if self.on_request is None:
-            return self._send(method, url, content, params)
-        started = time.perf_counter()
+        """One attempt, reported to ``on_request`` and the file's call log, if any."""
+        calls = current_calls()
+        if self.on_request is None and calls is None:
+            return self._send(method, url, content, params)[1]
+        at, started = utcnow(), time.perf_counter()
+        status: int | None = None
+        answer: Any = None
+        error: BridgeError | None = None
         try:
-            answer = self._send(method, url, content, params)
+            status, answer = self._send(method, url, content, params)
         except BridgeError as exc:
-            self.on_request(exc, time.perf_counter() - started)
+            error = exc
             raise
-        self.on_request(None, time.perf_counter() - started)
+        finally:
+            seconds = time.perf_counter() - started
+            # A bug (a non-bridge exception) is no answer from Magento: not reported.
+            ended = error is not None or status is not None
+            if self.on_request is not None and ended:
+                self.on_request(error, seconds)
+            if calls is not None and ended:
+                calls.add(
+                    call_record(
+                        method,
+                        url,
+                        at=at,
+                        seconds=seconds,
+                        attempt=attempt,
+                        status=status,
+                        answer=answer,
+                        error=error,
+                    )
+                )
         return answer
 
     def _send(
@@ -377,8 +405,8 @@ class MagentoClient:
         url: str,
         content: bytes | None,
         params: Mapping[str, str] | None,
-    ) -> Any:
-        """One attempt; httpx exceptions are translated here and only here."""
+    ) -> tuple[int, Any]:
+        """One attempt: (status, decoded answer); httpx exceptions translated here only."""
         headers = {"Content-Type": "application/json"} if content is not None else {}
         label = f"{method} {httpx.URL(url).path}"
         if params:
@@ -398,7 +426,7 @@ class MagentoClient:
         if error is not None:
             raise error
         try:
-            return response.json()
+            return response.status_code, response.json()
         except ValueError as exc:
             raise MagentoRequestError(
                 f"Magento answered {response.status_code} to {label} with a body "

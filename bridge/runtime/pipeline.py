@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 import structlog
 
 from bridge.config import Settings
-from bridge.errors import FileIssue, PermanentError, TransientError
-from bridge.flows.base import ApplyFlow, FileContext
+from bridge.errors import BridgeError, FileIssue, PermanentError, TransientError
+from bridge.flows.base import ApplyFlow, FileContext, FlowResult
 from bridge.folders.base import Candidate, ClaimedFile, Folder
 from bridge.folders.local import LocalInbox
 from bridge.formats import RecordReader, validate_file
@@ -40,6 +40,7 @@ from bridge.ledger.ownership import Ownership
 from bridge.models.erp import ParsedRecord
 from bridge.models.status import RecordOutcome
 from bridge.runtime.finish import FileOutcome, Finisher
+from bridge.support.calls import CallLog, recording
 from bridge.support.files import sha256_file
 
 __all__ = ["FileOutcome", "Pipeline", "Progress", "lease_name"]
@@ -288,7 +289,7 @@ class Pipeline:
             reader = bar(f"applying {name}", reader, total)
         log.info("file_applying", flow=kind, file=name, sha256=sha256)
         try:
-            flow_result = flow.apply(ctx, reader)
+            flow_result = self._run_flow(flow, ctx, reader)
         except TransientError as exc:
             attempts = self.ledger.files.attempt_failed(
                 file_id, f"{type(exc).__name__}: {exc}"
@@ -319,6 +320,39 @@ class Pipeline:
                 applied_some=True,
             )
         return self.finish.applied(claimed, file_id, sha256, total, flow_result)
+
+    def _run_flow(
+        self, flow: ApplyFlow, ctx: FileContext, records: Iterable[ParsedRecord]
+    ) -> FlowResult:
+        """Apply the records, recording the Magento calls made for the file.
+
+        The calls are stored whatever the flow ends with (applied, rejected, left
+        pending by an outage), before the file is finished.
+        """
+        calls = CallLog()
+        try:
+            with recording(calls):
+                return flow.apply(ctx, records)
+        finally:
+            self._keep_calls(ctx, calls)
+
+    def _keep_calls(self, ctx: FileContext, calls: CallLog) -> None:
+        """Store the Magento calls this attempt made for the file (best effort).
+
+        The calls are a record of what happened, not state any flow relies on: a
+        ledger that cannot take them now costs the file's page those rows, never
+        the file its outcome.
+        """
+        made, dropped = calls.take()
+        try:
+            self.ledger.calls.record(ctx.file_id, made, dropped)
+        except BridgeError as exc:
+            log.warning(
+                "file_calls_not_recorded",
+                flow=ctx.kind,
+                file=ctx.name,
+                status=type(exc).__name__,
+            )
 
     def _fail_unreadable(self, claimed: ClaimedFile, reason: str) -> FileOutcome:
         issue = FileIssue(claimed.name, None, None, reason)

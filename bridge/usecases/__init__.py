@@ -8,6 +8,7 @@ between the presenters and ``bridge.runtime`` (STYLE §2).
 from __future__ import annotations
 
 from bridge.usecases.file_views import (
+    CallEntry,
     Download,
     FileDetail,
     FilePage,
@@ -28,6 +29,7 @@ from bridge.usecases.views import (
 
 __all__ = [
     "AuditView",
+    "CallEntry",
     "Download",
     "FileAudit",
     "FileDetail",

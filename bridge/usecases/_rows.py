@@ -7,10 +7,17 @@ from typing import Any
 
 from bridge.ledger.files import FileRow, RecordRow
 from bridge.ledger.resolutions import Resolution
+from bridge.support.calls import CallRecord
 from bridge.support.clock import as_utc
-from bridge.usecases.views import FileEntry, RecordEntry, RecordHistory, ResolutionView
+from bridge.usecases.views import (
+    CallEntry,
+    FileEntry,
+    RecordEntry,
+    RecordHistory,
+    ResolutionView,
+)
 
-__all__ = ["file_entry", "record_history", "resolution_view"]
+__all__ = ["call_entry", "file_entry", "record_history", "resolution_view"]
 
 
 def resolution_view(res: Resolution | None) -> ResolutionView | None:
@@ -60,4 +67,19 @@ def record_history(r: Mapping[str, Any]) -> RecordHistory:
         line=r["line"],
         record_key=str(r["record_key"]),
         message=str(r["message"] or ""),
+    )
+
+
+def call_entry(call: CallRecord) -> CallEntry:
+    """The view of one stored Magento call."""
+    return CallEntry(
+        at=as_utc(call.at),
+        method=call.method,
+        path=call.path,
+        status=call.status,
+        error=call.error,
+        duration_ms=call.duration_ms,
+        attempt=call.attempt,
+        record_key=call.record_key,
+        document_id=call.document_id,
     )

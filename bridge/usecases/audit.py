@@ -7,10 +7,11 @@ from typing import Any
 from bridge.ledger import Ledger
 from bridge.ledger.resolutions import ResolutionStore
 from bridge.support.clock import as_utc
-from bridge.usecases._rows import file_entry, record_history
+from bridge.usecases._rows import call_entry, file_entry, record_history
 from bridge.usecases.file_views import DeliveryView
 from bridge.usecases.views import (
     FileAudit,
+    FileCalls,
     OrderAudit,
     OrderExportEntry,
     ProductStateView,
@@ -22,6 +23,9 @@ __all__ = ["audit_file", "audit_order", "audit_sku", "unfinished_shipments"]
 
 FILE_RECORD_OUTCOMES = ("rejected", "stale", "duplicate", "warning")
 """The per-record outcomes ``audit file`` lists (applied ones are counted only)."""
+
+FILE_CALLS_SHOWN = 20
+"""Writes and failed Magento calls ``audit file`` lists per file."""
 
 
 def audit_sku(ledger: Ledger, sku: str) -> SkuAudit:
@@ -81,8 +85,13 @@ def audit_order(ledger: Ledger, number: str) -> OrderAudit:
 
 
 def audit_file(ledger: Ledger, name: str) -> FileAudit:
-    """Every file received under ``name``: outcome, counts, notable records, resolution."""
+    """Every file received under ``name``: outcome, counts, notable records, resolution.
+
+    With each file, its Magento calls in short: how many, how many failed, and the
+    first ``FILE_CALLS_SHOWN`` writes and failed calls (the console pages them all).
+    """
     resolutions = ResolutionStore(ledger)
+    rows = ledger.files.by_name(name)
     return FileAudit(
         name,
         tuple(
@@ -91,8 +100,21 @@ def audit_file(ledger: Ledger, name: str) -> FileAudit:
                 resolution=resolutions.get(row.id),
                 records=ledger.files.records_of(row.id, FILE_RECORD_OUTCOMES),
             )
-            for row in ledger.files.by_name(name)
+            for row in rows
         ),
+        tuple(_file_calls(ledger, row.id) for row in rows),
+    )
+
+
+def _file_calls(ledger: Ledger, file_id: int) -> FileCalls:
+    summary = ledger.calls.summary(file_id, limit=FILE_CALLS_SHOWN)
+    return FileCalls(
+        file_id=file_id,
+        recorded=summary.recorded,
+        dropped=summary.dropped,
+        failed=summary.failed,
+        shown=tuple(call_entry(c) for c in summary.notable),
+        more=summary.notable_total - len(summary.notable),
     )
 
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bridge.usecases.views import FileEntry
+from bridge.usecases.views import CallEntry, FileEntry
 
 __all__ = [
+    "CallEntry",
     "DeliveryView",
     "Download",
     "FileDetail",
@@ -87,6 +88,11 @@ class FileDetail:
         has_rejects: A rejects file can be downloaded.
         shipments: ERP shipments the file shipped or invoiced.
         uploaded: Set when an operator uploaded it through the console.
+        calls: A page of the Magento calls made for the file, oldest first.
+        calls_offset: The position of the first of ``calls``.
+        calls_recorded: How many calls of the file the ledger stores.
+        calls_dropped: How many more calls were made but not stored (over the
+            ledger's cap per file).
     """
 
     file: FileEntry
@@ -95,6 +101,15 @@ class FileDetail:
     has_rejects: bool
     shipments: tuple[InvoiceEntry, ...] = ()
     uploaded: UploadInfo | None = None
+    calls: tuple[CallEntry, ...] = ()
+    calls_offset: int = 0
+    calls_recorded: int = 0
+    calls_dropped: int = 0
+
+    @property
+    def calls_after(self) -> int:
+        """How many stored calls follow this page."""
+        return max(0, self.calls_recorded - self.calls_offset - len(self.calls))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from bridge.ledger.files import FileRow
 from bridge.ledger.resolutions import ResolutionStore
 from bridge.ledger.search import FileQuery, file_invoices, search_files
 from bridge.support.clock import as_utc
-from bridge.usecases._rows import file_entry
+from bridge.usecases._rows import call_entry, file_entry
 from bridge.usecases.file_views import (
     Download,
     FileDetail,
@@ -38,12 +38,22 @@ from bridge.usecases.file_views import (
     UploadView,
 )
 
-__all__ = ["FileQuery", "download", "file_detail", "list_files", "upload"]
+__all__ = [
+    "CALLS_PAGE",
+    "FileQuery",
+    "download",
+    "file_detail",
+    "list_files",
+    "upload",
+]
 
 log = structlog.get_logger("bridge.usecases")
 
 REPORT_LIMIT = 200_000
 """Characters of a report shown on a file's page at most."""
+
+CALLS_PAGE = 100
+"""Magento calls shown on one page of a file's page."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -92,8 +102,18 @@ def _uploaded(ledger: Ledger, row: FileRow) -> UploadInfo | None:
     return UploadInfo(str(data["who"]), as_utc(datetime.fromisoformat(data["at"])))
 
 
-def file_detail(settings: Settings, ledger: Ledger, file_id: int) -> FileDetail | None:
-    """A file's page: every stored record, its report, downloads; None if unknown."""
+def file_detail(
+    settings: Settings, ledger: Ledger, file_id: int, calls_offset: int = 0
+) -> FileDetail | None:
+    """A file's page: records, report, downloads, a page of calls; None if unknown.
+
+    Args:
+        settings: The bridge settings (the folder root).
+        ledger: The ledger.
+        file_id: The file's ledger id.
+        calls_offset: The first of the file's Magento calls to show
+            (``CALLS_PAGE`` are shown).
+    """
     row = ledger.files.get(file_id)
     if row is None:
         return None
@@ -121,6 +141,7 @@ def file_detail(settings: Settings, ledger: Ledger, file_id: int) -> FileDetail 
         )
         for s in file_invoices(ledger, row.id)
     )
+    calls = ledger.calls.page(row.id, offset=calls_offset, limit=CALLS_PAGE)
     return FileDetail(
         file=entry,
         report=report,
@@ -128,6 +149,10 @@ def file_detail(settings: Settings, ledger: Ledger, file_id: int) -> FileDetail 
         has_rejects=_rejects_path(settings, row) is not None,
         shipments=shipments,
         uploaded=_uploaded(ledger, row),
+        calls=tuple(call_entry(c) for c in calls.calls),
+        calls_offset=calls.offset,
+        calls_recorded=calls.recorded,
+        calls_dropped=calls.dropped,
     )
 
 

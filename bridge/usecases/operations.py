@@ -107,9 +107,9 @@ class Operations:
         """A page of received files matching ``query`` (see ``usecases.files``)."""
         return _files.list_files(self._db, query)
 
-    def file_detail(self, file_id: int) -> FileDetail | None:
-        """One file with its records, report and downloads; None if unknown."""
-        return _files.file_detail(self.settings, self._db, file_id)
+    def file_detail(self, file_id: int, calls_offset: int = 0) -> FileDetail | None:
+        """One file with its records, report, downloads and calls; None if unknown."""
+        return _files.file_detail(self.settings, self._db, file_id, calls_offset)
 
     def download(self, file_id: int, which: str) -> Download | None:
         """A file the ledger knows (``original``, ``rejects``, ``report``), or None."""

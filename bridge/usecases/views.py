@@ -15,11 +15,13 @@ from bridge.errors import FileIssue
 
 __all__ = [
     "AuditView",
+    "CallEntry",
     "DeliveryView",
     "ErrorEvent",
     "ExportFailureView",
     "ExportView",
     "FileAudit",
+    "FileCalls",
     "FileEntry",
     "FolderCounts",
     "MismatchView",
@@ -82,6 +84,27 @@ class FileEntry:
     last_error: str | None = None
     resolution: ResolutionView | None = None
     records: tuple[RecordEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallEntry:
+    """One HTTP exchange with Magento made while the file was processed.
+
+    ``status`` is None when no answer came; ``error`` then names the transport
+    error (``ReadTimeout``, ``ConnectError`` ...), else the bridge error the answer
+    meant, and is None for a call that succeeded. ``document_id`` is the document a
+    POST created (shipment, invoice, product).
+    """
+
+    at: datetime
+    method: str
+    path: str
+    status: int | None
+    error: str | None
+    duration_ms: int
+    attempt: int
+    record_key: str | None
+    document_id: int | None
 
 
 # -- status ------------------------------------------------------------------------------
@@ -328,11 +351,33 @@ class OrderAudit:
 
 
 @dataclass(frozen=True)
+class FileCalls:
+    """``audit file``: a file's Magento calls in short: counts, writes and failures.
+
+    Attributes:
+        file_id: The file.
+        recorded: Calls stored for it.
+        dropped: Calls made but not stored (over the ledger's cap per file).
+        failed: Stored calls that ended in an error.
+        shown: The first writes (any method but GET) and failed calls, oldest first.
+        more: Writes and failed calls stored but not in ``shown``.
+    """
+
+    file_id: int
+    recorded: int
+    dropped: int
+    failed: int
+    shown: tuple[CallEntry, ...]
+    more: int
+
+
+@dataclass(frozen=True)
 class FileAudit:
     """``audit file``: every file received under one name, oldest first."""
 
     name: str
     files: tuple[FileEntry, ...]
+    calls: tuple[FileCalls, ...] = ()
 
     @property
     def found(self) -> bool:

@@ -17,6 +17,8 @@ from bridge.models.erp import ErpProduct, ErpStockLevel, ParsedRecord
 TABLES = {
     "erp_shipments",
     "events",
+    "file_call_counts",
+    "file_calls",
     "files",
     "kv",
     "leases",

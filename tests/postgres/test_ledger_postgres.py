@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from bridge.ledger import Ledger
 from bridge.ledger._schema import metadata
+from bridge.ledger.calls import CallStore
 from bridge.ledger.files import RecordRow
+from bridge.support.calls import CallRecord
 
 
 def test_schema_and_file_lifecycle_on_postgres(postgres_url: str) -> None:
@@ -51,3 +53,36 @@ def test_schema_and_file_lifecycle_on_postgres(postgres_url: str) -> None:
             for table in reversed(metadata.sorted_tables):
                 conn.execute(table.delete())
         ledger.close()
+
+
+def test_file_calls_are_stored_capped_and_paged_on_postgres(
+    fresh_postgres_url: str,
+) -> None:
+    """A file's calls go past the cap on PostgreSQL as on SQLite: counted, not stored."""
+    ledger = Ledger(fresh_postgres_url)
+    try:
+        at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+        fid = ledger.files.start(
+            kind="shipments",
+            name="s.xml",
+            sha256="cd" * 32,
+            size=10,
+            source="local",
+            received_at=at,
+            work_path="/w/s.xml",
+        )
+        calls = [
+            CallRecord(at, "POST", f"/rest/V1/order/{i}/ship", 200, None, 5, 1, "D", i)
+            for i in range(4)
+        ]
+        store = CallStore(ledger.db, limit=3)
+        store.record(fid, calls[:2])
+        store.record(fid, calls[2:], dropped=1)
+        page = store.page(fid, offset=1)
+        summary = store.summary(fid, limit=2)
+    finally:
+        ledger.close()
+    assert (page.recorded, page.dropped) == (3, 2)
+    assert [c.document_id for c in page.calls] == [1, 2]
+    assert page.calls[0].at == at
+    assert (summary.notable_total, len(summary.notable), summary.failed) == (3, 2, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from bridge.cli_text import render_file_audit
 from tests.usecases.conftest import Home, products_xml
 
 STOCK_WITH_UNKNOWN = "sku,qty\nAUD-1,4\nAUD-NOPE,2\n"
@@ -74,3 +75,31 @@ def test_audit_order_follows_its_erp_shipments(home: Home) -> None:
     assert (step.ship_file, step.invoice_file) == ("s.csv", "s.csv")
     assert step.grand_total is not None
     assert not home.ops.audit_order("000000404").found
+
+
+def test_audit_file_sums_up_its_magento_calls_with_writes_and_failures(
+    home: Home,
+) -> None:
+    """A file's audit counts its calls and lists the refused batch and the split."""
+    home.ops.process(home.drop("products", "p.xml", products_xml("AUD-1")), "products")
+    stock = home.drop("stock", "s.csv", STOCK_WITH_UNKNOWN)
+    assert home.ops.process(stock, "stock").status == "partial"
+    view = home.ops.audit_file("s.csv")
+    [entry] = view.files
+    [calls] = view.calls
+    assert calls.file_id == entry.id
+    assert calls.dropped == 0
+    # The batch of two refused, then each half alone, then the lookup of the SKU.
+    assert [(c.method, c.status, c.record_key) for c in calls.shown] == [
+        ("POST", 400, None),
+        ("POST", 200, "AUD-1"),
+        ("POST", 400, "AUD-NOPE"),
+        ("GET", 404, "AUD-NOPE"),
+    ]
+    assert calls.failed == 3
+    assert calls.recorded == 4
+    assert calls.more == 0
+    text = render_file_audit(view)
+    assert "Magento calls 4 (3 failed); writes and failures:" in text
+    assert "POST /rest/V1/inventory/source-items: 400 RecordRejectedError" in text
+    assert "record AUD-NOPE" in text

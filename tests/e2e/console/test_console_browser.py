@@ -125,7 +125,19 @@ def test_operator_fixes_a_rejected_record_from_the_browser(
     assert browser.find_element(By.ID, "outcome").text == "partial"
     assert "CON-1O" in browser.find_element(By.ID, "report").text
     assert "CON-1O" in browser.find_element(By.ID, "records").text
+    calls = [
+        [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+        for row in browser.find_elements(By.CSS_SELECTOR, "#calls tr")[1:]
+    ]
+    refused = [c for c in calls if c[2] == "CON-1O" and c[3] == "POST"]
+    assert [(c[4], c[5]) for c in refused] == [
+        ("/rest/V1/inventory/source-items", "400")
+    ], calls
     _shot(browser, tmp_path / "shots", "console-file.png")
+    browser.execute_script(
+        "arguments[0].scrollIntoView()", browser.find_element(By.ID, "calls-heading")
+    )
+    _shot(browser, tmp_path / "shots", "console-file-calls.png")
     browser.find_element(By.ID, "download-rejects").click()
     rejects = _wait_file(tmp_path / "downloads")
     assert rejects.name == "saldo.rejects.csv"
