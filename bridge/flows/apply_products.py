@@ -223,10 +223,7 @@ class ApplyProductsFlow:
             return
         known = self._products.existing_skus([c.staged.key for c in cands])
         outcomes, error = gather(
-            [
-                pool.submit(self._write, c, c.staged.key in known, ctx.force)
-                for c in cands
-            ]
+            [pool.submit(self._write, c, c.staged.key in known, ctx) for c in cands]
         )
         outcomes, error = self._count_failures(ctx, outcomes, error)
         applied: list[AppliedProduct] = []
@@ -284,8 +281,10 @@ class ApplyProductsFlow:
             )
         return out, error
 
-    def _write(self, cand: ProductCandidate, known: bool, force: bool) -> _Outcome:
+    def _write(self, cand: ProductCandidate, known: bool, ctx: FileContext) -> _Outcome:
         """Create or update one product (runs in a worker thread; no ledger access)."""
+        ctx.check_stop()  # SIGTERM: the products not yet sent wait for the restart
+        force = ctx.force
         row = cand.staged
         fields: dict[str, str | None] = decode_data(row)
         try:

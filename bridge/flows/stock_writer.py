@@ -326,12 +326,21 @@ class StockWriter:
         """
         if not rows:
             return
+
+        def batch(unit: Sequence[StockCandidate]) -> _Sent:
+            ctx.check_stop()  # SIGTERM: stop between batches; the rest is resumed
+            return self._save_batch(unit)
+
+        def legacy(cand: StockCandidate) -> _Sent:
+            ctx.check_stop()
+            return self._save_legacy(cand)
+
         if self._msi:
             size = self._settings.magento.batch_size
             units = [rows[i : i + size] for i in range(0, len(rows), size)]
-            done, error = gather([pool.submit(self._save_batch, u) for u in units])
+            done, error = gather([pool.submit(batch, u) for u in units])
         else:
-            done, error = gather([pool.submit(self._save_legacy, r) for r in rows])
+            done, error = gather([pool.submit(legacy, r) for r in rows])
         for sent in done:
             self._record(ctx, report, sent)
         error = self._count_failures(ctx, report, done, error)

@@ -80,7 +80,8 @@ class Service:
         self.monotonic = monotonic
         self.sleep = sleep
         self.wake = threading.Event()
-        self.stop_event = threading.Event()
+        # One event with the pipeline: SIGTERM stops between files and between records.
+        self.stop_event = comps.pipeline.stopping
         self._next_try: dict[str, float] = {}
         self._paused_until = 0.0
         self._next_export = 0.0
