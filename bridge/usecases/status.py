@@ -29,6 +29,7 @@ from bridge.usecases.views import (
     ExportView,
     FileEntry,
     FolderCounts,
+    LeaseView,
     MismatchView,
     ServiceView,
     SftpView,
@@ -203,6 +204,10 @@ def status(settings: Settings, ledger: Ledger) -> StatusView:
         attention_total=total,
         sftp=_sftp(settings, ledger),
         **_deliveries(settings, ledger),
+        leases=tuple(
+            LeaseView(x.name, x.owner, x.acquired_at, x.expires_at)
+            for x in ledger.leases.held()[:LIST_LIMIT]
+        ),
         service=_service(ledger, now),
         at=now,
     )
