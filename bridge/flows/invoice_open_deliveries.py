@@ -9,10 +9,10 @@ after the refusal, each later one waits twice as long, up to
 invoices it or an operator resolves it. Each retry goes through the same exactly-once
 path as a file (``ApplyShipmentsFlow.invoice_shipped``: the marker is looked for first,
 an unclear answer makes the call uncertain), under the lease
-``shipment:<shipment_id>``. Deliveries whose file is still being worked on are left to
-that file. The schedule lives in the ledger's named values
-(``invoice_retry:<shipment id>``), so it survives restarts and is shown by
-``bridge status``.
+``shipment:<shipment_id>``. While any shipments file is being worked on (pending
+included, in any process) no retry runs: that file may carry the same delivery. The
+schedule lives in the ledger's named values (``invoice_retry:<shipment id>``), so it
+survives restarts and is shown by ``bridge status``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from bridge.flows.base import FileContext
 from bridge.ledger import Ledger
 from bridge.ledger.ownership import Ownership
 from bridge.models.erp import ErpShipment, ErpShipmentLine
-from bridge.models.status import FileStatus, StepState
+from bridge.models.status import StepState
 from bridge.support.clock import as_utc
 
 __all__ = [
@@ -132,17 +132,19 @@ class InvoiceOpenDeliveriesFlow:
         return min(FIRST_RETRY_SECONDS * 2.0**tries, self._cap)
 
     def open_deliveries(self) -> list[dict[str, Any]]:
-        """Deliveries shipped, not invoiced, whose file is no longer worked on."""
-        rows = []
-        for row in self._ledger.shipments.pending():
-            if row["state"] != StepState.SHIPPED or row["conflict"]:
-                continue
-            file_id = row["file_id"]
-            file = self._ledger.files.get(int(file_id)) if file_id else None
-            if file is not None and file.status == FileStatus.PROCESSING:
-                continue  # its file retries it
-            rows.append(row)
-        return rows
+        """Deliveries shipped, not invoiced, while no shipments file is worked on.
+
+        A shipments file in hand (here or in another process) may hold the same
+        delivery and is not under its shipment lease: the retries wait for it.
+        """
+        busy = any(f.kind == "shipments" for f in self._ledger.files.processing())
+        if busy:
+            return []
+        return [
+            row
+            for row in self._ledger.shipments.pending()
+            if row["state"] == StepState.SHIPPED and not row["conflict"]
+        ]
 
     def run(self) -> list[InvoiceRetry]:
         """Try the invoice of every open delivery that is due; return what happened.
