@@ -163,6 +163,12 @@ def render_status(view: StatusView) -> str:
         else:
             err = f" ({sftp.error})" if sftp.error else ""
             out.append(f"sftp {sftp.name}: {sftp.state} since {_t(sftp.since)}{err}")
+    if view.leases:
+        out += ["", "leases (work a process holds now):"]
+        out += [
+            f"  {x.name}: {x.owner} since {_t(x.acquired_at)}, until {_t(x.expires_at)}"
+            for x in view.leases
+        ]
     return "\n".join(out)
 
 

@@ -7,6 +7,7 @@ BridgeError                    root; never raised itself
 │   ├── MagentoUnavailableError   connect/read timeout, 429, 500, 502, 503, 504
 │   ├── FolderUnavailableError    SFTP down, mount missing
 │   ├── LedgerBusyError           sqlite "database is locked"
+│   ├── StopRequestedError        the service is stopping (SIGTERM) between records
 │   └── AlertDeliveryError        a webhook or SMTP server refused or did not answer
 ├── PermanentError             retrying cannot help → quarantine the unit, alert
 │   ├── MagentoAuthError          401/403 → pause every Magento flow
@@ -37,6 +38,7 @@ __all__ = [
     "MagentoUnavailableError",
     "PermanentError",
     "RecordRejectedError",
+    "StopRequestedError",
     "TransientError",
 ]
 
@@ -84,6 +86,13 @@ class FolderUnavailableError(TransientError):
 
 class LedgerBusyError(TransientError):
     """The ledger database is locked by another writer."""
+
+
+class StopRequestedError(TransientError):
+    """The service is stopping (SIGTERM) between two records or batches.
+
+    The file stays claimed with its progress in the ledger; the next start resumes it.
+    """
 
 
 class AlertDeliveryError(TransientError):

@@ -22,7 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bridge.config import Settings
-from bridge.errors import RecordRejectedError
+from bridge.errors import BridgeError, MagentoUnavailableError, RecordRejectedError
+from bridge.flows._attempts import RecordAttempts
 from bridge.flows._staged import decode_data, encode_payload, record_of
 from bridge.flows.base import FileContext, FlowResult, gather
 from bridge.flows.stock_writer import StockWriter
@@ -65,6 +66,7 @@ class _Outcome:
     applied: AppliedProduct | None = None
     rejection: str | None = None
     warning: str | None = None
+    transient: MagentoUnavailableError | None = None
 
 
 class ApplyProductsFlow:
@@ -97,6 +99,7 @@ class ApplyProductsFlow:
             else StockWriter(settings, ledger, stock)
         )
         self._lock = threading.Lock()
+        self._attempts = RecordAttempts(settings, ledger, LANE)
         #: Product writes (POST/PUT) made by the last ``apply``.
         self.writes = 0
 
@@ -134,6 +137,7 @@ class ApplyProductsFlow:
         self._settle(ctx, result)
         staging.clear(ctx.file_id, LANE)
         self._stock.finish(ctx)
+        self._attempts.clear(ctx.file_id)
         return result
 
     def _settle(self, ctx: FileContext, result: FlowResult) -> None:
@@ -221,15 +225,16 @@ class ApplyProductsFlow:
         known = self._products.existing_skus([c.staged.key for c in cands])
         outcomes, error = gather(
             [
-                pool.submit(
-                    in_context(self._write), c, c.staged.key in known, ctx.force
-                )
+                pool.submit(in_context(self._write), c, c.staged.key in known, ctx)
                 for c in cands
             ]
         )
+        outcomes, error = self._count_failures(ctx, outcomes, error)
         applied: list[AppliedProduct] = []
         rejected: list[str] = []
         for outcome in outcomes:
+            if outcome.transient is not None:
+                continue  # sent again when the file is retried
             if outcome.warning is not None:
                 result.note(
                     record_of(outcome.row), RecordOutcome.WARNING, outcome.warning
@@ -247,10 +252,44 @@ class ApplyProductsFlow:
         if error is not None:
             raise error
 
-    def _write(self, cand: ProductCandidate, known: bool, force: bool) -> _Outcome:
+    def _count_failures(
+        self,
+        ctx: FileContext,
+        outcomes: list[_Outcome],
+        error: BridgeError | None,
+    ) -> tuple[list[_Outcome], BridgeError | None]:
+        """Count the transient failures of a page; reject those out of attempts.
+
+        Returns the outcomes (the exhausted ones now rejections) and the error that
+        leaves the file pending, if any record is still to be sent again.
+        """
+        failed = [o for o in outcomes if o.transient is not None]
+        if not failed:
+            return outcomes, error
+        sku = failed[0].row.key
+        counts = self._attempts.failed(
+            ctx.file_id,
+            [o.row.idx for o in failed],
+            lambda: self._products.existing_skus([sku]),
+        )
+        out: list[_Outcome] = []
+        for o in outcomes:
+            count = 0 if counts is None else counts.get(o.row.idx, 0)
+            if o.transient is None or not self._attempts.exhausted(count):
+                error = error or o.transient
+                out.append(o)
+                continue
+            reason = self._attempts.reason(count, o.transient)
+            out.append(
+                _Outcome(o.row, rejection=f"SKU {o.row.key} not written: {reason}")
+            )
+        return out, error
+
+    def _write(self, cand: ProductCandidate, known: bool, ctx: FileContext) -> _Outcome:
         """Create or update one product (runs in a worker thread; no ledger access)."""
+        ctx.check_stop()  # SIGTERM: the products not yet sent wait for the restart
         with for_record(cand.staged.key):
-            return self._write_product(cand, known, force)
+            return self._write_product(cand, known, ctx.force)
 
     def _write_product(
         self, cand: ProductCandidate, known: bool, force: bool
@@ -267,6 +306,9 @@ class ApplyProductsFlow:
             verb = "updated" if known else "created"
             reason = exc.magento_message or str(exc)
             return _Outcome(row, rejection=f"SKU {row.key} not {verb}: {reason}")
+        except MagentoUnavailableError as exc:
+            # Counted by _count_failures (runtime.max_record_attempts).
+            return _Outcome(row, transient=exc)
         warning = None
         kept = fields
         if lost is not None:

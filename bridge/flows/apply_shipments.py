@@ -29,7 +29,8 @@ invoice, a late answer, or a run with an empty ledger never ships or captures tw
 A delivery note that comes back with other lines or another order is a *conflict*:
 the record is rejected with both versions and kept for ``bridge status``. A delivery
 shipped but not invoiced (Magento refused the invoice) is said to be so and stays
-open; dropping the file (or its rejects file) again invoices it.
+open; the service retries its invoice with backoff (``invoice_open_deliveries``), and
+dropping the file (or its rejects file) again invoices it too.
 """
 
 from __future__ import annotations
@@ -196,6 +197,22 @@ class ApplyShipmentsFlow:
             )
         invoice_text = f"invoice #{invoice_no}" if invoice_no else "no invoice"
         return ship_made or invoice_made, f"shipment #{shipment_no}, {invoice_text}"
+
+    def invoice_shipped(
+        self, ctx: FileContext, shipment: ErpShipment, order_id: int, shipment_no: int
+    ) -> tuple[int | None, list[str]]:
+        """Invoice a delivery already shipped (the retry of a refused invoice).
+
+        Returns:
+            The invoice id (None: nothing left to invoice) and the reconciliation
+            warnings. Raises as :meth:`apply` does for one record.
+        """
+        self._guard = DeliveryGuard(self._settings, self._ledger, ctx.now)
+        order = self._orders.get(order_id)
+        invoice_no, _ = self._invoice(ctx, shipment, order, shipment_no, None)
+        if invoice_no is None:
+            return None, []
+        return invoice_no, self._read_back(shipment, order, invoice_no)
 
     def _find_order(self, shipment: ErpShipment) -> dict[str, Any]:
         found = self._orders.find_by_increment_id(shipment.order_number)
@@ -406,8 +423,9 @@ class ApplyShipmentsFlow:
         if step is not None and step.state == "shipped":
             reason = (
                 f"shipped as Magento shipment #{step.magento_shipment_id} but not "
-                f"invoiced: {reason}; the delivery stays open and is invoiced when "
-                "this file (or its rejects file) is dropped again"
+                f"invoiced: {reason}; the delivery stays open: the service retries "
+                "the invoice with backoff, or drop this file (or its rejects file) "
+                "again"
             )
         message = (
             f"shipment {shipment.shipment_id} (order {shipment.order_number}): {reason}"

@@ -23,13 +23,13 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import structlog
 
 from bridge.folders.base import received_stamp
-from bridge.folders.sftp import remote_makedirs
+from bridge.folders.sftp import remote_makedirs, wire_path
 from bridge.ledger import utcnow
 from bridge.support.files import unique_names
 
@@ -61,6 +61,8 @@ class RemoteRefusal:
     reason: str
     archive_path: str
     received: datetime
+    local_copy: Path | None = None
+    """Where its content was kept locally (a name that is unsafe, not its content)."""
 
 
 def _as_utc(value: datetime | None) -> datetime:
@@ -175,14 +177,22 @@ class RemoteArchiver:
     ) -> str:
         remote_makedirs(sftp, posixpath.dirname(dest))
         dest = _free_name(sftp, dest)
-        sftp.posix_rename(remote, dest)
+        # As bytes: a name that is not UTF-8 is moved by the bytes it has.
+        sftp.posix_rename(wire_path(remote), dest)
         if done:
             with contextlib.suppress(FileNotFoundError):
-                sftp.posix_rename(done, dest + self.done_suffix)
+                sftp.posix_rename(wire_path(done), dest + self.done_suffix)
         return dest
 
     def quarantine(
-        self, sftp: RemoteClient, row: RemoteFile, reason: str, received: datetime
+        self,
+        sftp: RemoteClient,
+        row: RemoteFile,
+        reason: str,
+        received: datetime,
+        *,
+        source: str | None = None,
+        local_copy: Path | None = None,
     ) -> RemoteRefusal:
         """Move a remote entry that is never read to the archive, and report it.
 
@@ -191,13 +201,15 @@ class RemoteArchiver:
         entries are always kept in the archive, even with ``delete_after_archive``:
         the bridge never read them, so an operator has to look at them.
         """
-        remote = self._remote(row.kind, row.name)
+        remote = self._remote(row.kind, source or row.name)
         stamp = received_stamp(received)
         dest = posixpath.join(self._archive_dir(row.kind), f"{stamp}_{row.name}")
         done = remote + self.done_suffix if self.done_suffix else None
         archived = self._move(sftp, remote, dest, done)
         self.ledger.remote.mark_quarantined(row.id, reason, archived)
-        refusal = RemoteRefusal(row.kind, row.name, reason, archived, received)
+        refusal = RemoteRefusal(
+            row.kind, row.name, reason, archived, received, local_copy
+        )
         log.error(
             "remote_file_refused",
             flow="sftp",

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, StopRequestedError
 from bridge.models.erp import Kind, ParsedRecord
 from bridge.models.status import RecordOutcome
 
@@ -104,6 +104,8 @@ class FileContext:
         mtime: The file's modification time when it was received.
         force: ``bridge process --force``: re-apply even unchanged records.
         now: The clock (S7.6).
+        stopping: Whether the service was asked to stop (SIGTERM); flows check it
+            between records and batches through :meth:`check_stop`.
     """
 
     file_id: int
@@ -116,6 +118,17 @@ class FileContext:
     mtime: datetime
     force: bool
     now: Callable[[], datetime]
+    stopping: Callable[[], bool] = field(default=lambda: False)
+
+    def check_stop(self) -> None:
+        """Stop here if the service is stopping (between records and batches).
+
+        Raises:
+            StopRequestedError: The service was asked to stop; what was applied is
+                recorded, so the resumed file goes on from here.
+        """
+        if self.stopping():
+            raise StopRequestedError(f"stopping: {self.name} is resumed on restart")
 
 
 class ApplyFlow(Protocol):

@@ -12,6 +12,12 @@ remote file moved to ``{archive}/<kind>/<received-utc>_<name>`` (S5.5;
 other non-regular entries, files over ``folders.max_file_mb``) are moved to the
 remote archive at once, with a report in the local ``failed/<kind>/``; names that a
 local disk should not hold (``..``, backslashes) are left alone and logged once.
+A name that is too long, not UTF-8 or holds control characters (``unsafe_name_reason``)
+is fetched into the local ``failed/<kind>/`` under a safe name (``safe_name``) with a
+report giving the original name's bytes, never into the inbox, and the remote entry is
+moved to the remote archive under that safe name; if the server refuses the move, it
+is left where it is, marked in the ledger (and by a hidden ``.<safe name>.quarantined``
+file beside it when the inbox is writable) and never fetched again.
 
 A connection lost mid-download leaves only the ``.part`` (removed, or overwritten on
 the next attempt) and the file is taken again. A crash between handing over and
@@ -35,16 +41,28 @@ import structlog
 
 from bridge.errors import FolderUnavailableError
 from bridge.flows.archive_remote_files import RemoteArchiver, RemoteRefusal
-from bridge.folders.base import ClaimedFile
+from bridge.folders.base import (
+    ClaimedFile,
+    name_bytes,
+    received_stamp,
+    safe_name,
+    unsafe_name_reason,
+)
 from bridge.folders.local import refusal_for_mode
 from bridge.folders.readlock import is_ignored_name
-from bridge.folders.sftp import open_for_read, remote_name_refusal
+from bridge.folders.sftp import (
+    list_entries,
+    open_for_read,
+    remote_name_refusal,
+    wire_path,
+)
 from bridge.kinds import FOLDERS
 from bridge.ledger import utcnow
-from bridge.support.files import fsync_dir, link_unique
+from bridge.models.status import RemoteFileStatus
+from bridge.support.files import fsync_dir, link_unique, unique_names
 
 if TYPE_CHECKING:
-    from bridge.folders.sftp import RemoteClient, SftpEndpoint
+    from bridge.folders.sftp import RemoteClient, RemoteEntry, SftpEndpoint
     from bridge.ledger import Ledger
     from bridge.ledger.remote import RemoteFile
 
@@ -157,7 +175,7 @@ class SftpInbox:
 
     def _poll_kind(self, sftp: RemoteClient, kind: str, result: SftpPollResult) -> None:
         try:
-            entries = sftp.listdir_attr(self.remote_dir(kind))
+            entries = list_entries(sftp, self.remote_dir(kind))
         except FileNotFoundError:
             log.warning("remote_inbox_missing", flow="sftp", file=self.remote_dir(kind))
             return
@@ -169,6 +187,11 @@ class SftpInbox:
             reason = remote_name_refusal(name)
             if reason is not None:  # left where it is: no safe name to move it by
                 self._refuse(kind, name, reason, result)
+                continue
+            unsafe = unsafe_name_reason(name)
+            if unsafe is not None:
+                ready = (name + self.done_suffix in names) if self.done_suffix else None
+                self._take_unsafe(sftp, kind, entry, unsafe, ready, result)
                 continue
             row, stable = self.ledger.remote.observe(
                 self.endpoint.name,
@@ -201,6 +224,8 @@ class SftpInbox:
     def _refuse(
         self, kind: str, name: str, reason: str, result: SftpPollResult
     ) -> None:
+        if unsafe_name_reason(name) is not None:
+            name = safe_name(name)  # the ledger and the log take UTF-8 text only
         result.refused.append(f"{kind}/{name}")
         if self.ledger.remote.mark_refused(self.endpoint.name, kind, name, reason):
             log.error(
@@ -222,6 +247,85 @@ class SftpInbox:
             self._refuse(row.kind, row.name, why, result)
             return
         result.refused.append(f"{row.kind}/{row.name}")
+
+    def _take_unsafe(
+        self,
+        sftp: RemoteClient,
+        kind: str,
+        entry: RemoteEntry,
+        reason: str,
+        ready: bool | None,
+        result: SftpPollResult,
+    ) -> None:
+        """Fetch a file with an unsafe name into ``failed/`` and archive it remotely.
+
+        ``ready`` says whether its done file exists (None: no done files, the read
+        lock's stability decides).
+        """
+        name, key = entry.filename, safe_name(entry.filename)
+        done_before = self.ledger.remote.files_for(self.endpoint.name, kind, key)
+        if any(r.status == RemoteFileStatus.REFUSED for r in done_before):
+            return  # left in the inbox once already (it could not be moved)
+        row, stable = self.ledger.remote.observe(
+            self.endpoint.name, kind, key, entry.st_size or 0, int(entry.st_mtime or 0)
+        )
+        if row.status != "seen":
+            return
+        if not (stable if ready is None else ready):
+            result.waiting += 1
+            return
+        received = self.now()
+        remote = posixpath.join(self.remote_dir(kind), name)
+        copy = self._copy_to_failed(sftp, kind, remote, key, row.size, received)
+        why = f"{reason}; {name_bytes(name)}"
+        try:
+            self.archiver.quarantine(
+                sftp, row, why, received, source=name, local_copy=copy
+            )
+        except (PermissionError, FolderUnavailableError) as exc:
+            self._leave_unsafe(sftp, row, remote, f"{why}; cannot move it: {exc}", copy)
+        result.refused.append(f"{kind}/{key}")
+
+    def _leave_unsafe(
+        self, sftp: RemoteClient, row: RemoteFile, remote: str, why: str, copy: Path
+    ) -> None:
+        """Mark an unsafe name the server would not let go: never fetched again."""
+        self.ledger.remote.mark_quarantined(row.id, why, "")
+        self.ledger.remote.mark_refused(self.endpoint.name, row.kind, row.name, why)
+        marker = posixpath.join(self.remote_dir(row.kind), f".{row.name}.quarantined")
+        with contextlib.suppress(OSError), sftp.open(marker, "wb") as fh:
+            fh.write(f"{why}\nfetched into failed/{row.kind}/{copy.name}\n".encode())
+        if self.archiver.on_refused is not None:
+            self.archiver.on_refused(
+                RemoteRefusal(row.kind, row.name, why, "", self.now(), copy)
+            )
+
+    def _copy_to_failed(
+        self,
+        sftp: RemoteClient,
+        kind: str,
+        remote: str,
+        key: str,
+        size: int,
+        received: datetime,
+    ) -> Path:
+        """Copy a remote file into ``failed/<kind>/<received>_<key>`` (free name)."""
+        folder = self.local_root / "failed" / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        base = folder / f"{received_stamp(received)}_{key}"
+        target = next(
+            c
+            for c in unique_names(base)
+            if not c.exists() and not c.with_name(c.name + ".report.txt").exists()
+        )
+        part = folder / f".{target.name}.part"
+        try:
+            self._copy(sftp, wire_path(remote), part, size)
+            final = link_unique(part, target)
+        finally:
+            part.unlink(missing_ok=True)
+        fsync_dir(folder)
+        return final
 
     def _download(self, sftp: RemoteClient, row: RemoteFile) -> Path | None:
         remote = posixpath.join(self.remote_dir(row.kind), row.name)
@@ -263,7 +367,7 @@ class SftpInbox:
 
     @staticmethod
     def _copy(
-        sftp: RemoteClient, remote: str, part: Path, size: int
+        sftp: RemoteClient, remote: str | bytes, part: Path, size: int
     ) -> tuple[str, int]:
         """Copy ``remote`` into ``part`` (fsynced); return its sha256 and length."""
         digest = hashlib.sha256()

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bridge.config import Settings
-from bridge.errors import RecordRejectedError
+from bridge.errors import BridgeError, MagentoUnavailableError, RecordRejectedError
+from bridge.flows._attempts import RecordAttempts
 from bridge.flows._staged import encode_payload, record_of
 from bridge.flows.base import FileContext, RecordNote, gather
 from bridge.ledger import Ledger
@@ -75,10 +76,14 @@ class StockReport:
 
 @dataclass
 class _Sent:
-    """What one unit of work did: accepted rows, refused rows, calls made."""
+    """What one unit of work did: accepted, refused and failed rows, calls made."""
 
     applied: list[tuple[StockCandidate, int | None]] = field(default_factory=list)
     rejected: list[tuple[StockCandidate, str]] = field(default_factory=list)
+    #: Rows whose call failed with a transient error, per call.
+    failed: list[tuple[Sequence[StockCandidate], MagentoUnavailableError]] = field(
+        default_factory=list
+    )
     calls: int = 0
 
 
@@ -128,6 +133,7 @@ class StockWriter:
         self._settings = settings
         self._ledger = ledger
         self._stock = stock
+        self._attempts = RecordAttempts(settings, ledger, LANE)
         #: Magento calls made since the last ``start``.
         self.calls = 0
         #: (file id, as-of micros) of records without an ``updated_at`` of their own.
@@ -139,8 +145,9 @@ class StockWriter:
         self._ledger.staging.clear(ctx.file_id, LANE)
 
     def finish(self, ctx: FileContext) -> None:
-        """Drop the file's staged stock values."""
+        """Drop the file's staged stock values and its attempt counters."""
         self._ledger.staging.clear(ctx.file_id, LANE)
+        self._attempts.clear(ctx.file_id)
 
     def row(self, ctx: FileContext, record: ParsedRecord) -> StagedRow | None:
         """Return the staging row of a record's stock value, or None if it has none."""
@@ -320,20 +327,65 @@ class StockWriter:
         """
         if not rows:
             return
+
+        def batch(unit: Sequence[StockCandidate]) -> _Sent:
+            ctx.check_stop()  # SIGTERM: stop between batches; the rest is resumed
+            return self._save_batch(unit)
+
+        def legacy(cand: StockCandidate) -> _Sent:
+            ctx.check_stop()
+            return self._save_legacy(cand)
+
         if self._msi:
             size = self._settings.magento.batch_size
             units = [rows[i : i + size] for i in range(0, len(rows), size)]
-            done, error = gather(
-                [pool.submit(in_context(self._save_batch), u) for u in units]
-            )
+            done, error = gather([pool.submit(in_context(batch), u) for u in units])
         else:
-            done, error = gather(
-                [pool.submit(in_context(self._save_legacy), r) for r in rows]
-            )
+            done, error = gather([pool.submit(in_context(legacy), r) for r in rows])
         for sent in done:
             self._record(ctx, report, sent)
+        error = self._count_failures(ctx, report, done, error)
         if error is not None:
             raise error
+
+    def _count_failures(
+        self,
+        ctx: FileContext,
+        report: StockReport,
+        done: Sequence[_Sent],
+        error: BridgeError | None,
+    ) -> BridgeError | None:
+        """Count transient failures; give up on rows out of attempts (see _attempts).
+
+        A batch out of attempts is split once more to find the rows at fault, so the
+        others are applied; a single row out of attempts is rejected. Returns the
+        error that leaves the file pending, if any row is still to be sent again.
+        """
+        failed = [unit for sent in done for unit in sent.failed]
+        if not failed:
+            return error
+        sku = failed[0][0][0].staged.key
+        counts = self._attempts.failed(
+            ctx.file_id,
+            [c.staged.idx for rows, _ in failed for c in rows],
+            lambda: self._stock.product_exists(sku),
+        )
+        for rows, exc in failed:
+            count = max(counts.get(c.staged.idx, 0) for c in rows) if counts else 0
+            if not self._attempts.exhausted(count):
+                error = error or exc
+                continue
+            last = _Sent()
+            if len(rows) == 1 or not self._msi:
+                last.rejected.extend(
+                    (c, self._attempts.reason(count, exc)) for c in rows
+                )
+            else:
+                half = len(rows) // 2
+                self._bisect(rows[:half], last, give_up=count)
+                self._bisect(rows[half:], last, give_up=count)
+            self._record(ctx, report, last)
+        return error
 
     def _record(self, ctx: FileContext, report: StockReport, sent: _Sent) -> None:
         self.calls += sent.calls
@@ -369,7 +421,10 @@ class StockWriter:
         self._bisect(rows, sent)
         return sent
 
-    def _bisect(self, rows: Sequence[StockCandidate], sent: _Sent) -> None:
+    def _bisect(
+        self, rows: Sequence[StockCandidate], sent: _Sent, give_up: int = 0
+    ) -> None:
+        """Send rows; split a refused call (or, with ``give_up``, a failed one)."""
         items = [
             to_magento_source_item(
                 c.staged.key, c.staged.subkey, Decimal(c.staged.value)
@@ -389,8 +444,19 @@ class StockWriter:
                     sent.rejected.append((rows[0], self._cause(rows[0], exc)))
                 return
             half = len(rows) // 2
-            self._bisect(rows[:half], sent)
-            self._bisect(rows[half:], sent)
+            self._bisect(rows[:half], sent, give_up)
+            self._bisect(rows[half:], sent, give_up)
+            return
+        except MagentoUnavailableError as exc:
+            if not give_up:
+                sent.failed.append((rows, exc))
+            elif len(rows) == 1:
+                reason = self._attempts.reason(give_up, exc)
+                sent.rejected.append((rows[0], reason))
+            else:
+                half = len(rows) // 2
+                self._bisect(rows[:half], sent, give_up)
+                self._bisect(rows[half:], sent, give_up)
             return
         sent.applied.extend((c, None) for c in rows)
 
@@ -432,6 +498,9 @@ class StockWriter:
             )
         except RecordRejectedError as exc:
             sent.rejected.append((cand, _reason(exc)))
+            return sent
+        except MagentoUnavailableError as exc:
+            sent.failed.append(([cand], exc))
             return sent
         sent.applied.append((cand, item_id))
         return sent

@@ -33,10 +33,13 @@ from bridge.support.backoff import Backoff
 __all__ = [
     "EndpointState",
     "RemoteClient",
+    "RemoteEntry",
     "SftpEndpoint",
+    "list_entries",
     "open_for_read",
     "remote_makedirs",
     "remote_name_refusal",
+    "wire_path",
 ]
 
 log = structlog.get_logger(__name__)
@@ -44,6 +47,8 @@ log = structlog.get_logger(__name__)
 ENDPOINT = "sftp"
 #: The client that ``SftpEndpoint.session()`` yields.
 RemoteClient = paramiko.SFTPClient
+#: One entry of a remote directory listing (:func:`list_entries`).
+RemoteEntry = paramiko.SFTPAttributes
 # Switched off unless ``allow_legacy_algorithms``: SHA-1 ``ssh-rsa`` signatures
 # (paramiko >= 5 has dropped them altogether), SHA-1 key exchange, SHA-1/MD5 MACs and
 # CBC ciphers. Names a paramiko version does not know are ignored by it.
@@ -107,7 +112,59 @@ class _QuietPrefetchFile(paramiko.SFTPFile):
             super()._prefetch_thread(chunks, max_concurrent_requests)  # type: ignore[misc]
 
 
-def open_for_read(sftp: paramiko.SFTPClient, path: str, size: int) -> paramiko.SFTPFile:
+def wire_path(path: str) -> bytes:
+    r"""A remote path as the bytes the server knows it by.
+
+    Names listed by :func:`list_entries` that are not UTF-8 hold surrogate escapes
+    (``\udcNN``); paramiko would refuse to encode them, bytes go through as they are.
+    """
+    return path.encode("utf-8", "surrogateescape")
+
+
+def list_entries(sftp: paramiko.SFTPClient, path: str) -> list[paramiko.SFTPAttributes]:
+    """List a remote directory like ``listdir_attr``, whatever bytes its names hold.
+
+    paramiko decodes every name as strict UTF-8, so one file name in another
+    encoding makes the whole listing fail (issue 12: one name stopped the SFTP
+    inbox). Here a name that is not UTF-8 is decoded with surrogate escapes, so it
+    can be refused by its own name and moved by :func:`wire_path`.
+
+    Raises:
+        FileNotFoundError: The directory does not exist (as ``listdir_attr``).
+    """
+    from paramiko import sftp as proto
+
+    # paramiko's own listing code, with the names read as bytes (private API: the
+    # public one decodes strictly).
+    client: Any = sftp
+    attributes: Any = paramiko.SFTPAttributes
+    kind, msg = client._request(proto.CMD_OPENDIR, client._adjust_cwd(path))
+    if kind != proto.CMD_HANDLE:
+        raise paramiko.SFTPError("Expected handle")
+    handle = msg.get_binary()
+    found: list[paramiko.SFTPAttributes] = []
+    try:
+        while True:
+            try:
+                kind, msg = client._request(proto.CMD_READDIR, handle)
+            except EOFError:
+                break
+            if kind != proto.CMD_NAME:
+                raise paramiko.SFTPError("Expected name response")
+            for _ in range(msg.get_int()):
+                name = msg.get_string().decode("utf-8", "surrogateescape")
+                long = msg.get_string().decode("utf-8", "replace")
+                attr = attributes._from_msg(msg, name, long)
+                if name not in (".", ".."):
+                    found.append(attr)
+    finally:
+        client._request(proto.CMD_CLOSE, handle)
+    return found
+
+
+def open_for_read(
+    sftp: paramiko.SFTPClient, path: str | bytes, size: int
+) -> paramiko.SFTPFile:
     """Open a remote file and start pipelined reads of its first ``size`` bytes.
 
     At most 128 read requests (4 MiB) are in flight, so memory stays flat while

@@ -366,6 +366,26 @@ class FileStore:
         with self._db.begin() as conn:
             return {str(n): str(v) for n, v in conn.execute(query).all()}
 
+    def count_up(self, names: Sequence[str]) -> dict[str, int]:
+        """Add one to each named counter (``kv``; a missing one is 0); return them."""
+        if not names:
+            return {}
+        query = sa.select(kv.c.name, kv.c.value).where(kv.c.name.in_(list(names)))
+        with self._db.begin() as conn:
+            have = {str(n): str(v) for n, v in conn.execute(query).all()}
+            counts = {n: int(have.get(n) or 0) + 1 for n in names}
+            now = self._db.now()
+            for name, count in counts.items():
+                put_value(conn, name, str(count), now)
+        return counts
+
+    def drop_values_under(self, prefix: str) -> None:
+        """Delete every named value whose name starts with ``prefix``."""
+        with self._db.begin() as conn:
+            conn.execute(
+                kv.delete().where(kv.c.name.startswith(prefix, autoescape=True))
+            )
+
     def set_value(self, name: str, value: str) -> None:
         """Write a named value (insert or replace)."""
         with self._db.begin() as conn:

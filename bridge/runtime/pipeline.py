@@ -23,13 +23,20 @@ Files are never deleted and never overwritten.
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
 import structlog
 
 from bridge.config import Settings
-from bridge.errors import BridgeError, FileIssue, PermanentError, TransientError
+from bridge.errors import (
+    BridgeError,
+    FileIssue,
+    PermanentError,
+    StopRequestedError,
+    TransientError,
+)
 from bridge.flows.base import ApplyFlow, FileContext, FlowResult
 from bridge.folders.base import Candidate, ClaimedFile, Folder
 from bridge.folders.local import LocalInbox
@@ -48,6 +55,16 @@ __all__ = ["FileOutcome", "Pipeline", "Progress", "lease_name"]
 Progress = Callable[[str, Iterable[ParsedRecord], "int | None"], Iterable[ParsedRecord]]
 
 log = structlog.get_logger("bridge.pipeline")
+
+
+def _stoppable(
+    records: Iterable[ParsedRecord], stopping: threading.Event
+) -> Iterator[ParsedRecord]:
+    """Hand on records until the service is asked to stop (between two records)."""
+    for record in records:
+        if stopping.is_set():
+            raise StopRequestedError("stopping between records")
+        yield record
 
 
 def lease_name(claimed: ClaimedFile) -> str:
@@ -93,6 +110,8 @@ class Pipeline:
         self.ledger = ledger
         self.flows = flows
         self.now = now or ledger.now
+        #: Set on SIGTERM: files stop between records and stay claimed (resumable).
+        self.stopping = threading.Event()
         # Told of every file's outcome (metrics and alerts; see runtime.telemetry).
         self.observe: Callable[[FileOutcome], None] | None = None
         root = settings.root
@@ -158,8 +177,9 @@ class Pipeline:
             claimed: The claimed file.
             force: Re-apply even if this content was applied before.
             resumed: The file was found in ``var/work`` rather than claimed just now.
-                A resumed file that no lease names yet is left to its claimer for one
-                lease time (the claimer renames first, then takes the lease).
+                A resumed file that no lease names and the ledger does not know yet
+                is left to its claimer for one lease time (the claimer renames
+                first, then takes the lease).
         """
         owner = self.ownership
         if owner is None:
@@ -167,7 +187,13 @@ class Pipeline:
         name = lease_name(claimed)
         if resumed and not owner.holds(name):
             age = (self.now() - claimed.received).total_seconds()
-            if age < owner.ttl and owner.leases.holder(name) is None:
+            # A file with a ledger row was started under a lease: one that no lease
+            # names now was let go (a clean stop) and is resumed at once.
+            if (
+                age < owner.ttl
+                and owner.leases.holder(name) is None
+                and self.ledger.files.by_work_path(str(claimed.path)) is None
+            ):
                 return FileOutcome(claimed.name, claimed.kind, "held")
         if not owner.try_hold(name):
             return FileOutcome(claimed.name, claimed.kind, "held")
@@ -218,7 +244,13 @@ class Pipeline:
             )
         else:
             file_id, force = row.id, row.forced or force
-        return self._validate_and_apply(claimed, file_id, sha256, force, retry)
+        try:
+            return self._validate_and_apply(claimed, file_id, sha256, force, retry)
+        except StopRequestedError:
+            # Not an attempt that failed: the file stays claimed with what was
+            # applied recorded, and the next start resumes it.
+            log.info("file_interrupted", flow=claimed.kind, file=claimed.name)
+            return FileOutcome(claimed.name, claimed.kind, "pending", file_id=file_id)
 
     # -- re-drops (SPEC §2) -------------------------------------------------------------
     def _rejected_before(
@@ -249,13 +281,18 @@ class Pipeline:
     ) -> FileOutcome:
         kind, name = claimed.kind, claimed.name
         csv_opts = self.settings.folders.csv.for_kind(kind)
-        bar = self.progress
+        bar, stopping = self.progress, self.stopping
+
+        def checking(it: Iterable[ParsedRecord]) -> Iterable[ParsedRecord]:
+            it = _stoppable(it, stopping)
+            return bar(f"checking {name}", it, None) if bar else it
+
         result = validate_file(
             claimed.path,
             kind,  # type: ignore[arg-type]
             csv=csv_opts,
             name=name,
-            progress=(lambda it: bar(f"checking {name}", it, None)) if bar else None,
+            progress=checking,
         )
         if result.issues:
             return self.finish.invalid(
@@ -272,6 +309,7 @@ class Pipeline:
             mtime=datetime.fromtimestamp(claimed.mtime_ns / 1e9, tz=UTC),
             force=force,
             now=self.now,
+            stopping=stopping.is_set,
         )
         flow = self.flows[kind]
         reader: Iterable[ParsedRecord] = RecordReader(
@@ -285,11 +323,14 @@ class Pipeline:
             reader = (rec for rec in reader if rec.index in retry)
             total = len(retry)
             log.info("file_retrying_rejects", flow=kind, file=name, sha256=sha256)
+        reader = _stoppable(reader, stopping)
         if bar is not None:
             reader = bar(f"applying {name}", reader, total)
         log.info("file_applying", flow=kind, file=name, sha256=sha256)
         try:
             flow_result = self._run_flow(flow, ctx, reader)
+        except StopRequestedError:
+            raise
         except TransientError as exc:
             attempts = self.ledger.files.attempt_failed(
                 file_id, f"{type(exc).__name__}: {exc}"

@@ -69,10 +69,17 @@ class SftpLink:
 
     def report_refusal(self, refusal: RemoteRefusal) -> Path:
         """Write the local ``failed/`` report of a remote entry that was never read."""
-        reason = (
-            f"refused: {refusal.reason}; never read, moved to "
-            f"{refusal.archive_path} on the SFTP server"
+        where = (
+            f"moved to {refusal.archive_path} on the SFTP server"
+            if refusal.archive_path
+            else "left in the SFTP inbox (it cannot be moved; it is not fetched again)"
         )
+        reason = f"refused: {refusal.reason}; never read, {where}"
+        if refusal.local_copy is not None:
+            reason = (
+                f"refused: {refusal.reason}; its content is kept here as "
+                f"{refusal.local_copy.name} and was not applied; {where}"
+            )
         text = render_report(
             name=refusal.name,
             kind=refusal.kind,
@@ -81,8 +88,12 @@ class SftpLink:
             outcome="failed",
             issues=[FileIssue(refusal.name, None, None, reason)],
         )
-        path = self.completion.report_only(
-            refusal.kind, refusal.received, refusal.name, text
+        path = (
+            self.completion.write_report(refusal.local_copy, text)
+            if refusal.local_copy is not None
+            else self.completion.report_only(
+                refusal.kind, refusal.received, refusal.name, text
+            )
         )
         self.ledger.files.log_event(
             "error", refusal.kind, "file_refused", f"{refusal.name}: {reason}"

@@ -23,6 +23,8 @@ from bridge.errors import (
     MagentoUnavailableError,
     TransientError,
 )
+from bridge.flows.apply_shipments import ApplyShipmentsFlow
+from bridge.flows.invoice_open_deliveries import InvoiceOpenDeliveriesFlow
 from bridge.flows.reconcile_drift import ReconcileDriftFlow
 from bridge.folders.local import Candidate, ClaimedFile
 from bridge.magento import ProductsAdapter, StockAdapter
@@ -39,6 +41,8 @@ log = structlog.get_logger("bridge.worker")
 AUTH_PAUSE_SECONDS = 60.0
 BEAT_SECONDS = 5.0
 """The service writes its heartbeat at most this often."""
+INVOICE_CHECK_SECONDS = 5.0
+"""Deliveries shipped but not invoiced are looked at this often (each has its backoff)."""
 # ``run --once`` retries pending files after 2 s, 4 s, 8 s: predictable, it waits.
 _ONCE_RETRY = Backoff(2.0, 10.0, jitter=False)
 
@@ -80,13 +84,15 @@ class Service:
         self.monotonic = monotonic
         self.sleep = sleep
         self.wake = threading.Event()
-        self.stop_event = threading.Event()
+        # One event with the pipeline: SIGTERM stops between files and between records.
+        self.stop_event = comps.pipeline.stopping
         self._next_try: dict[str, float] = {}
         self._paused_until = 0.0
         self._next_export = 0.0
         self._next_sftp = 0.0
         self._next_reconcile = 0.0
         self._next_beat = 0.0
+        self._next_invoice = 0.0
         self._beat_paused = False
         self.work_dir = comps.pipeline.work_dir
         # A pending file waits up to 2 s after its first failure, 4 s, 8 s ...
@@ -125,6 +131,8 @@ class Service:
                 self._export(summary)
                 self._next_export = now + self.c.settings.orders.poll_seconds
             self._reconcile_when_due(now)
+            if not self.stop_event.is_set():
+                self._invoice_open_when_due(now)
         summary.pending = len(self.c.inbox.work_files(self.work_dir))
         self._sftp_finish()
         self.c.telemetry.ticked()
@@ -154,6 +162,22 @@ class Service:
                 status=f"{report.drifted} drifted, {report.fixed} fixed, "
                 f"{len(report.failed)} not fixed",
             )
+
+    def _invoice_open_when_due(self, now: float) -> None:
+        """Retry the invoices of deliveries shipped but not invoiced, when due."""
+        flow = self.c.pipeline.flows.get("shipments")
+        if now < self._next_invoice or not isinstance(flow, ApplyShipmentsFlow):
+            return
+        self._next_invoice = now + INVOICE_CHECK_SECONDS
+        retry = InvoiceOpenDeliveriesFlow(
+            self.c.settings, self.c.ledger, flow, ownership=self.c.ownership
+        )
+        try:
+            retry.run()
+        except MagentoAuthError as exc:
+            self._pause_magento(exc)
+        except BridgeError as exc:
+            log.warning("invoice_retry_postponed", flow="shipments", status=str(exc))
 
     def _guard(
         self, step: Callable[[Candidate], FileOutcome], cand: Candidate

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config import Settings
+from bridge.flows.invoice_open_deliveries import next_invoice_try
 from bridge.folders.readlock import is_ignored_name
 from bridge.kinds import KINDS as KINDS  # the status rows: one per kind
 from bridge.ledger import Ledger
@@ -28,6 +29,7 @@ from bridge.usecases.views import (
     ExportView,
     FileEntry,
     FolderCounts,
+    LeaseView,
     MismatchView,
     ServiceView,
     SftpView,
@@ -127,7 +129,9 @@ def _sftp(settings: Settings, ledger: Ledger) -> SftpView | None:
     return SftpView(name, state.state, state.since, state.error)
 
 
-def _deliveries(ledger: Ledger) -> dict[str, tuple[DeliveryView, ...]]:
+def _deliveries(
+    settings: Settings, ledger: Ledger
+) -> dict[str, tuple[DeliveryView, ...]]:
     """Uncertain calls, conflicting delivery notes, deliveries shipped not invoiced."""
     shipments = ledger.shipments
     uncertain = tuple(
@@ -154,7 +158,9 @@ def _deliveries(ledger: Ledger) -> dict[str, tuple[DeliveryView, ...]]:
         DeliveryView(
             str(r["shipment_id"]),
             str(r["order_number"]),
-            str(r["message"] or f"Magento shipment #{r['magento_shipment_id']}"),
+            str(r["message"] or f"Magento shipment #{r['magento_shipment_id']}")
+            + f" (next automatic invoice try: "
+            f"{next_invoice_try(ledger, r, settings):%Y-%m-%d %H:%M:%S} UTC)",
         )
         for r in shipments.pending()
         if r["state"] == "shipped" and r["message"] and not r["uncertain"]
@@ -197,7 +203,11 @@ def status(settings: Settings, ledger: Ledger) -> StatusView:
         attention=tuple(_attention_entry(ledger, r) for r in attention),
         attention_total=total,
         sftp=_sftp(settings, ledger),
-        **_deliveries(ledger),
+        **_deliveries(settings, ledger),
+        leases=tuple(
+            LeaseView(x.name, x.owner, x.acquired_at, x.expires_at)
+            for x in ledger.leases.held()[:LIST_LIMIT]
+        ),
         service=_service(ledger, now),
         at=now,
     )

@@ -24,6 +24,7 @@ __all__ = [
     "FileCalls",
     "FileEntry",
     "FolderCounts",
+    "LeaseView",
     "MismatchView",
     "OrderAudit",
     "OrderExportEntry",
@@ -167,6 +168,20 @@ class DeliveryView:
 
 
 @dataclass(frozen=True)
+class LeaseView:
+    """Who works on what, until when: a file, an ERP shipment, the order export.
+
+    ``name`` is ``file:<kind>/<work name>``, ``shipment:<id>``, ``order:<entity id>``
+    or the export's own lease; ``owner`` is ``host:pid:random`` of the process.
+    """
+
+    name: str
+    owner: str
+    acquired_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class SftpView:
     """The SFTP endpoint: who it is and its last known state (None: not contacted)."""
 
@@ -224,6 +239,8 @@ class StatusView:
     """Delivery notes that came back with other lines or another order."""
     not_invoiced: tuple[DeliveryView, ...] = ()
     """Deliveries shipped whose invoice Magento refused (they stay open)."""
+    leases: tuple[LeaseView, ...] = ()
+    """Work held by a process now (expired leases are left out)."""
     service: ServiceView = ServiceView(running=False)
     at: datetime | None = None
 

@@ -595,8 +595,8 @@ def test_invoice_refused_after_ship_keeps_the_shipment(
         f"shipment DN-8 (order {order['increment_id']}): shipped as Magento shipment "
         f"#{step.magento_shipment_id} but not invoiced: Invoice Document Validation "
         "Error(s):\nAn invoice cannot be created when an order has a status of "
-        "holded; the delivery stays open and is invoiced when this file (or its "
-        "rejects file) is dropped again"
+        "holded; the delivery stays open: the service retries the invoice with "
+        "backoff, or drop this file (or its rejects file) again"
     ]
     assert step.state == "shipped"
     _rest(sandbox, "POST", f"/orders/{oid}/unhold")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from bridge.cli_text import render_status, render_status_json
+from bridge.ledger import Ledger
 from tests.usecases.conftest import Home, products_xml
 
 
@@ -47,3 +51,26 @@ def test_status_names_the_sftp_endpoint_before_first_contact(home: Home) -> None
     assert view.sftp is not None
     assert view.sftp.name == "erp@127.0.0.1:2222"
     assert view.sftp.state is None
+
+
+def test_status_lists_the_leases_held_with_owner_and_expiry(home: Home) -> None:
+    """Held leases appear in status, text and JSON, with owner and expiry; expired not."""
+    ledger = Ledger(home.settings.ledger_url)
+    try:
+        ledger.leases.acquire("file:stock/20261128T000000Z_s.csv", "hostA:11:ab", 30)
+        ledger.leases.acquire("shipment:DN-1", "hostB:22:cd", 30)
+        ledger.leases.acquire("order:7", "hostB:22:cd", -1)  # expired already
+    finally:
+        ledger.close()
+    view = home.ops.status()
+    assert [(x.name, x.owner) for x in view.leases] == [
+        ("file:stock/20261128T000000Z_s.csv", "hostA:11:ab"),
+        ("shipment:DN-1", "hostB:22:cd"),
+    ]
+    assert all(x.expires_at > x.acquired_at for x in view.leases)
+    text = render_status(view)
+    assert "leases (work a process holds now):" in text
+    assert "  shipment:DN-1: hostB:22:cd since " in text
+    facts = json.loads(render_status_json(view))
+    assert [x["owner"] for x in facts["leases"]] == ["hostA:11:ab", "hostB:22:cd"]
+    assert facts["leases"][1]["expires_at"].endswith("+00:00")
