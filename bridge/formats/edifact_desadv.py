@@ -13,7 +13,8 @@ order_number           ``RFF+ON`` (the one order the message names)
 shipped_at             ``DTM+11`` (despatch), else ``DTM+137`` (document date),
                        formats 102, 203, 204
 lines/line/sku         ``PIA`` ``…:SA`` (supplier's article number) after a ``LIN``,
-                       else the ``LIN`` item number when its type is ``SA``
+                       else the ``LIN`` item number when its type is ``SA``; without
+                       one, ``gtin:`` + the ``EN`` number as GTIN-14
 lines/line/qty         ``QTY+12`` (despatch quantity; unit in pieces)
 tracks/track/number    ``RFF+CN`` (carrier's reference) and ``GIN+BJ`` (SSCC)
 tracks/track/title     ``TDT`` carrier (C040: the name, else the code)
@@ -47,6 +48,7 @@ from bridge.formats.codec import Format, Progress, ValidationResult
 from bridge.formats.document import CanonicalTree
 from bridge.kinds import Kind
 from bridge.models.erp import ParsedRecord
+from bridge.models.gtin import gtin14, gtin_reference
 
 __all__ = ["LAYOUT", "DesadvCodec"]
 
@@ -198,13 +200,7 @@ def _lines(body: list[Seg]) -> Iterator[tuple[str, str, int]]:
                 ids.extend((_value(e, 0), _value(e, 1)) for e in seg[1][1:])
         sku = next((code for code, kind in ids if kind == "SA" and code), None)
         if sku is None:
-            gtin = next((code for code, kind in ids if kind == "EN" and code), None)
-            what = f"only a GTIN ({gtin})" if gtin else "no item id"
-            raise FieldError(
-                "sku",
-                f"LIN has {what}; the supplier's article number (SA) is the SKU",
-                _at(lin[2]),
-            )
+            sku = _gtin_sku(ids, lin[2])
         qty = next(
             (s for s in group if s[0] == "QTY" and _value(s[1][0]) == "12"), None
         )
@@ -218,6 +214,22 @@ def _lines(body: list[Seg]) -> Iterator[tuple[str, str, int]]:
                 "qty", f"unit {unit} is not pieces (only pieces are taken)", _at(qty[2])
             )
         yield sku, _value(qty[1][0], 1), qty[2]
+
+
+def _gtin_sku(ids: list[tuple[str, str]], line: int) -> str:
+    """A GTIN reference for a LIN group without SA: its ``EN`` number as GTIN-14."""
+    gtin = next((code for code, kind in ids if kind == "EN" and code), None)
+    if gtin is None:
+        reason = "LIN has no item id: the supplier's article number (SA) or a GTIN (EN)"
+        raise FieldError("sku", reason, _at(line))
+    normal = gtin14(gtin)
+    if normal is None:
+        raise FieldError(
+            "sku",
+            f"LIN has no SA number, and {gtin!r} is no GTIN (8, 12, 13 or 14 digits)",
+            _at(line),
+        )
+    return gtin_reference(normal)
 
 
 def _tracks(

@@ -11,7 +11,9 @@ order_number           ``cac:OrderReference/cbc:ID``, else the one order every
                        ``cac:DespatchLine/cac:OrderLineReference/cac:OrderReference``
                        names
 shipped_at             ``cbc:IssueDate`` + ``cbc:IssueTime``
-lines/line/sku         ``cac:Item/cac:SellersItemIdentification/cbc:ID``
+lines/line/sku         ``cac:Item/cac:SellersItemIdentification/cbc:ID``; without it,
+                       ``gtin:`` + ``cac:Item/cac:StandardItemIdentification/cbc:ID``
+                       as GTIN-14 (resolved through the EAN attribute)
 lines/line/qty         ``cbc:DeliveredQuantity`` (in pieces)
 tracks/track/number    ``cac:Shipment/cac:Delivery/cbc:TrackingID`` and
                        ``cac:Shipment/cac:Consignment/cbc:CarrierAssignedID``;
@@ -30,8 +32,8 @@ from bridge.formats._ubl import (
     find,
     findall,
     issued_at,
+    item_sku,
     pieces,
-    sellers_item,
     text,
     ubl_schema,
 )
@@ -90,12 +92,12 @@ def _order_reference(root: etree._Element) -> etree._Element:
 
 def _line(source: etree._Element, lines: etree._Element, out: CanonicalTree) -> None:
     """One ``cac:DespatchLine`` as a canonical line."""
-    sku_el = sellers_item(source)
+    sku_el, sku = item_sku(source)
     qty_el = find(source, "cbc:DeliveredQuantity")
     if qty_el is None:
         raise FieldError("qty", "line has no cbc:DeliveredQuantity", source)
     line = out.child(lines, "line", source=source)
-    out.child(line, "sku", text(sku_el), source=sku_el)
+    out.child(line, "sku", sku, source=sku_el)
     out.child(line, "qty", pieces(qty_el, "qty"), source=qty_el)
 
 

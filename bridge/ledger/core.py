@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from bridge.ledger import migrate
 from bridge.ledger.database import Database
 from bridge.ledger.files import FileStore
+from bridge.ledger.items import ItemStore
 from bridge.ledger.leases import LeaseStore
 from bridge.ledger.orders import OrderExportStore
 from bridge.ledger.products import ProductStateStore
@@ -56,6 +57,7 @@ class Ledger:
         self.remote = RemoteStore(self.db)
         self.staging = StagingStore(self.db)
         self.leases = LeaseStore(self.db)
+        self.items = ItemStore(self.db)
 
     @property
     def url(self) -> str:

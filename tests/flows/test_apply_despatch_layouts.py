@@ -168,7 +168,7 @@ def test_official_despatch_advice_ships_the_order(
         (USE_CASES / "DespatchAdvice-BIS3_UseCase3.xml", "4321", {"SPLINT": 23}),
         (USE_CASES / "DespatchAdvice-BIS3_UseCase4.xml", "4321", {"87774744": 8}),
     ],
-    ids=["oasis-kgm", "use-case-3-gtin-only", "use-case-4-gtin-only"],
+    ids=["oasis-kgm", "use-case-3-not-a-gtin", "use-case-4-kgm"],
 )
 def test_examples_the_layout_cannot_take_fail_and_ship_nothing(
     sandbox: Any,
@@ -178,7 +178,7 @@ def test_examples_the_layout_cannot_take_fail_and_ship_nothing(
     order: str,
     skus: dict[str, int],
 ) -> None:
-    """A weight or GTIN-only example fails as a file: nothing is shipped in Magento."""
+    """A weight, or a 15-digit "GTIN", fails the file: nothing is shipped in Magento."""
     placed = _order(sandbox, order, skus)
     view = _apply(comps, src, tmp_path)
     assert view.status == "failed"

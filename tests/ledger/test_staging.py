@@ -18,6 +18,7 @@ TABLES = {
     "erp_shipments",
     "events",
     "files",
+    "gtin_items",
     "kv",
     "leases",
     "order_export_failures",

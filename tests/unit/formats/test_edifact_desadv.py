@@ -66,16 +66,30 @@ def test_released_separators_and_one_line_files(tmp_path: Path) -> None:
     assert records[0].model.tracks[0].title == "Post'Nord"  # type: ignore[union-attr]
 
 
-def test_gtin_only_line_is_refused(tmp_path: Path) -> None:
-    """A LIN with only its EAN names the GTIN."""
+def test_gtin_only_line_refers_to_its_gtin(tmp_path: Path) -> None:
+    """A LIN with only its EAN becomes a ``gtin:`` reference (was refused before issue 15)."""
     path = tmp_path / "g.edi"
     source = (FOLDER / "desadv.edi").read_bytes()
     source = source.replace(b"PIA+5+ERP-1003:SA'\n", b"")
     path.write_bytes(source.replace(b"UNT+16+1", b"UNT+15+1"))
+    records, issues, _ = read_all(path, "shipments")
+    assert issues == []
+    first = records[0].model
+    assert isinstance(first, ErpShipment)
+    assert [ln.sku for ln in first.lines] == ["ERP-1001", "gtin:07350000000016"]
+
+
+def test_line_whose_ean_is_no_gtin_is_refused(tmp_path: Path) -> None:
+    """A LIN with only an EN code that is not 8, 12, 13 or 14 digits is refused, naming it."""
+    path = tmp_path / "g.edi"
+    source = (FOLDER / "desadv.edi").read_bytes()
+    source = source.replace(b"PIA+5+ERP-1003:SA'\n", b"")
+    source = source.replace(b"7350000000016:EN", b"73500-16:EN")
+    path.write_bytes(source.replace(b"UNT+16+1", b"UNT+15+1"))
     _, issues, _ = read_all(path, "shipments")
     assert issues == [
-        "g.edi:15: sku: LIN has only a GTIN (7350000000016); "
-        "the supplier's article number (SA) is the SKU"
+        "g.edi:15: sku: LIN has no SA number, and '73500-16' is no GTIN"
+        " (8, 12, 13 or 14 digits)"
     ]
 
 

@@ -92,29 +92,39 @@ def test_peppol_use_cases_with_sellers_ids_are_read(
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "issue"),
-    [
-        (
-            "DespatchAdvice-BIS3_UseCase3.xml",
-            "DespatchAdvice-BIS3_UseCase3.xml:137: sku: line 1 has only a GTIN "
-            "(05702938473625); the seller's item id is the SKU",
-        ),
-        (
-            "DespatchAdvice-BIS3_UseCase4.xml",
-            "DespatchAdvice-BIS3_UseCase4.xml:121: sku: line 1 has only a GTIN "
-            "(07311104114566); the seller's item id is the SKU",
-        ),
-    ],
-)
-def test_use_cases_beyond_the_sellers_id_are_refused_with_the_line(
-    tmp_path: Path, name: str, issue: str
-) -> None:
-    """A GTIN-only line or a weight is refused, naming the source line and the field."""
-    path = _copy(USE_CASES / name, tmp_path)
+def test_gtin_only_lines_refer_to_their_gtins(tmp_path: Path) -> None:
+    """Use case 3's lines name items only by GTIN: each becomes a ``gtin:`` reference.
+
+    Before issue 15 such a line was refused; now the flows find the SKU through the
+    EAN attribute. The example's fourth "GTIN" has 15 digits: the file is refused
+    naming it; with 14 digits the document reads.
+    """
+    path = _copy(USE_CASES / "DespatchAdvice-BIS3_UseCase3.xml", tmp_path)
+    result = validate_file(path, "shipments", csv=CsvOptions())
+    assert [str(i) for i in result.issues] == [
+        "DespatchAdvice-BIS3_UseCase3.xml:254: sku: line 4 has no seller's id, and"
+        " '057098987656543' is no GTIN (8, 12, 13 or 14 digits)"
+    ]
+    path.write_bytes(path.read_bytes().replace(b"057098987656543", b"05709898765654"))
+    [record] = list(RecordReader(path, "shipments", csv=CsvOptions()))
+    assert isinstance(record.model, ErpShipment)
+    assert [ln.sku for ln in record.model.lines] == [
+        "gtin:05702938473625",
+        "gtin:07611104117051",
+        "gtin:08886765117054",
+        "gtin:05709898765654",
+    ]
+
+
+def test_use_case_in_kilograms_is_refused_with_the_line(tmp_path: Path) -> None:
+    """Use case 4 ships by weight (KGM): refused, naming the source line and the unit."""
+    path = _copy(USE_CASES / "DespatchAdvice-BIS3_UseCase4.xml", tmp_path)
     result = validate_file(path, "shipments", csv=CsvOptions())
     assert result.layout == "ubl-despatch-advice"
-    assert [str(i) for i in result.issues] == [issue]
+    assert [str(i) for i in result.issues] == [
+        "DespatchAdvice-BIS3_UseCase4.xml:123: qty: unit KGM is not pieces"
+        " (only pieces are taken)"
+    ]
 
 
 def test_oasis_example_in_kilograms_is_refused_naming_the_unit(tmp_path: Path) -> None:
