@@ -15,6 +15,7 @@ from lxml import etree
 from bridge.formats._records import FieldError
 from bridge.formats._xsd import schema_path
 from bridge.models.gtin import gtin14, gtin_reference
+from bridge.models.units import PIECE_UNITS, is_pieces
 
 __all__ = [
     "CAC",
@@ -25,6 +26,7 @@ __all__ = [
     "issued_at",
     "item_sku",
     "pieces",
+    "quantity",
     "text",
     "ubl_schema",
 ]
@@ -32,9 +34,6 @@ __all__ = [
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 _NS = {"cac": CAC, "cbc": CBC}
-
-PIECE_UNITS = frozenset({"C62", "EA", "H87", "PCE", "PCS", "NAR"})
-"""UN/ECE Rec 20 codes (and their common aliases) that mean "pieces"."""
 
 
 def doc_namespace(document: str) -> str:
@@ -99,6 +98,23 @@ def pieces(quantity: etree._Element, field: str) -> str:
             field, f"unit {unit} is not pieces (only pieces are taken)", quantity
         )
     return value
+
+
+def quantity(el: etree._Element, field: str) -> tuple[str, str | None]:
+    """A quantity element's value and its unit when that is not pieces.
+
+    A despatch line may ship by weight (``unitCode="KGM"``): the unit goes with the
+    quantity to the shipments flow, which takes it only for an order item with a
+    decimal quantity.
+
+    Raises:
+        FieldError: The quantity is empty.
+    """
+    value = text(el)
+    if value is None:
+        raise FieldError(field, "quantity is empty", el)
+    unit = el.get("unitCode")
+    return value, None if is_pieces(unit) else (unit or "").strip().upper()
 
 
 def item_sku(line: etree._Element) -> tuple[etree._Element, str]:

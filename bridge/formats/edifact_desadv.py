@@ -15,7 +15,8 @@ shipped_at             ``DTM+11`` (despatch), else ``DTM+137`` (document date),
 lines/line/sku         ``PIA`` ``…:SA`` (supplier's article number) after a ``LIN``,
                        else the ``LIN`` item number when its type is ``SA``; without
                        one, ``gtin:`` + the ``EN`` number as GTIN-14
-lines/line/qty         ``QTY+12`` (despatch quantity; unit in pieces)
+lines/line/qty         ``QTY+12`` (despatch quantity); its unit as ``lines/line/unit``
+                       when it is not pieces (``KGM``)
 tracks/track/number    ``RFF+CN`` (carrier's reference) and ``GIN+BJ`` (SSCC)
 tracks/track/title     ``TDT`` carrier (C040: the name, else the code)
 =====================  ===========================================================
@@ -42,13 +43,13 @@ from bridge.formats import _rejects
 from bridge.formats._batch import RecordChecker
 from bridge.formats._records import FieldError
 from bridge.formats._stream import FileStream, drain
-from bridge.formats._ubl import PIECE_UNITS
 from bridge.formats._xsd import kind_schema
 from bridge.formats.codec import Format, Progress, ValidationResult
 from bridge.formats.document import CanonicalTree
 from bridge.kinds import Kind
 from bridge.models.erp import ParsedRecord
 from bridge.models.gtin import gtin14, gtin_reference
+from bridge.models.units import is_pieces
 
 __all__ = ["LAYOUT", "DesadvCodec"]
 
@@ -177,15 +178,17 @@ def map_message(unh: Seg, body: list[Seg], out: CanonicalTree) -> None:
     if dtm is not None:
         out.child(shipment, "shipped_at", _when(dtm[1], dtm[2]), source=_at(dtm[2]))
     lines = out.child(shipment, "lines", source=_at(unh[2]))
-    for sku, qty, line in _lines(body):
+    for sku, qty, unit, line in _lines(body):
         el = out.child(lines, "line", source=_at(line))
         out.child(el, "sku", sku, source=_at(line))
         out.child(el, "qty", qty, source=_at(line))
+        if unit is not None:
+            out.child(el, "unit", unit.upper(), source=_at(line))
     _tracks(by_tag, shipment, out)
 
 
-def _lines(body: list[Seg]) -> Iterator[tuple[str, str, int]]:
-    """Each ``LIN`` group's SKU, quantity and line."""
+def _lines(body: list[Seg]) -> Iterator[tuple[str, str, str | None, int]]:
+    """Each ``LIN`` group's SKU, quantity, unit (None for pieces) and line."""
     groups: list[list[Seg]] = []
     for seg in body:
         if seg[0] == "LIN":
@@ -209,11 +212,12 @@ def _lines(body: list[Seg]) -> Iterator[tuple[str, str, int]]:
                 "qty", "LIN has no QTY+12 (despatch quantity)", _at(lin[2])
             )
         unit = _value(qty[1][0], 2)
-        if unit and unit.upper() not in PIECE_UNITS:
-            raise FieldError(
-                "qty", f"unit {unit} is not pieces (only pieces are taken)", _at(qty[2])
-            )
-        yield sku, _value(qty[1][0], 1), qty[2]
+        yield (
+            sku,
+            _value(qty[1][0], 1),
+            None if is_pieces(unit or None) else unit,
+            qty[2],
+        )
 
 
 def _gtin_sku(ids: list[tuple[str, str]], line: int) -> str:

@@ -13,7 +13,8 @@ order_number           the one ``ORDER_REFERENCE/ORDER_ID`` the items name
 shipped_at             info ``DISPATCHNOTIFICATION_DATE``
 lines/line/sku         item ``PRODUCT_ID/bme:SUPPLIER_PID``; without it, ``gtin:`` + the
                        ``bme:INTERNATIONAL_PID`` of type ``ean``/``gtin`` as GTIN-14
-lines/line/qty         item ``QUANTITY`` (``bme:ORDER_UNIT`` in pieces)
+lines/line/qty         item ``QUANTITY``; ``bme:ORDER_UNIT`` as ``lines/line/unit`` when it
+                       is not pieces (``KGM``)
 tracks/track/number    info ``SHIPMENT_ID``, then each
                        ``LOGISTIC_DETAILS_INFO/PACKAGE_INFO/PACKAGE/PACKAGE_ID``
 tracks/track/title     the deliverer party's name (``DELIVERER_IDREF``), else
@@ -28,11 +29,12 @@ from __future__ import annotations
 from lxml import etree
 
 from bridge.formats._records import FieldError
-from bridge.formats._ubl import PIECE_UNITS, text
+from bridge.formats._ubl import text
 from bridge.formats._xsd import schema_path
 from bridge.formats.codec import XmlNames
 from bridge.formats.document import CanonicalTree, DocumentXmlCodec
 from bridge.models.gtin import gtin14, gtin_reference
+from bridge.models.units import is_pieces
 
 __all__ = ["LAYOUT", "dispatch_notification_codec", "map_dispatch_notification"]
 
@@ -95,13 +97,11 @@ def _line(item: etree._Element, lines: etree._Element, out: CanonicalTree) -> No
     qty_el = _find(item, "o:QUANTITY")
     unit_el = _find(item, "bme:ORDER_UNIT")
     unit = text(unit_el)
-    if unit is not None and unit.upper() not in PIECE_UNITS:
-        raise FieldError(
-            "qty", f"unit {unit} is not pieces (only pieces are taken)", unit_el
-        )
     line = out.child(lines, "line", source=item)
     out.child(line, "sku", sku, source=sku_el)
     out.child(line, "qty", text(qty_el), source=qty_el)
+    if not is_pieces(unit):
+        out.child(line, "unit", (unit or "").upper(), source=unit_el)
 
 
 def _item_sku(item: etree._Element) -> tuple[etree._Element, str]:

@@ -14,7 +14,8 @@ shipped_at             ``cbc:IssueDate`` + ``cbc:IssueTime``
 lines/line/sku         ``cac:Item/cac:SellersItemIdentification/cbc:ID``; without it,
                        ``gtin:`` + ``cac:Item/cac:StandardItemIdentification/cbc:ID``
                        as GTIN-14 (resolved through the EAN attribute)
-lines/line/qty         ``cbc:DeliveredQuantity`` (in pieces)
+lines/line/qty         ``cbc:DeliveredQuantity``; its ``unitCode`` as ``lines/line/unit``
+                       when it is not pieces (``KGM``)
 tracks/track/number    ``cac:Shipment/cac:Delivery/cbc:TrackingID`` and
                        ``cac:Shipment/cac:Consignment/cbc:CarrierAssignedID``;
                        without either, the consignment's ``cbc:ID`` (unless ``NA``)
@@ -33,7 +34,7 @@ from bridge.formats._ubl import (
     findall,
     issued_at,
     item_sku,
-    pieces,
+    quantity,
     text,
     ubl_schema,
 )
@@ -51,7 +52,7 @@ def map_despatch_advice(root: etree._Element, out: CanonicalTree) -> None:
 
     Raises:
         FieldError: The document names no order or several, a line has no seller's
-            item id, or a quantity is not in pieces.
+            item id, or a quantity is empty.
     """
     shipment = out.record(root)
     id_el = find(root, "cbc:ID")
@@ -96,9 +97,12 @@ def _line(source: etree._Element, lines: etree._Element, out: CanonicalTree) -> 
     qty_el = find(source, "cbc:DeliveredQuantity")
     if qty_el is None:
         raise FieldError("qty", "line has no cbc:DeliveredQuantity", source)
+    qty, unit = quantity(qty_el, "qty")
     line = out.child(lines, "line", source=source)
     out.child(line, "sku", sku, source=sku_el)
-    out.child(line, "qty", pieces(qty_el, "qty"), source=qty_el)
+    out.child(line, "qty", qty, source=qty_el)
+    if unit is not None:
+        out.child(line, "unit", unit, source=qty_el)
 
 
 def _tracks(root: etree._Element, shipment: etree._Element, out: CanonicalTree) -> None:

@@ -198,3 +198,50 @@ def test_inventory_line_with_only_a_gtin_sets_the_stock_of_its_sku(
         },
     )["items"]
     assert [i["quantity"] for i in items if i["source_code"] == "default"] == [10]
+
+
+def test_peppol_use_case_4_ships_weights_of_decimal_items_found_by_gtin(
+    sandbox: Any, comps: Components, tmp_path: Path
+) -> None:
+    """Use case 4: two weighed lines named by GTIN and two in pieces ship as one shipment."""
+    _product(sandbox, "MINCE", "7311104114566")
+    _product(sandbox, "FILLET", "07311100000030")
+    spec = {
+        "increment_id": "4321",
+        "customer": {"email": "buyer@example.com", "firstname": "Fred"},
+        "items": [
+            {
+                "sku": "MINCE",
+                "qty": 5,
+                "price": 10,
+                "tax_percent": 12,
+                "is_qty_decimal": True,
+            },
+            {
+                "sku": "FILLET",
+                "qty": 6,
+                "price": 10,
+                "tax_percent": 12,
+                "is_qty_decimal": True,
+            },
+            {"sku": "87774744", "qty": 8, "price": 10, "tax_percent": 25},
+            {"sku": "010120789", "qty": 3, "price": 10, "tax_percent": 25},
+        ],
+        "shipping_amount": 5,
+    }
+    answer = httpx.post(f"{sandbox.url}/sandbox/orders", json=spec, timeout=10)
+    answer.raise_for_status()
+    placed = answer.json()
+    path = tmp_path / "use-case-4.xml"
+    path.write_bytes(
+        (USE_CASE_3.parent / "DespatchAdvice-BIS3_UseCase4.xml").read_bytes()
+    )
+    view = process(comps, path, "shipments")
+    assert (view.status, view.issues) == ("done", ())
+    [shipment] = _shipped(sandbox, placed["entity_id"])
+    assert {i["sku"]: i["qty"] for i in shipment["items"]} == {
+        "MINCE": 4.25,
+        "FILLET": 5.97,
+        "87774744": 8,
+        "010120789": 3,
+    }

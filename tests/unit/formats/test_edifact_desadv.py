@@ -38,11 +38,26 @@ def test_each_message_is_one_shipment() -> None:
     assert records[1].model.tracks == (ErpTrack(number="340123450000000014"),)  # type: ignore[union-attr]
 
 
-def test_invalid_sample_names_unit_and_line() -> None:
-    """A weight is refused on the QTY segment's line."""
+def test_invalid_sample_names_quantity_and_line() -> None:
+    """A zero quantity is refused on the QTY segment's line."""
     result = validate_file(FOLDER / "desadv-invalid.edi", "shipments", csv=CsvOptions())
     assert [str(i) for i in result.issues] == [
-        "desadv-invalid.edi:25: qty: unit KGM is not pieces (only pieces are taken)"
+        "desadv-invalid.edi:25: qty: '0' is not a valid value"
+        " (must be a decimal > 0, at most 6 decimals)"
+    ]
+
+
+def test_weight_keeps_its_unit(tmp_path: Path) -> None:
+    """A QTY+12 in KGM is read with its unit (refused before issue 15)."""
+    path = tmp_path / "w.edi"
+    source = (FOLDER / "desadv-invalid.edi").read_bytes()
+    path.write_bytes(source.replace(b"QTY+12:0:PCE'", b"QTY+12:1.5:KGM'"))
+    records, issues, _ = read_all(path, "shipments")
+    assert issues == []
+    last = records[-1].model
+    assert isinstance(last, ErpShipment)
+    assert [(ln.sku, ln.qty, ln.unit) for ln in last.lines] == [
+        ("ERP-1002", Decimal("1.5"), "KGM")
     ]
 
 

@@ -116,24 +116,33 @@ def test_gtin_only_lines_refer_to_their_gtins(tmp_path: Path) -> None:
     ]
 
 
-def test_use_case_in_kilograms_is_refused_with_the_line(tmp_path: Path) -> None:
-    """Use case 4 ships by weight (KGM): refused, naming the source line and the unit."""
+def test_use_case_in_kilograms_carries_the_unit(tmp_path: Path) -> None:
+    """Use case 4 ships by weight: the KGM lines keep their unit for the flow to judge.
+
+    Before issue 15 the file was refused; the shipments flow now takes a weight for
+    an order item with a decimal quantity only.
+    """
     path = _copy(USE_CASES / "DespatchAdvice-BIS3_UseCase4.xml", tmp_path)
     result = validate_file(path, "shipments", csv=CsvOptions())
-    assert result.layout == "ubl-despatch-advice"
-    assert [str(i) for i in result.issues] == [
-        "DespatchAdvice-BIS3_UseCase4.xml:123: qty: unit KGM is not pieces"
-        " (only pieces are taken)"
+    assert (result.layout, result.issues) == ("ubl-despatch-advice", [])
+    [record] = list(RecordReader(path, "shipments", csv=CsvOptions()))
+    assert isinstance(record.model, ErpShipment)
+    assert [(ln.qty, ln.unit) for ln in record.model.lines][:3] == [
+        (Decimal("4.25"), "KGM"),
+        (Decimal("5.97"), "KGM"),
+        (Decimal("8"), None),
     ]
 
 
-def test_oasis_example_in_kilograms_is_refused_naming_the_unit(tmp_path: Path) -> None:
-    """The OASIS 2.0 example ships 90 KGM: the quantity is refused, with the unit."""
+def test_oasis_example_in_kilograms_reads_with_its_unit(tmp_path: Path) -> None:
+    """The OASIS 2.0 example ships 90 KGM: read as 90 with unit KGM (refused before issue 15)."""
     path = _copy(OASIS, tmp_path)
     result = validate_file(path, "shipments", csv=CsvOptions())
-    assert [str(i) for i in result.issues] == [
-        "UBL-DespatchAdvice-2.0-Example.xml:126: qty: unit KGM is not pieces "
-        "(only pieces are taken)"
+    assert result.issues == []
+    [record] = list(RecordReader(path, "shipments", csv=CsvOptions()))
+    assert isinstance(record.model, ErpShipment)
+    assert [(ln.sku, ln.qty, ln.unit) for ln in record.model.lines] == [
+        ("17589683", Decimal("90"), "KGM")
     ]
 
 
@@ -195,5 +204,6 @@ def test_samples_valid_and_invalid() -> None:
         1,
     )
     assert [str(i) for i in bad.issues] == [
-        "despatch-advice-invalid.xml:37: qty: unit KGM is not pieces (only pieces are taken)"
+        "despatch-advice-invalid.xml:37: qty: '0' is not a valid value"
+        " (must be a decimal > 0, at most 6 decimals)"
     ]
