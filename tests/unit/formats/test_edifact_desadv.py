@@ -10,6 +10,7 @@ from bridge.config import CsvOptions
 from bridge.formats import REGISTRY, RecordReader, validate_file, write_rejects
 from bridge.models.erp import ErpShipment, ErpShipmentLine, ErpTrack
 from tests.conftest import SHARED
+from tests.unit.formats._desadv_gen import MESSAGE, write_interchange
 from tests.unit.formats.conftest import SAMPLES, read_all
 
 FOLDER = SAMPLES / "edifact-desadv"
@@ -123,3 +124,34 @@ def test_other_edifact_messages_are_not_desadv() -> None:
     [codec] = [c for c in REGISTRY.codecs("shipments") if c.layout == "edifact-desadv"]
     assert not codec.sniff(head, ORDRSP.name)
     assert codec.sniff((FOLDER / "desadv.edi").read_bytes(), "desadv.edi")
+
+
+def test_large_interchange_is_read_message_by_message(tmp_path: Path) -> None:
+    """2,000 generated messages give 2,000 shipments, each with its own lines and unit."""
+    path = write_interchange(tmp_path / "big.edi", 2_000)
+    records, issues, _ = read_all(path, "shipments")
+    assert (issues, len(records)) == ([], 2_000)
+    last = records[-1]
+    assert isinstance(last.model, ErpShipment)
+    assert (last.key, last.line, last.model.order_number) == (
+        "FS-2000",
+        19_993,
+        "000002000",
+    )
+    assert [(ln.sku, ln.unit) for ln in last.model.lines] == [
+        ("GEN-4000", None),
+        ("GEN-4001", "KGM"),
+    ]
+    message = MESSAGE.format(i=2000, order="000002000", a=4000, b=4001)
+    assert last.raw == message.replace("\n", "").encode()  # its own segments only
+
+
+def test_fault_past_line_65535_is_named_on_its_line(tmp_path: Path) -> None:
+    """A message without an order past line 65,535 is refused on its own line."""
+    path = write_interchange(tmp_path / "big.edi", 6_600)
+    text = path.read_text(encoding="latin-1")
+    bad = "UNH+9999+DESADV:D:96A:UN'\nBGM+351+FS-BAD+9'\nUNT+3+9999'\n"
+    path.write_text(text.replace("UNZ+", bad + "UNZ+"), encoding="latin-1")
+    _, issues, _ = read_all(path, "shipments")
+    assert len(issues) == 1
+    assert issues[0].startswith("big.edi:66003: order_number: ")
