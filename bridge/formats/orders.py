@@ -35,6 +35,7 @@ from bridge.models.export import ExportAddress, ExportLine, ExportOrder
 
 __all__ = [
     "CSV_COLUMNS",
+    "ORDER_LAYOUTS",
     "neutralise",
     "order_file_name",
     "order_to_csv",
@@ -44,6 +45,16 @@ __all__ = [
 ]
 
 OrderFormat = Literal["xml", "csv", "ubl", "opentrans", "idoc", "edifact"]
+
+ORDER_LAYOUTS: dict[OrderFormat, str] = {
+    "xml": "the canonical orders XML (schemas/orders.xsd)",
+    "csv": "the canonical orders CSV, one row per line",
+    "ubl": "OASIS UBL 2.1 Order (Peppol BIS 3), official schema checked",
+    "opentrans": "openTRANS 2.1 ORDER, official schema checked",
+    "idoc": "SAP IDoc-XML ORDERS05, field lengths checked",
+    "edifact": "UN/EDIFACT ORDERS D.96A, element lengths checked",
+}
+"""Every ``orders.format`` and what it writes (``bridge layouts``)."""
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE_NUMBER = re.compile(r"[0-9 +\-()./]*[0-9][0-9 +\-()./]*")
