@@ -27,14 +27,14 @@ if TYPE_CHECKING:
     from bridge.ledger import Ledger
     from bridge.magento import ProductsAdapter
 
-__all__ = ["ItemsByGtinFlow"]
+__all__ = ["ItemsByGtinFlow", "gtin_problem", "gtin_references", "with_skus"]
 
 log = structlog.get_logger(__name__)
 
 _BATCH = 200
 
 
-def _references(record: ParsedRecord) -> list[str]:
+def gtin_references(record: ParsedRecord) -> list[str]:
     """The GTIN-14s a record's lines name instead of a SKU."""
     model = record.model
     if isinstance(model, ErpShipment):
@@ -46,7 +46,7 @@ def _references(record: ParsedRecord) -> list[str]:
     return [g for g in (referenced_gtin(s) for s in skus) if g is not None]
 
 
-def _resolved(record: ParsedRecord, skus: dict[str, str]) -> ParsedRecord:
+def with_skus(record: ParsedRecord, skus: dict[str, str]) -> ParsedRecord:
     """The record with each GTIN reference replaced by its SKU (key included)."""
     model = record.model
 
@@ -66,6 +66,18 @@ def _resolved(record: ParsedRecord, skus: dict[str, str]) -> ParsedRecord:
         if key.startswith(model.sku):  # stock keys are "SKU@source"
             key = new.sku + key[len(model.sku) :]
     return dataclasses.replace(record, key=key, model=new)
+
+
+def gtin_problem(gtin: str, skus: list[str], attribute: str) -> str | None:
+    """Why ``gtin`` has no SKU, given the SKUs the search found; None when it has one."""
+    if not skus:
+        return f"GTIN {gtin} matches no product's {attribute!r} attribute"
+    if len(skus) > 1:
+        return (
+            f"GTIN {gtin} matches several products ({', '.join(skus)})"
+            f" by their {attribute!r} attribute"
+        )
+    return None
 
 
 class ItemsByGtinFlow:
@@ -115,12 +127,12 @@ class ItemsByGtinFlow:
     ) -> Iterator[ParsedRecord]:
         stream = iter(records)
         while batch := list(islice(stream, _BATCH)):
-            wanted = {g for rec in batch for g in _references(rec)}
+            wanted = {g for rec in batch for g in gtin_references(rec)}
             found, problems = self._lookup(wanted) if wanted else ({}, {})
             for rec in batch:
-                missing = [g for g in _references(rec) if g not in found]
+                missing = [g for g in gtin_references(rec) if g not in found]
                 if not missing:
-                    yield _resolved(rec, found) if wanted else rec
+                    yield with_skus(rec, found) if wanted else rec
                     continue
                 reason = "; ".join(problems[g] for g in dict.fromkeys(missing))
                 refused.append(RecordNote(rec, RecordOutcome.REJECTED, reason))
@@ -149,14 +161,7 @@ class ItemsByGtinFlow:
         self._ledger.items.remember(learned)
         found.update(learned)
         for g in asked:
-            skus = answers.get(g, [])
-            if not skus:
-                problems[g] = (
-                    f"GTIN {g} matches no product's {self._attribute!r} attribute"
-                )
-            elif len(skus) > 1:
-                problems[g] = (
-                    f"GTIN {g} matches several products ({', '.join(skus)})"
-                    f" by their {self._attribute!r} attribute"
-                )
+            problem = gtin_problem(g, answers.get(g, []), self._attribute)
+            if problem is not None:
+                problems[g] = problem
         return found, problems

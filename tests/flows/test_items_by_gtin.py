@@ -245,3 +245,28 @@ def test_peppol_use_case_4_ships_weights_of_decimal_items_found_by_gtin(
         "87774744": 8,
         "010120789": 3,
     }
+
+
+def test_dry_run_plans_the_skus_found_by_gtin_and_names_an_unknown_one(
+    sandbox: Any, comps: Components, tmp_path: Path
+) -> None:
+    """``--dry-run`` looks GTINs up as the run does: the plan ships SKUs or says why not."""
+    for sku, ean, _ in ITEMS.values():
+        _product(sandbox, sku, ean)
+    _order(sandbox, "4321", {sku: qty for sku, _, qty in ITEMS.values()})
+    view = process(
+        comps, _despatch(tmp_path, "1238", "4321"), "shipments", dry_run=True
+    )
+    [entry] = view.plan
+    assert entry.action == "ship", entry.detail
+    assert "SPLINT-M x 23" in entry.detail
+    assert comps.ledger.items.skus(["07611104117051"]) == {}  # a dry run writes nothing
+    unknown = _despatch(tmp_path, "1240", "4321")
+    unknown.write_bytes(
+        unknown.read_bytes().replace(b"7611104117051", b"7611104117099")
+    )
+    [entry] = process(comps, unknown, "shipments", dry_run=True).plan
+    assert (entry.action, entry.detail) == (
+        "reject",
+        "GTIN 07611104117099 matches no product's 'ean' attribute",
+    )
