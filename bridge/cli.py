@@ -345,10 +345,18 @@ def validate(settings: Settings, file: Path, kind: str | None) -> None:
 @cli.command()
 @with_config(folder=False)
 def layouts(settings: Settings) -> None:
-    """List the layouts each inbox reads, in the order they are asked."""
+    """List the layouts each inbox reads (in the order asked) and the order formats."""
     from bridge.formats import REGISTRY
+    from bridge.formats.orders import ORDER_LAYOUTS, order_file_name
 
-    rows = [(i.kind, i.layout, i.fmt, i.matches) for i in REGISTRY.layouts()]
+    rows: list[tuple[str, str, str, str]] = [
+        (i.kind, i.layout, i.fmt, i.matches) for i in REGISTRY.layouts()
+    ]
+    chosen = settings.orders.format
+    for fmt, what in ORDER_LAYOUTS.items():
+        ext = order_file_name("", fmt).rsplit(".", 1)[1]
+        mark = " (configured)" if fmt == chosen else ""
+        rows.append(("orders", fmt, ext, f'orders.format = "{fmt}": {what}{mark}'))
     widths = [max(len(r[c]) for r in rows) for c in range(3)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]

@@ -152,7 +152,8 @@ class LedgerSettings(_Section):
 class OrdersSettings(_Section):
     """The Magento → ERP order export."""
 
-    format: Literal["xml", "csv", "ubl"] = "xml"  # ubl: UBL 2.1 Order (docs/layouts.md)
+    # ubl, opentrans, idoc, edifact: the standard order layouts (docs/layouts.md)
+    format: Literal["xml", "csv", "ubl", "opentrans", "idoc", "edifact"] = "xml"
     states: list[str] = Field(default_factory=lambda: ["new", "processing"])
     min_age_seconds: float = Field(default=0, ge=0)
     poll_seconds: float = Field(default=60, gt=0)

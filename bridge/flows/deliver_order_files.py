@@ -1,6 +1,6 @@
 """Delivery of the local order outbox to the remote outbox on the SFTP server.
 
-Each published local ``order-*.xml|csv`` is uploaded as ``{outbox}/orders/.<name>.tmp``
+Each published local ``order-*.xml|csv|edi`` is uploaded as ``{outbox}/orders/.<name>.tmp``
 (Camel's ``tempPrefix``), its remote size is checked, and it is renamed into place
 with ``posix_rename`` (posix-rename@openssh.com), which replaces an existing file
 atomically where plain SFTP ``rename`` fails. The ERP therefore only ever sees
@@ -33,7 +33,7 @@ __all__ = ["SftpOutboxPusher"]
 log = structlog.get_logger(__name__)
 
 _CHUNK = 256 * 1024
-_SUFFIXES = (".xml", ".csv")
+_SUFFIXES = (".xml", ".csv", ".edi")
 
 
 class SftpOutboxPusher:

@@ -5,8 +5,9 @@ each record's current state: a product is created or updated (each changed core 
 Magento's value → the ERP's) or unchanged; a stock level goes old → new (or is stale
 against what the ledger last applied); a shipment lists its items and tracks and the
 amount Magento will capture (computed as Magento does from the order's items, freight
-and fee on the order's first invoice). A record the run would reject says why. Nothing
-is written: no Magento write, no ledger row, the file is not moved.
+and fee on the order's first invoice). A line naming its item only by a GTIN is
+looked up through the EAN attribute as the run does. A record the run would reject
+says why. Nothing is written: no Magento write, no ledger row, the file is not moved.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from bridge.config import Settings
 from bridge.errors import RecordRejectedError
+from bridge.flows.resolve_items import gtin_problem, gtin_references, with_skus
 from bridge.magento import MagentoClient, OrdersAdapter, ProductsAdapter
 from bridge.mapping.products import core_fields, format_decimal
 from bridge.mapping.shipments import to_magento_ship_items
@@ -67,10 +69,31 @@ class FilePlanner:
         out = []
         for rec in records:
             try:
-                out.append(step(rec))
+                out.append(step(self._by_gtin(rec)))
             except RecordRejectedError as exc:
                 out.append(PlannedRecord(rec.line, rec.key, "reject", detail=str(exc)))
         return out
+
+    def _by_gtin(self, rec: ParsedRecord) -> ParsedRecord:
+        """The record with its GTIN references replaced by the SKUs Magento finds.
+
+        Raises:
+            RecordRejectedError: A GTIN matches no product or several (as the run).
+        """
+        gtins = gtin_references(rec)
+        if not gtins:
+            return rec
+        attribute = self.settings.magento.ean_attribute
+        if not attribute:
+            raise RecordRejectedError(
+                f"GTIN {gtins[0]} cannot be looked up: no EAN attribute is configured"
+            )
+        answers = ProductsAdapter(self.client).skus_by_gtin(gtins, attribute)
+        problems = [gtin_problem(g, answers.get(g, []), attribute) for g in gtins]
+        reasons = [p for p in dict.fromkeys(problems) if p is not None]
+        if reasons:
+            raise RecordRejectedError("; ".join(reasons))
+        return with_skus(rec, {g: answers[g][0] for g in gtins})
 
     # -- products ------------------------------------------------------------------
     def _product(self, rec: ParsedRecord) -> PlannedRecord:

@@ -138,7 +138,9 @@ def _shipment(
     }
     lines = [
         ErpShipmentLine.model_construct(
-            sku=line.findtext("sku") or "", qty=_decimal("qty", line.findtext("qty"))
+            sku=line.findtext("sku") or "",
+            qty=_decimal("qty", line.findtext("qty")),
+            unit=line.findtext("unit"),
         )
         for line in el.iterfind("lines/line")
     ]

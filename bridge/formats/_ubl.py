@@ -14,6 +14,8 @@ from lxml import etree
 
 from bridge.formats._records import FieldError
 from bridge.formats._xsd import schema_path
+from bridge.models.gtin import gtin14, gtin_reference
+from bridge.models.units import PIECE_UNITS, is_pieces
 
 __all__ = [
     "CAC",
@@ -22,8 +24,9 @@ __all__ = [
     "doc_namespace",
     "find",
     "issued_at",
+    "item_sku",
     "pieces",
-    "sellers_item",
+    "quantity",
     "text",
     "ubl_schema",
 ]
@@ -31,9 +34,6 @@ __all__ = [
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 _NS = {"cac": CAC, "cbc": CBC}
-
-PIECE_UNITS = frozenset({"C62", "EA", "H87", "PCE", "PCS", "NAR"})
-"""UN/ECE Rec 20 codes (and their common aliases) that mean "pieces"."""
 
 
 def doc_namespace(document: str) -> str:
@@ -100,18 +100,50 @@ def pieces(quantity: etree._Element, field: str) -> str:
     return value
 
 
-def sellers_item(line: etree._Element) -> etree._Element:
-    """A document line's ``cac:Item/cac:SellersItemIdentification/cbc:ID``: its SKU.
+def quantity(el: etree._Element, field: str) -> tuple[str, str | None]:
+    """A quantity element's value and its unit when that is not pieces.
+
+    A despatch line may ship by weight (``unitCode="KGM"``): the unit goes with the
+    quantity to the shipments flow, which takes it only for an order item with a
+    decimal quantity.
 
     Raises:
-        FieldError: The line has no seller's item id (e.g. only a GTIN).
+        FieldError: The quantity is empty.
+    """
+    value = text(el)
+    if value is None:
+        raise FieldError(field, "quantity is empty", el)
+    unit = el.get("unitCode")
+    return value, None if is_pieces(unit) else (unit or "").strip().upper()
+
+
+def item_sku(line: etree._Element) -> tuple[etree._Element, str]:
+    """A document line's SKU and the element it comes from.
+
+    The seller's item id (``cac:Item/cac:SellersItemIdentification/cbc:ID``) is the
+    SKU. A line with only a GTIN (``cac:StandardItemIdentification/cbc:ID``) gets a
+    GTIN reference (``gtin:<GTIN-14>``), which the flows resolve through the EAN
+    attribute (``bridge.models.gtin``).
+
+    Raises:
+        FieldError: The line has neither, or its GTIN is not a valid GTIN.
     """
     found = find(line, "cac:Item/cac:SellersItemIdentification/cbc:ID")
-    if found is not None and text(found) is not None:
-        return found
-    gtin = text(find(line, "cac:Item/cac:StandardItemIdentification/cbc:ID"))
-    what = f"only a GTIN ({gtin})" if gtin else "no item id"
+    value = text(found)
+    if found is not None and value is not None:
+        return found, value
     number = text(find(line, "cbc:ID"))
-    raise FieldError(
-        "sku", f"line {number} has {what}; the seller's item id is the SKU", line
-    )
+    gtin_el = find(line, "cac:Item/cac:StandardItemIdentification/cbc:ID")
+    gtin = text(gtin_el)
+    if gtin_el is None or gtin is None:
+        raise FieldError(
+            "sku", f"line {number} has no item id (seller's id or GTIN)", line
+        )
+    normal = gtin14(gtin)
+    if normal is None:
+        raise FieldError(
+            "sku",
+            f"line {number} has no seller's id, and {gtin!r} is no GTIN (8, 12, 13 or 14 digits)",
+            gtin_el,
+        )
+    return gtin_el, gtin_reference(normal)

@@ -35,7 +35,24 @@ from bridge.formats.xml import parse_document
 from bridge.kinds import Kind, kind_spec
 from bridge.models.erp import ParsedRecord
 
-__all__ = ["CanonicalTree", "DocumentMapper", "DocumentXmlCodec"]
+__all__ = [
+    "LINE_ATTRIBUTE",
+    "CanonicalTree",
+    "DocumentMapper",
+    "DocumentXmlCodec",
+    "source_line",
+]
+
+
+#: A stand-in source element's line, where lxml's ``sourceline`` (an unsigned short)
+#: cannot hold it: segments of an EDIFACT interchange past line 65,535.
+LINE_ATTRIBUTE = "{urn:bridge:source}line"
+
+
+def source_line(el: etree._Element) -> int | None:
+    """The line a source element starts on (past 65,535 too, see ``LINE_ATTRIBUTE``)."""
+    held = el.get(LINE_ATTRIBUTE)
+    return int(held) if held is not None else el.sourceline
 
 
 class CanonicalTree:
@@ -50,7 +67,7 @@ class CanonicalTree:
     def record(self, source: etree._Element) -> etree._Element:
         """Start a canonical record that comes from the ``source`` element."""
         el = etree.SubElement(self._checker.batch, self._record)
-        line = source.sourceline or 1
+        line = source_line(source) or 1
         self._checker.node_lines[el] = line
         self.records.append((el, line))
         return el
@@ -74,7 +91,7 @@ class CanonicalTree:
         except ValueError as exc:
             raise FieldError(tag, "contains control characters", source) from exc
         lines = self._checker.node_lines
-        where = source.sourceline if source is not None else None
+        where = source_line(source) if source is not None else None
         lines[el] = where or lines.get(parent, 1)
         return el
 

@@ -1,6 +1,7 @@
 """The ``edifact-desadv`` layout: UN/EDIFACT DESADV D.96A messages are shipments.
 
-An interchange (``UNA``/``UNB`` … ``UNZ``) is parsed with pydifact; each ``DESADV``
+An interchange (``UNA``/``UNB`` … ``UNZ``) is streamed (``_edifact.messages``: cut into
+segments in chunks, each message parsed with pydifact on its own); each ``DESADV``
 message (``UNH`` … ``UNT``) of it is one ERP shipment (SPEC §7). The envelope is checked
 first: the message type must be DESADV D 96A, and each ``UNT`` must count its
 message's segments. Issues name the physical line the segment starts on.
@@ -13,19 +14,20 @@ order_number           ``RFF+ON`` (the one order the message names)
 shipped_at             ``DTM+11`` (despatch), else ``DTM+137`` (document date),
                        formats 102, 203, 204
 lines/line/sku         ``PIA`` ``…:SA`` (supplier's article number) after a ``LIN``,
-                       else the ``LIN`` item number when its type is ``SA``
-lines/line/qty         ``QTY+12`` (despatch quantity; unit in pieces)
+                       else the ``LIN`` item number when its type is ``SA``; without
+                       one, ``gtin:`` + the ``EN`` number as GTIN-14
+lines/line/qty         ``QTY+12`` (despatch quantity); its unit as ``lines/line/unit``
+                       when it is not pieces (``KGM``)
 tracks/track/number    ``RFF+CN`` (carrier's reference) and ``GIN+BJ`` (SSCC)
 tracks/track/title     ``TDT`` carrier (C040: the name, else the code)
 =====================  ===========================================================
 
-The interchange is one unit: its rejects are the whole file.
+A record's raw form is its own message; the rejects file is the whole interchange.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,19 +36,21 @@ from typing import Any, ClassVar
 
 from lxml import etree
 from pydifact.exceptions import EDISyntaxError
-from pydifact.parser import Parser
 
 from bridge.config import CsvOptions
 from bridge.formats import _rejects
 from bridge.formats._batch import RecordChecker
+from bridge.formats._edifact import Seg, messages
+from bridge.formats._edifact import value as _value
 from bridge.formats._records import FieldError
 from bridge.formats._stream import FileStream, drain
-from bridge.formats._ubl import PIECE_UNITS
 from bridge.formats._xsd import kind_schema
 from bridge.formats.codec import Format, Progress, ValidationResult
-from bridge.formats.document import CanonicalTree
+from bridge.formats.document import LINE_ATTRIBUTE, CanonicalTree, source_line
 from bridge.kinds import Kind
 from bridge.models.erp import ParsedRecord
+from bridge.models.gtin import gtin14, gtin_reference
+from bridge.models.units import is_pieces
 
 __all__ = ["LAYOUT", "DesadvCodec"]
 
@@ -56,52 +60,11 @@ _SNIFF = re.compile(
 )
 _DATE_FORMATS = {"102": "%Y%m%d", "203": "%Y%m%d%H%M", "204": "%Y%m%d%H%M%S"}
 
-Seg = tuple[str, list[Any], int]  # tag, elements, line
-
-
-def _value(element: Any, component: int = 0) -> str:
-    """A data element's component as text ('' when absent)."""
-    if isinstance(element, list):
-        return str(element[component]) if component < len(element) else ""
-    return str(element) if component == 0 and element is not None else ""
-
-
-def _segment_lines(text: str) -> list[int]:
-    """The physical line each segment starts on (UNA included), in order."""
-    release, terminator = "?", "'"
-    if text.startswith("UNA") and len(text) >= 9:
-        release, terminator = text[6], text[8]
-    lines, line, start, escaped = [], 1, True, False
-    for char in text:
-        if start and not char.isspace():
-            lines.append(line)
-            start = False
-        if char == "\n":
-            line += 1
-        if escaped:
-            escaped = False
-        elif char == release:
-            escaped = True
-        elif char == terminator:
-            start = True
-    return lines
-
-
-def _segments(text: str) -> list[Seg]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parsed = list(Parser().parse(text))
-    lines = _segment_lines(text)
-    return [
-        (seg.tag, list(seg.elements), lines[i] if i < len(lines) else 0)
-        for i, seg in enumerate(parsed)
-    ]
-
 
 def _at(line: int) -> etree._Element:
     """A stand-in source element on ``line`` (a segment has no element of its own)."""
     el = etree.Element("segment")
-    el.sourceline = max(line, 1)
+    el.set(LINE_ATTRIBUTE, str(max(line, 1)))
     return el
 
 
@@ -175,15 +138,17 @@ def map_message(unh: Seg, body: list[Seg], out: CanonicalTree) -> None:
     if dtm is not None:
         out.child(shipment, "shipped_at", _when(dtm[1], dtm[2]), source=_at(dtm[2]))
     lines = out.child(shipment, "lines", source=_at(unh[2]))
-    for sku, qty, line in _lines(body):
+    for sku, qty, unit, line in _lines(body):
         el = out.child(lines, "line", source=_at(line))
         out.child(el, "sku", sku, source=_at(line))
         out.child(el, "qty", qty, source=_at(line))
+        if unit is not None:
+            out.child(el, "unit", unit.upper(), source=_at(line))
     _tracks(by_tag, shipment, out)
 
 
-def _lines(body: list[Seg]) -> Iterator[tuple[str, str, int]]:
-    """Each ``LIN`` group's SKU, quantity and line."""
+def _lines(body: list[Seg]) -> Iterator[tuple[str, str, str | None, int]]:
+    """Each ``LIN`` group's SKU, quantity, unit (None for pieces) and line."""
     groups: list[list[Seg]] = []
     for seg in body:
         if seg[0] == "LIN":
@@ -198,13 +163,7 @@ def _lines(body: list[Seg]) -> Iterator[tuple[str, str, int]]:
                 ids.extend((_value(e, 0), _value(e, 1)) for e in seg[1][1:])
         sku = next((code for code, kind in ids if kind == "SA" and code), None)
         if sku is None:
-            gtin = next((code for code, kind in ids if kind == "EN" and code), None)
-            what = f"only a GTIN ({gtin})" if gtin else "no item id"
-            raise FieldError(
-                "sku",
-                f"LIN has {what}; the supplier's article number (SA) is the SKU",
-                _at(lin[2]),
-            )
+            sku = _gtin_sku(ids, lin[2])
         qty = next(
             (s for s in group if s[0] == "QTY" and _value(s[1][0]) == "12"), None
         )
@@ -213,11 +172,28 @@ def _lines(body: list[Seg]) -> Iterator[tuple[str, str, int]]:
                 "qty", "LIN has no QTY+12 (despatch quantity)", _at(lin[2])
             )
         unit = _value(qty[1][0], 2)
-        if unit and unit.upper() not in PIECE_UNITS:
-            raise FieldError(
-                "qty", f"unit {unit} is not pieces (only pieces are taken)", _at(qty[2])
-            )
-        yield sku, _value(qty[1][0], 1), qty[2]
+        yield (
+            sku,
+            _value(qty[1][0], 1),
+            None if is_pieces(unit or None) else unit,
+            qty[2],
+        )
+
+
+def _gtin_sku(ids: list[tuple[str, str]], line: int) -> str:
+    """A GTIN reference for a LIN group without SA: its ``EN`` number as GTIN-14."""
+    gtin = next((code for code, kind in ids if kind == "EN" and code), None)
+    if gtin is None:
+        reason = "LIN has no item id: the supplier's article number (SA) or a GTIN (EN)"
+        raise FieldError("sku", reason, _at(line))
+    normal = gtin14(gtin)
+    if normal is None:
+        raise FieldError(
+            "sku",
+            f"LIN has no SA number, and {gtin!r} is no GTIN (8, 12, 13 or 14 digits)",
+            _at(line),
+        )
+    return gtin_reference(normal)
 
 
 def _tracks(
@@ -270,37 +246,27 @@ class _DesadvStream(FileStream):
     def __iter__(self) -> Iterator[ParsedRecord]:
         if not self.readable():
             return
-        data = self.path.read_bytes()
-        text = _decode(data)
-        try:
-            segments = _segments(text)
-        except EDISyntaxError as exc:
-            self.log.add(None, None, f"not valid EDIFACT: {exc}")
-            return
         checker = RecordChecker(
             "shipments", kind_schema("shipments"), self.log, max_chars=self.max_chars
         )
-        tree = CanonicalTree(checker, "shipment")
         try:
-            for unh, body in _messages(segments):
-                map_message(unh, body, tree)
-        except FieldError as exc:
-            line = exc.node.sourceline if exc.node is not None else None
-            self.log.add(line, exc.field, exc.reason)
+            for segments, raw in messages(self.path):
+                tree = CanonicalTree(checker, "shipment")
+                for unh, body in _messages(segments):
+                    map_message(unh, body, tree)
+                for el, start in tree.records:
+                    checker.add(el, self._records, start, raw)
+                    self._records += 1
+                if checker.full:
+                    yield from checker.flush()
+        except EDISyntaxError as exc:
+            self.log.add(None, None, f"not valid EDIFACT: {exc}")
             return
-        for el, line in tree.records:
-            checker.add(el, self._records, line, data)
-            self._records += 1
+        except FieldError as exc:
+            at = source_line(exc.node) if exc.node is not None else None
+            self.log.add(at, exc.field, exc.reason)
+            return
         yield from checker.flush()
-
-
-def _decode(data: bytes) -> str:
-    text = (
-        data.decode("utf-8", "replace")
-        if b"UNOW" in data[:200] or b"UNOY" in data[:200]
-        else data.decode("latin-1")
-    )
-    return text.removeprefix("\ufeff").removeprefix("ï»¿").lstrip()
 
 
 @dataclass(frozen=True)
@@ -356,5 +322,10 @@ class DesadvCodec:
         records: Iterable[ParsedRecord],
     ) -> None:
         """The whole interchange the refused records came from, as it was."""
+        # Records carry their own message as raw form (the interchange is streamed);
+        # the rejects file is the whole interchange, as received.
         _rejects.ensure_new(dest)
-        _rejects.publish(dest, _rejects.documents(list(records)))
+        if not list(records):
+            msg = "no refused records to write"
+            raise ValueError(msg)
+        _rejects.publish(dest, source.read_bytes())

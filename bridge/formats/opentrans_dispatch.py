@@ -11,8 +11,10 @@ canonical field        DISPATCHNOTIFICATION
 shipment_id            info ``DISPATCHNOTIFICATION_ID``
 order_number           the one ``ORDER_REFERENCE/ORDER_ID`` the items name
 shipped_at             info ``DISPATCHNOTIFICATION_DATE``
-lines/line/sku         item ``PRODUCT_ID/bme:SUPPLIER_PID``
-lines/line/qty         item ``QUANTITY`` (``bme:ORDER_UNIT`` in pieces)
+lines/line/sku         item ``PRODUCT_ID/bme:SUPPLIER_PID``; without it, ``gtin:`` + the
+                       ``bme:INTERNATIONAL_PID`` of type ``ean``/``gtin`` as GTIN-14
+lines/line/qty         item ``QUANTITY``; ``bme:ORDER_UNIT`` as ``lines/line/unit`` when it
+                       is not pieces (``KGM``)
 tracks/track/number    info ``SHIPMENT_ID``, then each
                        ``LOGISTIC_DETAILS_INFO/PACKAGE_INFO/PACKAGE/PACKAGE_ID``
 tracks/track/title     the deliverer party's name (``DELIVERER_IDREF``), else
@@ -27,10 +29,12 @@ from __future__ import annotations
 from lxml import etree
 
 from bridge.formats._records import FieldError
-from bridge.formats._ubl import PIECE_UNITS, text
+from bridge.formats._ubl import text
 from bridge.formats._xsd import schema_path
 from bridge.formats.codec import XmlNames
 from bridge.formats.document import CanonicalTree, DocumentXmlCodec
+from bridge.models.gtin import gtin14, gtin_reference
+from bridge.models.units import is_pieces
 
 __all__ = ["LAYOUT", "dispatch_notification_codec", "map_dispatch_notification"]
 
@@ -89,20 +93,37 @@ def _order(root: etree._Element, items: list[etree._Element]) -> etree._Element:
 
 
 def _line(item: etree._Element, lines: etree._Element, out: CanonicalTree) -> None:
-    sku_el = _find(item, "o:PRODUCT_ID/bme:SUPPLIER_PID")
-    if text(sku_el) is None:
-        number = text(_find(item, "o:LINE_ITEM_ID"))
-        raise FieldError("sku", f"item {number} has no SUPPLIER_PID (the SKU)", item)
+    sku_el, sku = _item_sku(item)
     qty_el = _find(item, "o:QUANTITY")
     unit_el = _find(item, "bme:ORDER_UNIT")
     unit = text(unit_el)
-    if unit is not None and unit.upper() not in PIECE_UNITS:
-        raise FieldError(
-            "qty", f"unit {unit} is not pieces (only pieces are taken)", unit_el
-        )
     line = out.child(lines, "line", source=item)
-    out.child(line, "sku", text(sku_el), source=sku_el)
+    out.child(line, "sku", sku, source=sku_el)
     out.child(line, "qty", text(qty_el), source=qty_el)
+    if not is_pieces(unit):
+        out.child(line, "unit", (unit or "").upper(), source=unit_el)
+
+
+def _item_sku(item: etree._Element) -> tuple[etree._Element, str]:
+    """The item's ``SUPPLIER_PID``, else a GTIN reference from its EAN/GTIN id."""
+    sku_el = _find(item, "o:PRODUCT_ID/bme:SUPPLIER_PID")
+    sku = text(sku_el)
+    if sku_el is not None and sku is not None:
+        return sku_el, sku
+    number = text(_find(item, "o:LINE_ITEM_ID"))
+    for pid in item.iterfind("o:PRODUCT_ID/bme:INTERNATIONAL_PID", _NS):
+        if (pid.get("type") or "").lower() in ("ean", "gtin") and text(pid):
+            normal = gtin14(text(pid) or "")
+            if normal is None:
+                reason = (
+                    f"item {number} has no SUPPLIER_PID, and {text(pid)!r} is no"
+                    " GTIN (8, 12, 13 or 14 digits)"
+                )
+                raise FieldError("sku", reason, pid)
+            return pid, gtin_reference(normal)
+    raise FieldError(
+        "sku", f"item {number} has no SUPPLIER_PID (the SKU) or GTIN", item
+    )
 
 
 def _tracks(info: etree._Element, shipment: etree._Element, out: CanonicalTree) -> None:

@@ -35,6 +35,7 @@ from bridge.models.export import ExportAddress, ExportLine, ExportOrder
 
 __all__ = [
     "CSV_COLUMNS",
+    "ORDER_LAYOUTS",
     "neutralise",
     "order_file_name",
     "order_to_csv",
@@ -43,7 +44,17 @@ __all__ = [
     "validate_orders_xml",
 ]
 
-OrderFormat = Literal["xml", "csv", "ubl"]
+OrderFormat = Literal["xml", "csv", "ubl", "opentrans", "idoc", "edifact"]
+
+ORDER_LAYOUTS: dict[OrderFormat, str] = {
+    "xml": "the canonical orders XML (schemas/orders.xsd)",
+    "csv": "the canonical orders CSV, one row per line",
+    "ubl": "OASIS UBL 2.1 Order (Peppol BIS 3), official schema checked",
+    "opentrans": "openTRANS 2.1 ORDER, official schema checked",
+    "idoc": "SAP IDoc-XML ORDERS05, field lengths checked",
+    "edifact": "UN/EDIFACT ORDERS D.96A, element lengths checked",
+}
+"""Every ``orders.format`` and what it writes (``bridge layouts``)."""
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE_NUMBER = re.compile(r"[0-9 +\-()./]*[0-9][0-9 +\-()./]*")
@@ -308,7 +319,8 @@ def _check_encodable(row: list[str], encoding: str, name: str, line: int) -> Non
 
 def order_file_name(order_number: str, fmt: OrderFormat) -> str:
     """The outbox file name of an order: ``order-<order_number>.<ext>``."""
-    return f"order-{order_number}.{'csv' if fmt == 'csv' else 'xml'}"
+    ext = {"csv": "csv", "edifact": "edi"}.get(fmt, "xml")
+    return f"order-{order_number}.{ext}"
 
 
 def render_order(
@@ -318,7 +330,9 @@ def render_order(
 
     Args:
         order: The export record.
-        fmt: ``xml`` or ``csv`` (canonical), or ``ubl`` (UBL 2.1 Order).
+        fmt: ``xml`` or ``csv`` (canonical), or a standard layout: ``ubl`` (UBL 2.1
+            Order), ``opentrans`` (openTRANS 2.1 ORDER), ``idoc`` (SAP ORDERS05
+            IDoc-XML), ``edifact`` (UN/EDIFACT ORDERS D.96A).
         encoding: CSV encoding; XML is always UTF-8.
 
     Returns:
@@ -333,4 +347,16 @@ def render_order(
         from bridge.formats.orders_ubl import order_to_ubl
 
         return order_to_ubl(order)
+    if fmt == "opentrans":
+        from bridge.formats.orders_opentrans import order_to_opentrans
+
+        return order_to_opentrans(order)
+    if fmt == "idoc":
+        from bridge.formats.orders_idoc import order_to_idoc
+
+        return order_to_idoc(order)
+    if fmt == "edifact":
+        from bridge.formats.orders_edifact import order_to_edifact
+
+        return order_to_edifact(order)
     return order_to_xml(order)

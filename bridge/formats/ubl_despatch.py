@@ -11,8 +11,11 @@ order_number           ``cac:OrderReference/cbc:ID``, else the one order every
                        ``cac:DespatchLine/cac:OrderLineReference/cac:OrderReference``
                        names
 shipped_at             ``cbc:IssueDate`` + ``cbc:IssueTime``
-lines/line/sku         ``cac:Item/cac:SellersItemIdentification/cbc:ID``
-lines/line/qty         ``cbc:DeliveredQuantity`` (in pieces)
+lines/line/sku         ``cac:Item/cac:SellersItemIdentification/cbc:ID``; without it,
+                       ``gtin:`` + ``cac:Item/cac:StandardItemIdentification/cbc:ID``
+                       as GTIN-14 (resolved through the EAN attribute)
+lines/line/qty         ``cbc:DeliveredQuantity``; its ``unitCode`` as ``lines/line/unit``
+                       when it is not pieces (``KGM``)
 tracks/track/number    ``cac:Shipment/cac:Delivery/cbc:TrackingID`` and
                        ``cac:Shipment/cac:Consignment/cbc:CarrierAssignedID``;
                        without either, the consignment's ``cbc:ID`` (unless ``NA``)
@@ -30,8 +33,8 @@ from bridge.formats._ubl import (
     find,
     findall,
     issued_at,
-    pieces,
-    sellers_item,
+    item_sku,
+    quantity,
     text,
     ubl_schema,
 )
@@ -49,7 +52,7 @@ def map_despatch_advice(root: etree._Element, out: CanonicalTree) -> None:
 
     Raises:
         FieldError: The document names no order or several, a line has no seller's
-            item id, or a quantity is not in pieces.
+            item id, or a quantity is empty.
     """
     shipment = out.record(root)
     id_el = find(root, "cbc:ID")
@@ -90,13 +93,16 @@ def _order_reference(root: etree._Element) -> etree._Element:
 
 def _line(source: etree._Element, lines: etree._Element, out: CanonicalTree) -> None:
     """One ``cac:DespatchLine`` as a canonical line."""
-    sku_el = sellers_item(source)
+    sku_el, sku = item_sku(source)
     qty_el = find(source, "cbc:DeliveredQuantity")
     if qty_el is None:
         raise FieldError("qty", "line has no cbc:DeliveredQuantity", source)
+    qty, unit = quantity(qty_el, "qty")
     line = out.child(lines, "line", source=source)
-    out.child(line, "sku", text(sku_el), source=sku_el)
-    out.child(line, "qty", pieces(qty_el, "qty"), source=qty_el)
+    out.child(line, "sku", sku, source=sku_el)
+    out.child(line, "qty", qty, source=qty_el)
+    if unit is not None:
+        out.child(line, "unit", unit, source=qty_el)
 
 
 def _tracks(root: etree._Element, shipment: etree._Element, out: CanonicalTree) -> None:

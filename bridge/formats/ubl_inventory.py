@@ -6,7 +6,8 @@ each ``cac:InventoryReportLine`` becomes one canonical stock ``<item>`` (SPEC §
 ==============  ==================================================================
 canonical field InventoryReport
 ==============  ==================================================================
-sku             ``cac:Item/cac:SellersItemIdentification/cbc:ID``
+sku             ``cac:Item/cac:SellersItemIdentification/cbc:ID``; without it,
+                ``gtin:`` + the ``cac:StandardItemIdentification/cbc:ID`` as GTIN-14
 qty             ``cbc:Quantity`` (in pieces)
 source          ``cac:InventoryLocation/cbc:ID`` (absent: the configured default)
 updated_at      the document's ``cbc:IssueDate`` + ``cbc:IssueTime``
@@ -22,8 +23,8 @@ from bridge.formats._ubl import (
     find,
     findall,
     issued_at,
+    item_sku,
     pieces,
-    sellers_item,
     text,
     ubl_schema,
 )
@@ -45,11 +46,11 @@ def map_inventory_report(root: etree._Element, out: CanonicalTree) -> None:
     updated = issued_at(root, "cbc:IssueDate", "cbc:IssueTime")
     issue_date = find(root, "cbc:IssueDate")
     for line in findall(root, "cac:InventoryReportLine"):
-        sku_el = sellers_item(line)
+        sku_el, sku = item_sku(line)
         qty_el = find(line, "cbc:Quantity")
         assert qty_el is not None  # the schema requires it
         item = out.record(line)
-        out.child(item, "sku", text(sku_el), source=sku_el)
+        out.child(item, "sku", sku, source=sku_el)
         out.child(item, "qty", pieces(qty_el, "qty"), source=qty_el)
         location = find(line, "cac:InventoryLocation/cbc:ID")
         if text(location) is not None:

@@ -17,6 +17,7 @@ __all__ = [
     "file_call_counts",
     "file_calls",
     "files",
+    "gtin_items",
     "kv",
     "leases",
     "metadata",
@@ -160,6 +161,15 @@ stock_deductions = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )
 sa.Index("ix_stock_deductions_key", stock_deductions.c.sku, stock_deductions.c.source)
+
+# GTINs resolved to SKUs through the EAN attribute (see items.py; SPEC §7).
+gtin_items = sa.Table(
+    "gtin_items",
+    metadata,
+    sa.Column("gtin", sa.String(14), primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 # Product state: the core data last applied per SKU (see products.py).
 product_state = sa.Table(

@@ -17,6 +17,7 @@ from bridge.ledger import migrate
 from bridge.ledger.calls import CallStore
 from bridge.ledger.database import Database
 from bridge.ledger.files import FileStore
+from bridge.ledger.items import ItemStore
 from bridge.ledger.leases import LeaseStore
 from bridge.ledger.orders import OrderExportStore
 from bridge.ledger.products import ProductStateStore
@@ -58,6 +59,7 @@ class Ledger:
         self.staging = StagingStore(self.db)
         self.leases = LeaseStore(self.db)
         self.calls = CallStore(self.db)
+        self.items = ItemStore(self.db)
 
     @property
     def url(self) -> str:

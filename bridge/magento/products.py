@@ -13,6 +13,7 @@ from typing import Any
 
 from bridge.errors import RecordRejectedError
 from bridge.magento._client import Filter, MagentoClient, search_params, segment
+from bridge.models.gtin import gtin14, gtin_forms
 
 __all__ = ["ProductsAdapter"]
 
@@ -25,6 +26,14 @@ _LOOKUP_CHUNK = 50
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _attribute(product: dict[str, Any], code: str) -> str | None:
+    """A custom attribute's value as text, or None when the product has none."""
+    for entry in product.get("custom_attributes") or []:
+        if entry.get("attribute_code") == code and entry.get("value") is not None:
+            return str(entry["value"])
+    return None
 
 
 class ProductsAdapter:
@@ -114,6 +123,39 @@ class ProductsAdapter:
             if "," in sku and (product := self.get(sku)) is not None:
                 found[sku] = product
         return found
+
+    def skus_by_gtin(
+        self, gtins: Sequence[str], attribute: str
+    ) -> dict[str, list[str]]:
+        """The SKUs whose EAN attribute holds each GTIN, compared as GTIN-14.
+
+        One search per chunk, ``<attribute> in (…)`` over every form a GTIN may be
+        stored in (``07311100000047`` and ``7311100000047``); the values Magento
+        answers with are read back as GTIN-14, so a stored EAN-13 finds its GTIN-14.
+
+        Args:
+            gtins: GTIN-14s to look up.
+            attribute: The EAN attribute's code (``magento.ean_attribute``).
+
+        Returns:
+            The sorted SKUs found for each GTIN-14 (absent: none found).
+        """
+        wanted = set(gtins)
+        forms = sorted({f for g in wanted for f in gtin_forms(g)})
+        found: dict[str, set[str]] = {}
+        for chunk in _chunks(forms, _LOOKUP_CHUNK):
+            params = search_params(
+                [[Filter(attribute, ",".join(chunk), "in")]], page_size=200
+            )
+            answer = self._client.request(
+                "GET", "/V1/products", params=params, store=ALL_STORES
+            )
+            for item in answer.get("items") or []:
+                value = _attribute(item, attribute)
+                normal = gtin14(value) if value else None
+                if normal in wanted:
+                    found.setdefault(normal, set()).add(str(item["sku"]))
+        return {g: sorted(skus) for g, skus in found.items()}
 
     def create(self, product: dict[str, Any]) -> dict[str, Any]:
         """Create a product (``POST /rest/all/V1/products``).

@@ -24,6 +24,7 @@ from typing import Any
 
 from bridge.errors import RecordRejectedError
 from bridge.models.erp import ErpShipment
+from bridge.models.units import is_pieces
 from bridge.support.jsonvalues import json_number
 
 __all__ = [
@@ -252,18 +253,36 @@ def to_magento_ship_items(
 
     Raises:
         RecordRejectedError: The order is on hold, canceled or in payment review; a SKU
-            is not in the order; or a quantity is over what is left to ship. The
-            message is Magento's own validation message.
+            is not in the order; a quantity is over what is left to ship (Magento's
+            own validation messages); or a quantity in a unit other than pieces is
+            for an order item without a decimal quantity.
     """
     _check_can_ship(order)
     items: Sequence[Mapping[str, Any]] = order.get("items") or []
     wanted: dict[str, Decimal] = {}
     for line in shipment.lines:
+        if not is_pieces(line.unit):
+            _check_decimal(line.sku, line.unit or "", _candidates(line.sku, items))
         wanted[line.sku] = wanted.get(line.sku, Decimal(0)) + line.qty
     planned: list[ShipItem] = []
     for sku, qty in wanted.items():
         planned.extend(_allocate(sku, qty, _candidates(sku, items)))
     return planned
+
+
+def _check_decimal(sku: str, unit: str, lines: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse a quantity in ``unit`` unless every order line of ``sku`` takes decimals.
+
+    Magento counts an order item in pieces unless it has a decimal quantity
+    (``is_qty_decimal``); only then is 4.25 ``KGM`` the item's quantity (SPEC §7).
+    """
+    counted = [ln for ln in lines if not ln.get("is_qty_decimal")]
+    if counted:
+        message = (
+            f'The quantity of product SKU "{sku}" is in {unit}, but the order item is '
+            "counted in pieces (no decimal quantity): only pieces are taken for it."
+        )
+        raise RecordRejectedError(message, record_key=sku, magento_message=message)
 
 
 def _allocate(

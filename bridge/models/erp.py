@@ -54,10 +54,11 @@ class ErpStockLevel(_Erp):
 
 
 class ErpShipmentLine(_Erp):
-    """One shipped SKU and quantity."""
+    """One shipped SKU and quantity; ``unit`` is set only when it is not pieces."""
 
     sku: str
     qty: Decimal
+    unit: str | None = None
 
 
 class ErpTrack(_Erp):

@@ -42,7 +42,7 @@ decimal_separator = "."              # or ","
 url = "sqlite:///var/bridge.db"      # or postgresql+psycopg://user@host/db
 
 [orders]
-format = "xml"                       # or "csv", or "ubl" (UBL 2.1 Order)
+format = "xml"                       # or "csv", "ubl", "opentrans", "idoc", "edifact"
 states = ["new", "processing"]       # order states to export
 min_age_seconds = 0                  # export only orders at least this old
 poll_seconds = 60

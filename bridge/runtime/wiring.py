@@ -17,6 +17,7 @@ from bridge.flows.apply_shipments import ApplyShipmentsFlow
 from bridge.flows.apply_stock import ApplyStockFlow
 from bridge.flows.base import ApplyFlow
 from bridge.flows.export_orders import ExportOrdersFlow
+from bridge.flows.resolve_items import ItemsByGtinFlow
 from bridge.flows.stock_guard import ShipmentStockGuard
 from bridge.folders.base import Folder
 from bridge.folders.local import LocalInbox
@@ -78,16 +79,19 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
     orders = OrdersAdapter(client)
     fulfilment = FulfilmentAdapter(client)
     stock_flow = ApplyStockFlow(settings, ledger, stock)
+    shipments_flow = ApplyShipmentsFlow(
+        settings,
+        ledger,
+        orders,
+        fulfilment,
+        stock_guard=ShipmentStockGuard(settings, ledger, stock),
+    )
+    ean = settings.magento.ean_attribute
     flows: dict[str, ApplyFlow] = {
         "products": ApplyProductsFlow(settings, ledger, products, stock),
-        "stock": stock_flow,
-        "shipments": ApplyShipmentsFlow(
-            settings,
-            ledger,
-            orders,
-            fulfilment,
-            stock_guard=ShipmentStockGuard(settings, ledger, stock),
-        ),
+        # Lines naming their item only by a GTIN are resolved first (SPEC §7).
+        "stock": ItemsByGtinFlow(stock_flow, ledger, products, ean),
+        "shipments": ItemsByGtinFlow(shipments_flow, ledger, products, ean),
     }
     inbox = LocalInbox(
         root,

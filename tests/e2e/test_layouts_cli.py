@@ -60,3 +60,29 @@ def test_layouts_lists_builtins_and_the_configured_user_layouts(tmp_path: Path) 
     for layout, kind in LAYOUTS.items():
         fmt = "csv" if layout.startswith("edifact") else "xml"
         assert [kind, layout, fmt] in rows
+
+
+def test_layouts_lists_the_order_formats_with_the_configured_one(
+    tmp_path: Path,
+) -> None:
+    """`bridge layouts` also lists each orders.format, marking the configured one."""
+    (tmp_path / "bridge.toml").write_text(
+        '[orders]\nformat = "edifact"\n', encoding="utf-8"
+    )
+    run = _bridge("layouts", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    orders = [
+        line.split()[:3]
+        for line in run.stdout.splitlines()
+        if line.startswith("orders")
+    ]
+    assert orders == [
+        ["orders", "xml", "xml"],
+        ["orders", "csv", "csv"],
+        ["orders", "ubl", "xml"],
+        ["orders", "opentrans", "xml"],
+        ["orders", "idoc", "xml"],
+        ["orders", "edifact", "edi"],
+    ]
+    [chosen] = [line for line in run.stdout.splitlines() if "(configured)" in line]
+    assert chosen.split()[:2] == ["orders", "edifact"]

@@ -20,6 +20,7 @@ TABLES = {
     "file_call_counts",
     "file_calls",
     "files",
+    "gtin_items",
     "kv",
     "leases",
     "order_export_failures",

@@ -68,6 +68,17 @@ def test_new_content_replaces_existing_remote_file(
     assert names(target) == ["order-7.xml"]
 
 
+def test_edifact_order_files_are_pushed(
+    pusher: SftpOutboxPusher, outbox: LocalOutbox, remote: Path
+) -> None:
+    """An ``orders.format = "edifact"`` file (``order-<n>.edi``) is delivered like XML."""
+    interchange = b"UNA:+.? '\nUNB+UNOC:3+MAGENTO:ZZZ+ERP:ZZZ+260301:1015+42'\n"
+    outbox.publish("order-100000003.edi", interchange)
+    target = remote / "outbox/orders"
+    assert pusher.push() == [str(target / "order-100000003.edi")]
+    assert (target / "order-100000003.edi").read_bytes() == interchange
+
+
 def test_only_published_order_files_are_pushed(
     pusher: SftpOutboxPusher, outbox: LocalOutbox, remote: Path
 ) -> None:

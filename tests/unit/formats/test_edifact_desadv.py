@@ -10,6 +10,7 @@ from bridge.config import CsvOptions
 from bridge.formats import REGISTRY, RecordReader, validate_file, write_rejects
 from bridge.models.erp import ErpShipment, ErpShipmentLine, ErpTrack
 from tests.conftest import SHARED
+from tests.unit.formats._desadv_gen import MESSAGE, write_interchange
 from tests.unit.formats.conftest import SAMPLES, read_all
 
 FOLDER = SAMPLES / "edifact-desadv"
@@ -38,11 +39,26 @@ def test_each_message_is_one_shipment() -> None:
     assert records[1].model.tracks == (ErpTrack(number="340123450000000014"),)  # type: ignore[union-attr]
 
 
-def test_invalid_sample_names_unit_and_line() -> None:
-    """A weight is refused on the QTY segment's line."""
+def test_invalid_sample_names_quantity_and_line() -> None:
+    """A zero quantity is refused on the QTY segment's line."""
     result = validate_file(FOLDER / "desadv-invalid.edi", "shipments", csv=CsvOptions())
     assert [str(i) for i in result.issues] == [
-        "desadv-invalid.edi:25: qty: unit KGM is not pieces (only pieces are taken)"
+        "desadv-invalid.edi:25: qty: '0' is not a valid value"
+        " (must be a decimal > 0, at most 6 decimals)"
+    ]
+
+
+def test_weight_keeps_its_unit(tmp_path: Path) -> None:
+    """A QTY+12 in KGM is read with its unit (refused before issue 15)."""
+    path = tmp_path / "w.edi"
+    source = (FOLDER / "desadv-invalid.edi").read_bytes()
+    path.write_bytes(source.replace(b"QTY+12:0:PCE'", b"QTY+12:1.5:KGM'"))
+    records, issues, _ = read_all(path, "shipments")
+    assert issues == []
+    last = records[-1].model
+    assert isinstance(last, ErpShipment)
+    assert [(ln.sku, ln.qty, ln.unit) for ln in last.lines] == [
+        ("ERP-1002", Decimal("1.5"), "KGM")
     ]
 
 
@@ -66,16 +82,30 @@ def test_released_separators_and_one_line_files(tmp_path: Path) -> None:
     assert records[0].model.tracks[0].title == "Post'Nord"  # type: ignore[union-attr]
 
 
-def test_gtin_only_line_is_refused(tmp_path: Path) -> None:
-    """A LIN with only its EAN names the GTIN."""
+def test_gtin_only_line_refers_to_its_gtin(tmp_path: Path) -> None:
+    """A LIN with only its EAN becomes a ``gtin:`` reference (was refused before issue 15)."""
     path = tmp_path / "g.edi"
     source = (FOLDER / "desadv.edi").read_bytes()
     source = source.replace(b"PIA+5+ERP-1003:SA'\n", b"")
     path.write_bytes(source.replace(b"UNT+16+1", b"UNT+15+1"))
+    records, issues, _ = read_all(path, "shipments")
+    assert issues == []
+    first = records[0].model
+    assert isinstance(first, ErpShipment)
+    assert [ln.sku for ln in first.lines] == ["ERP-1001", "gtin:07350000000016"]
+
+
+def test_line_whose_ean_is_no_gtin_is_refused(tmp_path: Path) -> None:
+    """A LIN with only an EN code that is not 8, 12, 13 or 14 digits is refused, naming it."""
+    path = tmp_path / "g.edi"
+    source = (FOLDER / "desadv.edi").read_bytes()
+    source = source.replace(b"PIA+5+ERP-1003:SA'\n", b"")
+    source = source.replace(b"7350000000016:EN", b"73500-16:EN")
+    path.write_bytes(source.replace(b"UNT+16+1", b"UNT+15+1"))
     _, issues, _ = read_all(path, "shipments")
     assert issues == [
-        "g.edi:15: sku: LIN has only a GTIN (7350000000016); "
-        "the supplier's article number (SA) is the SKU"
+        "g.edi:15: sku: LIN has no SA number, and '73500-16' is no GTIN"
+        " (8, 12, 13 or 14 digits)"
     ]
 
 
@@ -94,3 +124,34 @@ def test_other_edifact_messages_are_not_desadv() -> None:
     [codec] = [c for c in REGISTRY.codecs("shipments") if c.layout == "edifact-desadv"]
     assert not codec.sniff(head, ORDRSP.name)
     assert codec.sniff((FOLDER / "desadv.edi").read_bytes(), "desadv.edi")
+
+
+def test_large_interchange_is_read_message_by_message(tmp_path: Path) -> None:
+    """2,000 generated messages give 2,000 shipments, each with its own lines and unit."""
+    path = write_interchange(tmp_path / "big.edi", 2_000)
+    records, issues, _ = read_all(path, "shipments")
+    assert (issues, len(records)) == ([], 2_000)
+    last = records[-1]
+    assert isinstance(last.model, ErpShipment)
+    assert (last.key, last.line, last.model.order_number) == (
+        "FS-2000",
+        19_993,
+        "000002000",
+    )
+    assert [(ln.sku, ln.unit) for ln in last.model.lines] == [
+        ("GEN-4000", None),
+        ("GEN-4001", "KGM"),
+    ]
+    message = MESSAGE.format(i=2000, order="000002000", a=4000, b=4001)
+    assert last.raw == message.replace("\n", "").encode()  # its own segments only
+
+
+def test_fault_past_line_65535_is_named_on_its_line(tmp_path: Path) -> None:
+    """A message without an order past line 65,535 is refused on its own line."""
+    path = write_interchange(tmp_path / "big.edi", 6_600)
+    text = path.read_text(encoding="latin-1")
+    bad = "UNH+9999+DESADV:D:96A:UN'\nBGM+351+FS-BAD+9'\nUNT+3+9999'\n"
+    path.write_text(text.replace("UNZ+", bad + "UNZ+"), encoding="latin-1")
+    _, issues, _ = read_all(path, "shipments")
+    assert len(issues) == 1
+    assert issues[0].startswith("big.edi:66003: order_number: ")

@@ -87,7 +87,7 @@ def test_schema_is_checked_first(tmp_path: Path) -> None:
 
 
 def test_samples_valid_and_invalid() -> None:
-    """The shipped samples: the valid one reads clean, the invalid one names unit and line."""
+    """The shipped samples: the valid one reads clean, the invalid one names field and line."""
     good = validate_file(
         FOLDER / "dispatchnotification.xml", "shipments", csv=CsvOptions()
     )
@@ -96,7 +96,8 @@ def test_samples_valid_and_invalid() -> None:
     )
     assert (good.issues, good.record_count) == ([], 1)
     assert [str(i) for i in bad.issues] == [
-        "dispatchnotification-invalid.xml:36: qty: unit KGM is not pieces (only pieces are taken)"
+        "dispatchnotification-invalid.xml:35: qty: '0' is not a valid value"
+        " (must be a decimal > 0, at most 6 decimals)"
     ]
 
 

@@ -92,38 +92,57 @@ def test_peppol_use_cases_with_sellers_ids_are_read(
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "issue"),
-    [
-        (
-            "DespatchAdvice-BIS3_UseCase3.xml",
-            "DespatchAdvice-BIS3_UseCase3.xml:137: sku: line 1 has only a GTIN "
-            "(05702938473625); the seller's item id is the SKU",
-        ),
-        (
-            "DespatchAdvice-BIS3_UseCase4.xml",
-            "DespatchAdvice-BIS3_UseCase4.xml:121: sku: line 1 has only a GTIN "
-            "(07311104114566); the seller's item id is the SKU",
-        ),
-    ],
-)
-def test_use_cases_beyond_the_sellers_id_are_refused_with_the_line(
-    tmp_path: Path, name: str, issue: str
-) -> None:
-    """A GTIN-only line or a weight is refused, naming the source line and the field."""
-    path = _copy(USE_CASES / name, tmp_path)
-    result = validate_file(path, "shipments", csv=CsvOptions())
-    assert result.layout == "ubl-despatch-advice"
-    assert [str(i) for i in result.issues] == [issue]
+def test_gtin_only_lines_refer_to_their_gtins(tmp_path: Path) -> None:
+    """Use case 3's lines name items only by GTIN: each becomes a ``gtin:`` reference.
 
-
-def test_oasis_example_in_kilograms_is_refused_naming_the_unit(tmp_path: Path) -> None:
-    """The OASIS 2.0 example ships 90 KGM: the quantity is refused, with the unit."""
-    path = _copy(OASIS, tmp_path)
+    Before issue 15 such a line was refused; now the flows find the SKU through the
+    EAN attribute. The example's fourth "GTIN" has 15 digits: the file is refused
+    naming it; with 14 digits the document reads.
+    """
+    path = _copy(USE_CASES / "DespatchAdvice-BIS3_UseCase3.xml", tmp_path)
     result = validate_file(path, "shipments", csv=CsvOptions())
     assert [str(i) for i in result.issues] == [
-        "UBL-DespatchAdvice-2.0-Example.xml:126: qty: unit KGM is not pieces "
-        "(only pieces are taken)"
+        "DespatchAdvice-BIS3_UseCase3.xml:254: sku: line 4 has no seller's id, and"
+        " '057098987656543' is no GTIN (8, 12, 13 or 14 digits)"
+    ]
+    path.write_bytes(path.read_bytes().replace(b"057098987656543", b"05709898765654"))
+    [record] = list(RecordReader(path, "shipments", csv=CsvOptions()))
+    assert isinstance(record.model, ErpShipment)
+    assert [ln.sku for ln in record.model.lines] == [
+        "gtin:05702938473625",
+        "gtin:07611104117051",
+        "gtin:08886765117054",
+        "gtin:05709898765654",
+    ]
+
+
+def test_use_case_in_kilograms_carries_the_unit(tmp_path: Path) -> None:
+    """Use case 4 ships by weight: the KGM lines keep their unit for the flow to judge.
+
+    Before issue 15 the file was refused; the shipments flow now takes a weight for
+    an order item with a decimal quantity only.
+    """
+    path = _copy(USE_CASES / "DespatchAdvice-BIS3_UseCase4.xml", tmp_path)
+    result = validate_file(path, "shipments", csv=CsvOptions())
+    assert (result.layout, result.issues) == ("ubl-despatch-advice", [])
+    [record] = list(RecordReader(path, "shipments", csv=CsvOptions()))
+    assert isinstance(record.model, ErpShipment)
+    assert [(ln.qty, ln.unit) for ln in record.model.lines][:3] == [
+        (Decimal("4.25"), "KGM"),
+        (Decimal("5.97"), "KGM"),
+        (Decimal("8"), None),
+    ]
+
+
+def test_oasis_example_in_kilograms_reads_with_its_unit(tmp_path: Path) -> None:
+    """The OASIS 2.0 example ships 90 KGM: read as 90 with unit KGM (refused before issue 15)."""
+    path = _copy(OASIS, tmp_path)
+    result = validate_file(path, "shipments", csv=CsvOptions())
+    assert result.issues == []
+    [record] = list(RecordReader(path, "shipments", csv=CsvOptions()))
+    assert isinstance(record.model, ErpShipment)
+    assert [(ln.sku, ln.qty, ln.unit) for ln in record.model.lines] == [
+        ("17589683", Decimal("90"), "KGM")
     ]
 
 
@@ -185,5 +204,6 @@ def test_samples_valid_and_invalid() -> None:
         1,
     )
     assert [str(i) for i in bad.issues] == [
-        "despatch-advice-invalid.xml:37: qty: unit KGM is not pieces (only pieces are taken)"
+        "despatch-advice-invalid.xml:37: qty: '0' is not a valid value"
+        " (must be a decimal > 0, at most 6 decimals)"
     ]

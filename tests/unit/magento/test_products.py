@@ -142,3 +142,37 @@ def test_existing_skus_with_comma_falls_back_to_single_get(
     )
     assert products.existing_skus(["A-1", "X,1"]) == {"X,1"}
     assert magento.requests[1].url.raw_path == b"/rest/all/V1/products/X%2C1"
+
+
+def test_skus_by_gtin_searches_every_stored_form_and_compares_gtin14(
+    products: ProductsAdapter, magento: Magento
+) -> None:
+    """One ``ean in (...)`` search over every stored form; answers compared as GTIN-14."""
+    magento.queue(
+        httpx.Response(
+            200,
+            json={
+                "items": [
+                    {
+                        "sku": "KOPP-1",
+                        "custom_attributes": [
+                            {"attribute_code": "ean", "value": "7311100000047"}
+                        ],
+                    },
+                    {"sku": "NO-EAN", "custom_attributes": []},
+                ]
+            },
+        )
+    )
+    found = products.skus_by_gtin(["07311100000047", "07311100000030"], "ean")
+    assert found == {"07311100000047": ["KOPP-1"]}
+    request = magento.last
+    assert request.url.path == "/rest/all/V1/products"
+    assert query(request) == {
+        "searchCriteria[filter_groups][0][filters][0][field]": "ean",
+        "searchCriteria[filter_groups][0][filters][0][value]": (
+            "07311100000030,07311100000047,7311100000030,7311100000047"
+        ),
+        "searchCriteria[filter_groups][0][filters][0][condition_type]": "in",
+        "searchCriteria[pageSize]": "200",
+    }

@@ -114,6 +114,45 @@ def test_fractional_quantity_is_sent_as_a_float() -> None:
     assert items[0].payload() == {"order_item_id": 1, "qty": 1.5}
 
 
+def _weighed(qty: str, unit: str = "KGM", sku: str = "A-1") -> ErpShipment:
+    line = ErpShipmentLine(sku=sku, qty=Decimal(qty), unit=unit)
+    return _shipment().model_copy(update={"lines": (line,)})
+
+
+def test_weight_ships_as_the_quantity_of_a_decimal_order_item() -> None:
+    """4.25 KGM of an item with is_qty_decimal ships 4.25 of that item."""
+    order = _order()
+    order["items"][0].update(qty_ordered=10, is_qty_decimal=1)
+    items = to_magento_ship_items(_weighed("4.25"), order)
+    assert items == [ShipItem(1, "A-1", Decimal("4.25"))]
+
+
+def test_weight_for_an_item_counted_in_pieces_is_rejected_naming_the_unit() -> None:
+    """A KGM line for an item without a decimal quantity is refused, naming unit and SKU."""
+    order = _order()
+    order["items"][0].update(is_qty_decimal=0)
+    with pytest.raises(RecordRejectedError) as info:
+        to_magento_ship_items(_weighed("1"), order)
+    assert str(info.value) == (
+        'The quantity of product SKU "A-1" is in KGM, but the order item is counted '
+        "in pieces (no decimal quantity): only pieces are taken for it."
+    )
+    assert info.value.record_key == "A-1"
+
+
+def test_weight_for_a_sku_not_in_the_order_says_so() -> None:
+    """A KGM line whose SKU the order lacks gets Magento's not-in-order message."""
+    with pytest.raises(RecordRejectedError) as info:
+        to_magento_ship_items(_weighed("1", sku="NOPE"), _order())
+    assert "not part of the original order" in str(info.value)
+
+
+def test_pieces_named_by_their_code_need_no_decimal_item() -> None:
+    """A line whose unit is a pieces code (EA) ships like one without a unit."""
+    items = to_magento_ship_items(_weighed("2", unit="EA"), _order())
+    assert items == [ShipItem(1, "A-1", Decimal("2"))]
+
+
 def test_unknown_sku_is_rejected_with_magentos_message() -> None:
     """A SKU not in the order is refused with Magento's wording."""
     with pytest.raises(RecordRejectedError) as info:
