@@ -157,7 +157,12 @@ def run(settings: Settings, once: bool) -> None:
     from bridge.runtime.watcher import InboxWatcher
 
     comps = _components(settings)
-    service = Service(comps)
+    source = click.get_current_context().params.get("config")
+    if source is None and DEFAULT_CONFIG.is_file():
+        source = DEFAULT_CONFIG
+    # While Magento refuses the credentials, [magento] is read again before each
+    # probe, so a token replaced in bridge.toml is taken without a restart.
+    service = Service(comps, reload=lambda: load_config(source).magento)
     try:
         if once:
             summary = service.run_once()
@@ -181,7 +186,8 @@ def run(settings: Settings, once: bool) -> None:
         config = click.get_current_context().params.get("config") or DEFAULT_CONFIG
         click.echo(
             f"bridge running on {settings.root} (Ctrl-C to stop); settings are read "
-            f"once: edits to {config} take effect after a restart",
+            f"once: edits to {config} take effect after a restart (the [magento] "
+            "credentials also while Magento refuses them)",
             err=True,
         )
         try:
@@ -225,6 +231,8 @@ def _print_summary(summary: Any, *, orders: bool = True) -> None:
         click.echo(
             f"{summary.pending} file(s) still pending; they resume on the next run"
         )
+    if getattr(summary, "paused", ""):
+        click.echo(f"Magento flows paused: {summary.paused}")
 
 
 def _progress_bar(label: str, items: Iterable[Any], total: int | None) -> Iterator[Any]:
