@@ -377,6 +377,9 @@ def invoice_amounts(
                     "tax_amount",
                     "discount_amount",
                     "discount_tax_compensation_amount",
+                    # The tax a freight discount removed when prices include tax:
+                    # Sales/Model/Order/Invoice/Total/Tax adds it to the grand total.
+                    "shipping_discount_tax_compensation_amount",
                 )
             ),
             shipping,
