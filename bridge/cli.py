@@ -186,8 +186,7 @@ def run(settings: Settings, once: bool) -> None:
         config = click.get_current_context().params.get("config") or DEFAULT_CONFIG
         click.echo(
             f"bridge running on {settings.root} (Ctrl-C to stop); settings are read "
-            f"once: edits to {config} take effect after a restart (the [magento] "
-            "credentials also while Magento refuses them)",
+            f"once: edits to {config} take effect after a restart",
             err=True,
         )
         try:
@@ -374,7 +373,8 @@ def status(settings: Settings, as_json: bool) -> None:
     """Show what needs attention, the service, counts, last runs, errors and cursors.
 
     Exits 1 when something needs attention (unresolved failed files or rejects, orders
-    not exportable, invoice mismatches, files pending while no service runs), else 0.
+    not exportable, invoice mismatches or held invoices, Magento flows paused, files
+    pending while no service runs), else 0.
     """
     from bridge.cli_text import render_status, render_status_json
     from bridge.usecases import Operations

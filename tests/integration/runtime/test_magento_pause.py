@@ -254,3 +254,25 @@ def test_run_once_exits_1_while_paused(root: Path, sandbox: Any) -> None:
     assert "Magento flows paused" in result.output
     assert _below(root, "failed") == []
     assert _below(root, "var/work")
+
+
+def test_process_with_refused_credentials_leaves_the_file_pending(
+    root: Path, sandbox: Any
+) -> None:
+    """`bridge process` answered 401 says pending, exits 1 and sends nothing to failed/."""
+    _settings(root, sandbox.url, token="stale-token")
+    _product(sandbox, "PROC-1")
+    _drop(root, "stock", "s.csv", "sku;qty\nPROC-1;4\n")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "process",
+            str(root / "inbox" / "stock" / "s.csv"),
+            "--config",
+            str(root / "bridge.toml"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "pending" in result.output
+    assert "refused the credentials" in result.output
+    assert _below(root, "failed") == []
