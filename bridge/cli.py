@@ -159,7 +159,12 @@ def run(settings: Settings, once: bool) -> None:
     from bridge.runtime.watcher import InboxWatcher
 
     comps = _components(settings)
-    service = Service(comps)
+    source = click.get_current_context().params.get("config")
+    if source is None and DEFAULT_CONFIG.is_file():
+        source = DEFAULT_CONFIG
+    # While Magento refuses the credentials, [magento] is read again before each
+    # probe, so a token replaced in bridge.toml is taken without a restart.
+    service = Service(comps, reload=lambda: load_config(source).magento)
     try:
         if once:
             summary = service.run_once()
@@ -246,6 +251,8 @@ def _print_summary(summary: Any, *, orders: bool = True) -> None:
         click.echo(
             f"{summary.pending} file(s) still pending; they resume on the next run"
         )
+    if getattr(summary, "paused", ""):
+        click.echo(f"Magento flows paused: {summary.paused}")
 
 
 def _progress_bar(label: str, items: Iterable[Any], total: int | None) -> Iterator[Any]:
@@ -395,7 +402,8 @@ def status(settings: Settings, as_json: bool) -> None:
     """Show what needs attention, the service, counts, last runs, errors and cursors.
 
     Exits 1 when something needs attention (unresolved failed files or rejects, orders
-    not exportable, invoice mismatches, files pending while no service runs), else 0.
+    not exportable, invoice mismatches or held invoices, Magento flows paused, files
+    pending while no service runs), else 0.
     """
     from bridge.cli_text import render_status, render_status_json
     from bridge.usecases import Operations
@@ -556,17 +564,56 @@ def passwd(name: str, role: str, config: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("file_id", type=int)
+@click.argument("file_id", type=int, required=False)
 @click.option("--note", required=True, help="What was done about the failure.")
+@click.option(
+    "--shipment", help="An ERP delivery whose invoice is held (amount mismatch)."
+)
+@click.option(
+    "--release",
+    "held_action",
+    flag_value="release",
+    help="With --shipment: invoice and capture it anyway.",
+)
+@click.option(
+    "--close",
+    "held_action",
+    flag_value="close",
+    help="With --shipment: never invoice it (done by hand, or not at all).",
+)
 @_BY
 @with_config
-def resolve(settings: Settings, file_id: int, note: str, by: str | None) -> None:
-    """Mark failed file FILE_ID resolved with a note (kept in the ledger, in audit)."""
-    from bridge.cli_text import render_resolve
+def resolve(
+    settings: Settings,
+    file_id: int | None,
+    note: str,
+    shipment: str | None,
+    held_action: str | None,
+    by: str | None,
+) -> None:
+    """Mark failed file FILE_ID resolved, or release/close a held invoice.
+
+    The note is kept in the ledger and shown by audit.
+    """
+    from bridge.cli_text import render_resolve, render_resolve_held
     from bridge.usecases import Operations
 
+    if shipment is not None:
+        if held_action not in ("release", "close") or file_id is not None:
+            _fail("--shipment takes --release or --close, and no FILE_ID")
+        with Operations(settings) as ops:
+            held = ops.resolve_held(
+                shipment,
+                "release" if held_action == "release" else "close",
+                note=note,
+                who=_operator(by),
+            )
+        click.echo(render_resolve_held(held), err=held.refused is not None)
+        sys.exit(1 if held.refused is not None else 0)
+    if file_id is None:
+        _fail("give FILE_ID, or --shipment with --release or --close")
     with Operations(settings) as ops:
-        view = ops.resolve(file_id, note=note, who=_operator(by))
+        view = ops.resolve(int(file_id or 0), note=note, who=_operator(by))
     click.echo(render_resolve(view), err=view.refused is not None)
     sys.exit(1 if view.refused is not None else 0)
 

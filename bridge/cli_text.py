@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.support.clock import as_utc
+from bridge.usecases.file_views import HeldView
 from bridge.usecases.views import (
     CallEntry,
     FileAudit,
@@ -134,6 +135,7 @@ def _status_export(view: StatusView) -> list[str]:
         ),
         ("delivery notes in conflict (came back different):", view.conflicts),
         ("deliveries shipped but not invoiced (open):", view.not_invoiced),
+        ("invoices held, ERP amount differs (bridge resolve --shipment):", view.held),
     ):
         if rows:
             out += ["", title]
@@ -337,6 +339,13 @@ def render_retry(view: RetryView) -> str:
         f"file #{view.file_id}: copied back as {view.copy}; the failed copy stays at "
         f"{view.evidence}; the service (or `bridge run --once`) takes it"
     )
+
+
+def render_resolve_held(view: HeldView) -> str:
+    """``bridge resolve --shipment``: what became of the held invoice."""
+    if view.refused is not None:
+        return f"shipment {view.shipment_id}: not {view.action}d: {view.refused}"
+    return f"shipment {view.shipment_id}: {view.detail}"
 
 
 def render_resolve(view: ResolveView) -> str:

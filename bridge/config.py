@@ -170,6 +170,10 @@ class ShipmentsSettings(_Section):
     capture: bool = True
     amount_tolerance: Decimal = Decimal("0.01")
     settle_seconds: float = Field(default=600, ge=0)
+    # "report": invoice and capture, then report a difference from the ERP's
+    # invoice_amount; "hold": no invoice (no capture) while they differ beyond
+    # amount_tolerance: the delivery is shipped and waits for `bridge resolve`.
+    on_amount_mismatch: Literal["report", "hold"] = "report"
 
 
 class SftpSettings(_Section):

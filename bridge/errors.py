@@ -3,6 +3,7 @@
 ```
 BridgeError                    root; never raised itself
 ├── ConfigError                bad settings or missing schema → exit code 2 at startup
+│   └── MagentoBaseUrlError       every path 404s or redirects → pause every Magento flow
 ├── TransientError             same input will likely work later → unit stays pending, retried
 │   ├── MagentoUnavailableError   connect/read timeout, 429, 500, 502, 503, 504
 │   ├── FolderUnavailableError    SFTP down, mount missing
@@ -34,6 +35,7 @@ __all__ = [
     "InvalidFileError",
     "LedgerBusyError",
     "MagentoAuthError",
+    "MagentoBaseUrlError",
     "MagentoRequestError",
     "MagentoUnavailableError",
     "PermanentError",
@@ -53,6 +55,18 @@ class ConfigError(BridgeError):
     def __init__(self, message: str, *, key: str | None = None) -> None:
         super().__init__(message)
         self.key = key
+
+
+class MagentoBaseUrlError(ConfigError):
+    """``magento.base_url`` points at no Magento REST API: every Magento flow pauses.
+
+    Raised when a known-good route (``/V1/store/storeViews``) answers 404 as well, or
+    when the server answers with a redirect, which the bridge never follows.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message, key="magento.base_url")
+        self.status_code = status_code
 
 
 class TransientError(BridgeError):

@@ -44,11 +44,13 @@ import structlog
 from bridge.config import Settings
 from bridge.errors import MagentoUnavailableError, RecordRejectedError
 from bridge.flows._delivery_guard import DeliveryGuard
+from bridge.flows._shipment_refusals import conflict_with, record_conflict, reject
 from bridge.flows.base import FileContext, FlowResult
 from bridge.flows.stock_guard import ShipmentStockGuard
 from bridge.ledger import Ledger
 from bridge.ledger.shipments import ShipmentStep
 from bridge.magento import FulfilmentAdapter, OrdersAdapter
+from bridge.mapping.invoice_total import expected_invoice_total
 from bridge.mapping.shipments import (
     ShipItem,
     find_invoice,
@@ -135,20 +137,25 @@ class ApplyShipmentsFlow:
         result: FlowResult,
     ) -> None:
         step = self._ledger.shipments.get(shipment.shipment_id)
-        conflict = _conflict(step, shipment)
+        conflict = conflict_with(step, shipment)
         if step is not None and conflict is not None:
-            self._conflict(ctx, record, shipment, conflict, result)
+            record_conflict(self._ledger, ctx, record, shipment, conflict, result)
             return
         try:
             if step is not None and step.state == "invoiced":
                 self._already_done(ctx, record, shipment, step, result)
+                return
+            if step is not None and step.state in ("held", "closed"):
+                # An operator decides (bridge resolve); a re-drop changes nothing.
+                result.unchanged += 1
+                result.note(record, RecordOutcome.UNCHANGED, step.message or step.state)
                 return
             try:
                 made, summary = self._deliver(ctx, shipment, step, result)
             except MagentoUnavailableError as exc:
                 self._guard.failed(shipment, exc)
         except RecordRejectedError as exc:
-            self._reject(ctx, record, shipment, exc, result)
+            reject(self._ledger, ctx, record, shipment, exc, result)
             return
         if made:
             result.applied += 1
@@ -185,9 +192,15 @@ class ApplyShipmentsFlow:
             order = self._orders.get(order_id)
         else:
             shipment_no = int(step.magento_shipment_id or 0)
-        invoice_no, invoice_made = self._invoice(
+        invoice_no, invoice_made, held = self._invoice(
             ctx, shipment, order, shipment_no, shipped
         )
+        if held:
+            result.warnings.append(
+                f"shipment {shipment.shipment_id} (order {shipment.order_number}): "
+                f"{held}"
+            )
+            return ship_made, f"shipment #{shipment_no}, {held}"
         if invoice_no is not None:
             result.warnings.extend(self._read_back(shipment, order, invoice_no))
         else:
@@ -204,14 +217,15 @@ class ApplyShipmentsFlow:
         """Invoice a delivery already shipped (the retry of a refused invoice).
 
         Returns:
-            The invoice id (None: nothing left to invoice) and the reconciliation
-            warnings. Raises as :meth:`apply` does for one record.
+            The invoice id (None: nothing left to invoice, or held under
+            ``on_amount_mismatch = "hold"``) and the reconciliation warnings or the
+            reason it is held. Raises as :meth:`apply` does for one record.
         """
         self._guard = DeliveryGuard(self._settings, self._ledger, ctx.now)
         order = self._orders.get(order_id)
-        invoice_no, _ = self._invoice(ctx, shipment, order, shipment_no, None)
+        invoice_no, _, held = self._invoice(ctx, shipment, order, shipment_no, None)
         if invoice_no is None:
-            return None, []
+            return None, [held] if held else []
         return invoice_no, self._read_back(shipment, order, invoice_no)
 
     def _find_order(self, shipment: ErpShipment) -> dict[str, Any]:
@@ -291,11 +305,19 @@ class ApplyShipmentsFlow:
         order: Mapping[str, Any],
         shipment_no: int,
         shipped: list[ShipItem] | None,
-    ) -> tuple[int | None, bool]:
-        """Invoice this delivery's items unless Magento has its invoice; record it."""
+        *,
+        hold: bool = True,
+    ) -> tuple[int | None, bool, str]:
+        """Invoice this delivery's items unless Magento has its invoice; record it.
+
+        Returns:
+            The invoice id (None: nothing left to invoice, or held), whether it was
+            made now, and why it is held ("" when it is not).
+        """
         order_id = int(order["entity_id"])
         sid = shipment.shipment_id
-        existing = find_invoice(self._fulfilment.invoices_for_order(order_id), sid)
+        invoices = self._fulfilment.invoices_for_order(order_id)
+        existing = find_invoice(invoices, sid)
         if existing is not None:
             invoice_no: int | None = int(existing["entity_id"])
             made = False
@@ -303,6 +325,17 @@ class ApplyShipmentsFlow:
             if shipped is None:
                 shipped = self._shipped_items(order, shipment_no)
             items = to_magento_invoice_items(shipped, order)
+            held = self._hold_reason(shipment, order, items, invoices) if hold else ""
+            if held:
+                self._ledger.shipments.mark_held(sid, held, file_id=ctx.file_id)
+                log.warning(
+                    "invoice_held",
+                    flow=self.kind,
+                    record_key=sid,
+                    order=shipment.order_number,
+                    status=held,
+                )
+                return None, False, held
             invoice_no = None
             if items:
                 invoice_no = self._guard.post_once(
@@ -332,7 +365,56 @@ class ApplyShipmentsFlow:
             order=shipment.order_number,
         )
         self._hook("invoiced")
-        return invoice_no, made
+        return invoice_no, made, ""
+
+    def _hold_reason(
+        self,
+        shipment: ErpShipment,
+        order: Mapping[str, Any],
+        items: list[ShipItem],
+        invoices: list[dict[str, Any]],
+    ) -> str:
+        """Why the invoice must wait (``on_amount_mismatch = "hold"``), or ""."""
+        policy = self._settings.shipments
+        erp = shipment.invoice_amount
+        if policy.on_amount_mismatch != "hold" or erp is None or not items:
+            return ""
+        fee_mode = self._settings.orders.invoice_fee
+        expected = expected_invoice_total(order, items, invoices, fee_mode)
+        if abs(erp - expected) <= policy.amount_tolerance:
+            return ""
+        return (
+            f"invoice held: ERP invoice_amount {erp:.2f} differs from Magento's "
+            f"invoice {expected:.2f} by {abs(erp - expected):.2f} (tolerance "
+            f"{policy.amount_tolerance:f}); nothing captured: release or close it "
+            f"with `bridge resolve --shipment {shipment.shipment_id}`"
+        )
+
+    def release(self, ctx: FileContext, step: ShipmentStep) -> list[str]:
+        """Invoice a held delivery anyway (an operator's decision).
+
+        Args:
+            ctx: The context of the file that shipped it (marker, ledger file id).
+            step: The held delivery.
+
+        Returns:
+            The reconciliation warnings of the invoice now captured.
+        """
+        self._guard = DeliveryGuard(self._settings, self._ledger, ctx.now)
+        order = self._orders.get(int(step.order_id or 0))
+        shipment = ErpShipment(
+            shipment_id=step.shipment_id,
+            order_number=step.order_number,
+            lines=(),
+            invoice_amount=step.invoice_amount,
+        )
+        shipment_no = int(step.magento_shipment_id or 0)
+        invoice_no, _, _ = self._invoice(
+            ctx, shipment, order, shipment_no, None, hold=False
+        )
+        if invoice_no is None:
+            return [f"shipment {step.shipment_id}: nothing left to invoice in Magento"]
+        return self._read_back(shipment, order, invoice_no)
 
     def _shipped_items(
         self, order: Mapping[str, Any], shipment_no: int
@@ -410,82 +492,6 @@ class ApplyShipmentsFlow:
             order=step.order_number,
         )
 
-    def _reject(
-        self,
-        ctx: FileContext,
-        record: ParsedRecord,
-        shipment: ErpShipment,
-        exc: RecordRejectedError,
-        result: FlowResult,
-    ) -> None:
-        reason = exc.magento_message or str(exc)
-        step = self._ledger.shipments.get(shipment.shipment_id)
-        if step is not None and step.state == "shipped":
-            reason = (
-                f"shipped as Magento shipment #{step.magento_shipment_id} but not "
-                f"invoiced: {reason}; the delivery stays open: the service retries "
-                "the invoice with backoff, or drop this file (or its rejects file) "
-                "again"
-            )
-        message = (
-            f"shipment {shipment.shipment_id} (order {shipment.order_number}): {reason}"
-        )
-        self._ledger.shipments.mark_rejected(
-            shipment.shipment_id, shipment.order_number, message, file_id=ctx.file_id
-        )
-        result.reject(record, message)
-        log.warning(
-            "record_rejected",
-            flow=self.kind,
-            file=ctx.name,
-            record_key=shipment.shipment_id,
-            order=shipment.order_number,
-        )
-
-    def _conflict(
-        self,
-        ctx: FileContext,
-        record: ParsedRecord,
-        shipment: ErpShipment,
-        conflict: str,
-        result: FlowResult,
-    ) -> None:
-        """Reject a delivery note that came back different, keeping both versions."""
-        other = (
-            f"order {shipment.order_number} with lines {lines_text(shipment)} "
-            f"(file {ctx.name})"
-        )
-        self._ledger.shipments.mark_conflict(shipment.shipment_id, other)
-        message = f"shipment {shipment.shipment_id}: {conflict}"
-        result.reject(record, message)
-        log.warning(
-            "shipment_conflict",
-            flow=self.kind,
-            file=ctx.name,
-            record_key=shipment.shipment_id,
-            order=shipment.order_number,
-        )
-
     def _hook(self, name: str) -> None:
         if self._after_step is not None:
             self._after_step(name)
-
-
-def _conflict(step: ShipmentStep | None, shipment: ErpShipment) -> str | None:
-    """Describe how a delivery note already applied differs from this version.
-
-    Returns:
-        None when this version ships what was applied (or nothing was yet).
-    """
-    if step is None or step.state not in ("shipped", "invoiced"):
-        return None
-    lines = lines_text(shipment)
-    same_lines = step.lines is None or step.lines == lines
-    if step.order_number == shipment.order_number and same_lines:
-        return None
-    return (
-        f"conflict: delivery note already applied to order {step.order_number} "
-        f"with lines {step.lines or '(not recorded)'} (Magento shipment "
-        f"#{step.magento_shipment_id}); this version: order {shipment.order_number} "
-        f"with lines {lines}; nothing was shipped for it"
-    )

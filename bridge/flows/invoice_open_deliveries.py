@@ -190,7 +190,12 @@ class InvoiceOpenDeliveriesFlow:
         except (RecordRejectedError, TransientError) as exc:
             return self._later(row, shipment, exc, now)
         self._ledger.files.drop_values_under(retry_key(sid))
-        text = f"invoice #{invoice_no}" if invoice_no else "nothing left to invoice"
+        step = self._ledger.shipments.get(sid)
+        if invoice_no is None and step is not None and step.state == "held":
+            text = "invoice held for an operator: " + "; ".join(warnings)
+            warnings = []
+        else:
+            text = f"invoice #{invoice_no}" if invoice_no else "nothing left to invoice"
         self._ledger.files.log_event(
             "info", "shipments", "delivery_invoiced", f"{sid} (order {number}): {text}"
         )

@@ -239,6 +239,21 @@ class ShipmentStore:
             },
         )
 
+    def mark_held(self, shipment_id: str, reason: str, *, file_id: int) -> None:
+        """Hold a shipped delivery's invoice: the amounts differ (no capture)."""
+        self._upsert(
+            shipment_id,
+            {"state": StepState.HELD, "message": reason, "file_id": file_id},
+        )
+
+    def mark_closed(self, shipment_id: str, note: str) -> None:
+        """Close a held delivery: the bridge never invoices it."""
+        self._upsert(shipment_id, {"state": StepState.CLOSED, "message": note})
+
+    def held(self) -> list[dict[str, Any]]:
+        """Return the deliveries whose invoice is held for an operator (status)."""
+        return self._rows(erp_shipments.c.state == StepState.HELD)
+
     def mark_rejected(
         self, shipment_id: str, order_number: str, message: str, *, file_id: int
     ) -> None:

@@ -10,14 +10,17 @@ answer                                 error
 =====================================  =============================================
 2xx                                    none
 400 / 404 with Magento's message       ``RecordRejectedError`` (message filled in)
-404 "Request does not match any        ``MagentoRequestError`` (wrong route or
-route." or without a Magento body      ``base_url``, not one record's fault)
+404 "Request does not match any        ``MagentoRequestError`` (a module missing,
+route." or without a Magento body      e.g. MSI), or ``MagentoBaseUrlError`` when
+                                       ``/V1/store/storeViews`` 404s too
 401, 403                               ``MagentoAuthError`` (every flow pauses)
 408, 429, 5xx                          ``MagentoUnavailableError`` (+ ``retry_after``)
 400 "Could not save a shipment/an      ``MagentoUnavailableError``: Magento's
 invoice, see error log for details",   transient 400s (ship/invoice callers probe
 a deadlock or lock wait timeout        Magento before posting again)
-other statuses (3xx, 405, 406, ...)    ``MagentoRequestError``
+3xx (Magento's REST API never          ``MagentoBaseUrlError`` (the client)
+redirects)
+other statuses (405, 406, ...)         ``MagentoRequestError``
 connect error, timeout, dropped        ``MagentoUnavailableError``
 connection
 =====================================  =============================================
@@ -57,6 +60,7 @@ from bridge.errors import (
     RecordRejectedError,
 )
 from bridge.magento._auth import auth_for
+from bridge.magento._base_url import check_base_url
 from bridge.magento._calls import call_record
 from bridge.support.backoff import Backoff
 from bridge.support.calls import current as current_calls
@@ -301,6 +305,28 @@ class MagentoClient:
         """Close the connection pool."""
         self._http.close()
 
+    def use_credentials(self, settings: MagentoSettings) -> None:
+        """Take ``settings``' base URL and credentials (edited while paused).
+
+        Connections, timeouts and retries stay as they were started.
+        """
+        self.settings = self.settings.model_copy(
+            update={
+                name: getattr(settings, name)
+                for name in (
+                    "base_url",
+                    "token",
+                    "consumer_key",
+                    "consumer_secret",
+                    "access_token",
+                    "access_token_secret",
+                )
+            }
+        )
+        self._base = self.settings.base_url.rstrip("/") + "/rest"
+        # httpx.Auth() itself sends requests unsigned (no credential configured).
+        self._http.auth = auth_for(self.settings) or httpx.Auth()
+
     def url(self, path: str, store: str | None = None) -> str:
         """The full URL of ``path`` ("/V1/...") in ``store`` (None: no store code)."""
         scope = f"/{store}" if store else ""
@@ -424,6 +450,9 @@ class MagentoClient:
                 ) from exc
         error = classify(response)
         if error is not None:
+            if isinstance(error, MagentoRequestError):
+                no_route = _magento_message(response) in (None, _NO_ROUTE)
+                check_base_url(self._http, self.settings, response, label, no_route)
             raise error
         try:
             return response.status_code, response.json()

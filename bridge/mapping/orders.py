@@ -17,8 +17,9 @@ Rules that are not obvious from the field names:
 * The delivery address comes from ``extension_attributes.shipping_assignments``; a
   virtual order without one is delivered to its billing address, method ``none``.
 * ``orders.invoice_fee``: ``derived`` computes ``grand_total - (subtotal +
-  shipping_amount + tax_amount + discount_amount +
-  discount_tax_compensation_amount)``; a result between -0.01 and 0 is rounding and
+  shipping_amount + tax_amount + discount_amount + discount_tax_compensation_amount
+  + shipping_discount_tax_compensation_amount)``; a result between -0.01 and 0 is
+  rounding and
   becomes 0, a larger negative one means totals the formula does not know (gift
   card, store credit) and the order is rejected rather than exported wrong.
   ``extension_attribute:<code>`` reads ``extension_attributes.<code>`` (absent
@@ -244,6 +245,8 @@ def _fee_or_reason(order: MagentoOrder, mode: str) -> Decimal | str:
         order.tax_amount,
         order.discount_amount,
         order.discount_tax_compensation_amount,
+        # The freight discount's tax when prices include tax (in the grand total).
+        order.shipping_discount_tax_compensation_amount,
     )
     fee = money(order.grand_total) - money(sum((v or _ZERO for v in parts), _ZERO))
     if fee >= 0:

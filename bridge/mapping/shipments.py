@@ -17,12 +17,13 @@ and ERP models; no I/O. The flow uses it to:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bridge.errors import RecordRejectedError
+from bridge.mapping.bundles import with_bundle_family
 from bridge.models.erp import ErpShipment
 from bridge.models.units import is_pieces
 from bridge.support.jsonvalues import json_number
@@ -267,7 +268,23 @@ def to_magento_ship_items(
     planned: list[ShipItem] = []
     for sku, qty in wanted.items():
         planned.extend(_allocate(sku, qty, _candidates(sku, items)))
-    return planned
+    return _family(planned, order, qty_left_to_ship)
+
+
+def _family(
+    planned: list[ShipItem],
+    order: Mapping[str, Any],
+    left: Callable[[Mapping[str, Any]], Decimal],
+) -> list[ShipItem]:
+    """``planned`` plus its bundles' other lines (``mapping.bundles``), capped."""
+    by_id = {i.get("item_id"): i for i in order.get("items") or []}
+    entries = [(p.order_item_id, p.sku, p.qty) for p in planned]
+    out = list(planned)
+    for item_id, sku, qty in with_bundle_family(entries, order)[len(planned) :]:
+        take = min(qty, left(by_id.get(item_id) or {}))
+        if take > 0:
+            out.append(ShipItem(item_id, sku, take))
+    return out
 
 
 def _check_decimal(sku: str, unit: str, lines: Sequence[Mapping[str, Any]]) -> None:
@@ -344,11 +361,13 @@ def to_magento_invoice_items(
 
     Each quantity is capped by what the order item still has uninvoiced, so an order
     already invoiced (by an earlier run or by hand in the Admin) is never invoiced, and
-    never captured, a second time. An empty list means: nothing left to invoice.
+    never captured, a second time. An empty list means: nothing left to invoice. A
+    bundle is named with its whole family (``mapping.bundles``): Magento invoices a
+    fixed-price one on its bundle line and a dynamic one on its selections.
     """
     by_id = {i.get("item_id"): i for i in order.get("items") or []}
     out: list[ShipItem] = []
-    for entry in shipped:
+    for entry in _family(list(shipped), order, qty_left_to_invoice):
         item = by_id.get(entry.order_item_id)
         left = qty_left_to_invoice(item) if item is not None else Decimal(0)
         qty = min(entry.qty, left)
@@ -396,6 +415,9 @@ def invoice_amounts(
                     "tax_amount",
                     "discount_amount",
                     "discount_tax_compensation_amount",
+                    # The tax a freight discount removed when prices include tax:
+                    # Sales/Model/Order/Invoice/Total/Tax adds it to the grand total.
+                    "shipping_discount_tax_compensation_amount",
                 )
             ),
             shipping,

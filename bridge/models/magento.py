@@ -141,6 +141,7 @@ class MagentoOrder(_Magento):
     subtotal: MagentoAmount | None = None
     discount_amount: MagentoAmount | None = None
     discount_tax_compensation_amount: MagentoAmount | None = None
+    shipping_discount_tax_compensation_amount: MagentoAmount | None = None
     shipping_amount: MagentoAmount | None = None
     shipping_incl_tax: MagentoAmount | None = None
     shipping_description: str | None = None

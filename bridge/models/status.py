@@ -59,12 +59,19 @@ class ProductAction(StrEnum):
 
 
 class StepState(StrEnum):
-    """How far one ERP shipment got: pending → shipped → invoiced (or rejected)."""
+    """How far one ERP shipment got: pending → shipped → invoiced (or rejected).
+
+    ``held``: shipped, invoice held because the ERP's amount differs from Magento's
+    (``shipments.on_amount_mismatch = "hold"``) until an operator releases it (then
+    ``invoiced``) or closes it (``closed``: never invoiced by the bridge).
+    """
 
     PENDING = "pending"
     SHIPPED = "shipped"
     INVOICED = "invoiced"
     REJECTED = "rejected"
+    HELD = "held"
+    CLOSED = "closed"
 
 
 class CommentState(StrEnum):

@@ -30,6 +30,7 @@ from bridge.errors import (
     ConfigError,
     FolderUnavailableError,
     MagentoAuthError,
+    MagentoBaseUrlError,
     MagentoUnavailableError,
 )
 from bridge.magento import MagentoClient
@@ -260,6 +261,16 @@ def _check_magento(settings: Settings, client: MagentoClient) -> list[Check]:
             code = getattr(exc, "status_code", None) or 0
             if 300 <= code < 400:
                 return [_redirected(settings, code)]
+            if isinstance(exc, MagentoBaseUrlError):
+                return [
+                    Check(
+                        "magento.base_url",
+                        "FAIL",
+                        str(exc),
+                        "set magento.base_url to the shop's address (its storefront "
+                        "URL, without /rest)",
+                    )
+                ]
             outcomes.append((name, resource, exc))
             continue
         outcomes.append((name, resource, None))

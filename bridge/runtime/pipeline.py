@@ -9,8 +9,9 @@ A file's life (Camel's vocabulary: read lock, preMove, move, moveFailed):
    applied; the file goes to ``failed/<kind>/`` with a ``.report.txt``.
 4. The flow applies a fresh stream of its records. Rejected records go to
    ``failed/<kind>/<received>_<name>.rejects.<ext>`` with a report; the file itself is
-   archived (it was applied). A ``TransientError`` leaves the file in ``var/work`` and its
-   ledger row ``processing``: it is resumed later, from where its flow's ledger says.
+   archived (it was applied). A ``TransientError``, refused credentials or a wrong
+   ``magento.base_url`` leave the file in ``var/work`` and its ledger row
+   ``processing``: it is resumed later, from where its flow's ledger says.
 5. The pipeline decides the outcome; the endpoint that produced the file carries it
    out (``Folder.complete``: archive or move-failed, report, names, permissions). The
    ledger row is finished *before* the file is moved (the endpoint calls back with the
@@ -33,6 +34,8 @@ from bridge.config import Settings
 from bridge.errors import (
     BridgeError,
     FileIssue,
+    MagentoAuthError,
+    MagentoBaseUrlError,
     PermanentError,
     StopRequestedError,
     TransientError,
@@ -350,6 +353,12 @@ class Pipeline:
                 error=str(exc),
                 retry_after=getattr(exc, "retry_after", None),
             )
+        except (MagentoAuthError, MagentoBaseUrlError) as exc:
+            # Credentials refused or no Magento at base_url: the file is not at
+            # fault. It stays where it is and the worker pauses every Magento flow
+            # until a probe succeeds (issue 13).
+            self.ledger.files.attempt_failed(file_id, f"{type(exc).__name__}: {exc}")
+            raise
         except PermanentError as exc:
             issue = FileIssue(name, None, None, f"{type(exc).__name__}: {exc}")
             return self.finish.invalid(

@@ -33,7 +33,11 @@ from bridge.alerts import (
     sftp_down,
 )
 from bridge.config import Settings
-from bridge.errors import MagentoAuthError, MagentoUnavailableError
+from bridge.errors import (
+    MagentoAuthError,
+    MagentoBaseUrlError,
+    MagentoUnavailableError,
+)
 from bridge.folders.readlock import is_ignored_name
 from bridge.kinds import KINDS
 from bridge.ledger import Ledger
@@ -191,8 +195,14 @@ class Telemetry:
         base = self.settings.magento.base_url
         self.alerts.notify(magento_unreachable(base_url=base, error=str(error)))
 
-    def magento_paused(self, error: MagentoAuthError) -> None:
-        """Magento refused the credentials: every Magento flow pauses."""
+    def magento_paused(self, error: MagentoAuthError | MagentoBaseUrlError) -> None:
+        """Magento refused the credentials or is not at its URL: every flow pauses."""
+        base = self.settings.magento.base_url
+        if isinstance(error, MagentoBaseUrlError):
+            with self._lock:
+                self._paused = f"magento.base_url wrong ({error.status_code})"
+            self.alerts.notify(magento_unreachable(base_url=base, error=str(error)))
+            return
         with self._lock:
             self._paused = f"credentials refused ({error.status_code})"
         self.alerts.notify(

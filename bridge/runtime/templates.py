@@ -55,6 +55,8 @@ capture = true                       # capture the payment for each invoice
 amount_tolerance = 0.01              # ERP invoice_amount vs Magento invoice grand total
 settle_seconds = 600                # a ship/invoice call without a clear answer: wait this long
                                     # for Magento to show the document before posting again
+on_amount_mismatch = "report"       # "hold": no invoice (no capture) while the ERP's amount
+                                    # and Magento's differ; release/close with bridge resolve
 
 [sftp]                               # host = "" means local folders only
 host = ""

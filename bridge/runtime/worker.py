@@ -17,9 +17,11 @@ from datetime import timedelta
 
 import structlog
 
+from bridge.config import MagentoSettings
 from bridge.errors import (
     BridgeError,
     MagentoAuthError,
+    MagentoBaseUrlError,
     MagentoUnavailableError,
     TransientError,
 )
@@ -29,6 +31,7 @@ from bridge.flows.reconcile_drift import ReconcileDriftFlow
 from bridge.folders.local import Candidate, ClaimedFile
 from bridge.magento import ProductsAdapter, StockAdapter
 from bridge.runtime.heartbeat import write_heartbeat
+from bridge.runtime.pause import PROBE_SECONDS, MagentoPause, PauseCause
 from bridge.runtime.pipeline import FileOutcome
 from bridge.runtime.wiring import Components
 from bridge.support.backoff import Backoff
@@ -38,7 +41,6 @@ __all__ = ["Service", "TickSummary"]
 
 log = structlog.get_logger("bridge.worker")
 
-AUTH_PAUSE_SECONDS = 60.0
 BEAT_SECONDS = 5.0
 """The service writes its heartbeat at most this often."""
 INVOICE_CHECK_SECONDS = 5.0
@@ -56,12 +58,14 @@ class TickSummary:
     export_failed: int = 0
     pending: int = 0
     waiting: int = 0
+    paused: str = ""
 
     @property
     def had_problems(self) -> bool:
-        """True when a file failed or had rejects, or an order could not be exported."""
+        """True on a failed file, rejects, an unexported order or a Magento pause."""
         bad = {"failed", "partial"}
-        return any(o.status in bad for o in self.outcomes) or self.export_failed > 0
+        failed = any(o.status in bad for o in self.outcomes)
+        return failed or self.export_failed > 0 or bool(self.paused)
 
 
 class Service:
@@ -71,6 +75,8 @@ class Service:
         comps: The wired components.
         monotonic: Monotonic clock for scheduling (S7.6).
         sleep: Sleep function.
+        reload: Reads the ``[magento]`` section again while paused, so credentials
+            corrected in ``bridge.toml`` are taken without a restart.
     """
 
     def __init__(
@@ -79,6 +85,7 @@ class Service:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        reload: Callable[[], MagentoSettings] | None = None,
     ) -> None:
         self.c = comps
         self.monotonic = monotonic
@@ -87,7 +94,7 @@ class Service:
         # One event with the pipeline: SIGTERM stops between files and between records.
         self.stop_event = comps.pipeline.stopping
         self._next_try: dict[str, float] = {}
-        self._paused_until = 0.0
+        self.pause = MagentoPause(comps.client, reload)
         self._next_export = 0.0
         self._next_sftp = 0.0
         self._next_reconcile = 0.0
@@ -104,14 +111,16 @@ class Service:
         summary = TickSummary()
         now = self.monotonic()
         remote_waiting = self._sftp_poll(now, force=export is not None)
-        if now >= self._paused_until:
+        if self.pause.due(now):
+            self.pause.probe(now)
+        if not self.pause.active:
             for left in self.c.inbox.work_files(self.work_dir):
-                if self.stop_event.is_set():
-                    break  # SIGTERM: stop between files; the rest stays pending
+                if self.stop_event.is_set() or self.pause.active:
+                    break  # SIGTERM or paused: the rest stays pending
                 if self._next_try.get(str(left.path), 0.0) <= now:
                     self._run_file(left, summary, resumed=True)
             for cand in self.c.inbox.scan():
-                if self.stop_event.is_set():
+                if self.stop_event.is_set() or self.pause.active:
                     break
                 if cand.refused:
                     summary.outcomes.append(self._guard(self.c.pipeline.refuse, cand))
@@ -127,13 +136,14 @@ class Service:
                     self._run_file(claimed, summary)
             summary.waiting = self.c.inbox.waiting + remote_waiting
             due = now >= self._next_export if export is None else export
-            if due and not self.stop_event.is_set():
+            if due and not self.stop_event.is_set() and not self.pause.active:
                 self._export(summary)
                 self._next_export = now + self.c.settings.orders.poll_seconds
             self._reconcile_when_due(now)
             if not self.stop_event.is_set():
                 self._invoice_open_when_due(now)
         summary.pending = len(self.c.inbox.work_files(self.work_dir))
+        summary.paused = self.pause.reason
         self._sftp_finish()
         self.c.telemetry.ticked()
         return summary
@@ -194,7 +204,7 @@ class Service:
         key = str(claimed.path)
         try:
             outcome = self.c.pipeline.process(claimed, resumed=resumed)
-        except MagentoAuthError as exc:
+        except (MagentoAuthError, MagentoBaseUrlError) as exc:
             self._pause_magento(exc)
             outcome = FileOutcome(claimed.name, claimed.kind, "pending", error=str(exc))
         except TransientError as exc:
@@ -253,32 +263,33 @@ class Service:
         pause changes: a ledger write per 0.2 s pass would only add lock contention.
         """
         now = self.monotonic()
-        left = self._paused_until - now
-        paused = left > 0
+        paused = self.pause.active
         interval = max(scan, BEAT_SECONDS)
         if now < self._next_beat and paused == self._beat_paused:
             return
         self._next_beat, self._beat_paused = now + interval, paused
-        until = self.c.ledger.now() + timedelta(seconds=left) if paused else None
+        # Paused until a probe succeeds: the stamp reaches past the next beat.
+        ahead = 2 * interval + PROBE_SECONDS
+        until = self.c.ledger.now() + timedelta(seconds=ahead) if paused else None
         try:
             write_heartbeat(
                 self.c.ledger,
                 interval,
                 paused_until=until,
-                pause_reason="Magento refused the credentials" if until else "",
+                pause_reason=self.pause.reason if until else "",
             )
         except BridgeError as exc:  # a busy ledger skips one beat, never the loop
             log.warning("heartbeat_failed", status=type(exc).__name__)
 
-    def _pause_magento(self, exc: MagentoAuthError) -> None:
-        self._paused_until = self.monotonic() + AUTH_PAUSE_SECONDS
-        self.c.ledger.files.log_event(
-            "error",
-            "magento",
-            "magento_auth_failed",
-            f"Magento refused the credentials: {exc}",
+    def _pause_magento(self, exc: PauseCause) -> None:
+        reason = self.pause.pause(exc, self.monotonic())
+        event = (
+            "magento_auth_failed"
+            if isinstance(exc, MagentoAuthError)
+            else "magento_base_url_wrong"
         )
-        log.error("magento_auth_failed", status=exc.status_code)
+        self.c.ledger.files.log_event("error", "magento", event, reason)
+        log.error(event, status=exc.status_code, reason=reason)
         self.c.telemetry.magento_paused(exc)
 
     def _transient(self, exc: TransientError) -> None:
@@ -288,7 +299,7 @@ class Service:
     def _export(self, summary: TickSummary) -> None:
         try:
             result = self.c.export.run()
-        except MagentoAuthError as exc:
+        except (MagentoAuthError, MagentoBaseUrlError) as exc:
             self._pause_magento(exc)
             return
         except TransientError as exc:
@@ -372,7 +383,10 @@ class Service:
             total.exported += summary.exported
             total.export_failed += summary.export_failed
             total.pending, total.waiting = summary.pending, summary.waiting
+            total.paused = summary.paused
             rounds += 1
+            if summary.paused:
+                return total  # nothing moves until Magento takes the credentials
             if summary.waiting and self.monotonic() < deadline:
                 self.sleep(
                     min(0.5, max(0.05, self.c.settings.folders.stable_seconds / 4))

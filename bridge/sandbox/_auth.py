@@ -153,6 +153,7 @@ class Authenticator:
     def __init__(self, token: str | None, oauth: OAuthKeys | None) -> None:
         self.token = token
         self.oauth = oauth
+        self.revoked = False
         self._seen_nonces: set[tuple[str, str]] = set()
 
     @property
@@ -168,6 +169,10 @@ class Authenticator:
         """
         if self.open:
             return
+        if self.revoked:
+            # Integration/Model/Authorization/TokenUserContext::processRequest: a
+            # revoked token gives no user context, so RequestValidator refuses.
+            raise unauthorized(resource)
         if authorization.startswith("Bearer ") and self.token is not None:
             presented = authorization[len("Bearer ") :].strip()
             if hmac.compare_digest(presented.encode(), self.token.encode()):

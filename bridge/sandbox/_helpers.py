@@ -6,7 +6,8 @@
 ``POST /sandbox/reset`` empties the shop, ``POST /sandbox/config`` switches input
 limits, assigns order statuses to states (as Admin > Stores > Order Status does) and
 sets the attribute set's custom attributes and the MSI sources that exist,
-``POST /sandbox/seed`` adds realistic orders, and
+``POST /sandbox/seed`` adds realistic orders, ``POST /sandbox/integration``
+revokes or restores the integration's access token, and
 ``POST /sandbox/orders/{id}/state`` forces a state (e.g. ``payment_review``) that
 no REST call can reach. Their answers are not Magento's and are not schema-checked.
 """
@@ -83,7 +84,24 @@ def reset(app: SandboxApp, req: Request) -> bool:
     app.shop.reset()
     app.faults.configure({})
     app.requests.clear()
+    app.auth.revoked = False
     return True
+
+
+@router.add("POST", "/sandbox/integration", HELPER)
+def integration(app: SandboxApp, req: Request) -> dict[str, Any]:
+    """Revoke (``{"revoked": true}``) or restore the integration's access token.
+
+    While revoked every REST call is refused with Magento's 401, as after
+    Admin > System > Integrations > Reauthorize or a deleted token
+    (``Integration/Model/Authorization/TokenUserContext::processRequest`` ignores a
+    revoked token; ``Webapi/Controller/Rest/RequestValidator::checkPermissions``
+    then raises ``AuthorizationException``).
+    """
+    body = req.body if isinstance(req.body, dict) else {}
+    if "revoked" in body:
+        app.auth.revoked = bool(body["revoked"])
+    return {"revoked": app.auth.revoked}
 
 
 @router.add("POST", "/sandbox/config", HELPER)

@@ -34,6 +34,29 @@ def list_websites(shop: Shop, req: Request) -> list[dict[str, Any]]:
     ]
 
 
+@router.add("GET", "/V1/store/storeViews", STORES)
+def list_store_views(shop: Shop, req: Request) -> list[dict[str, Any]]:
+    """GET /V1/store/storeViews: the admin store and ``default``."""
+    return [
+        {
+            "id": 0,
+            "code": "admin",
+            "name": "Admin",
+            "website_id": 0,
+            "store_group_id": 0,
+            "is_active": 1,
+        },
+        {
+            "id": 1,
+            "code": "default",
+            "name": "Default Store View",
+            "website_id": 1,
+            "store_group_id": 1,
+            "is_active": 1,
+        },
+    ]
+
+
 def _known_set(attribute_set_id: str) -> int:
     if attribute_set_id != str(DEFAULT_SET):
         raise not_found(

@@ -214,6 +214,7 @@ class SandboxServer:
             self.shop.reset()
         self.app.faults.configure({})
         self.app.requests.clear()
+        self.app.auth.revoked = False
 
     @property
     def input_limit(self) -> bool:

@@ -119,7 +119,8 @@ def _file_calls(ledger: Ledger, file_id: int) -> FileCalls:
 
 
 def unfinished_shipments(ledger: Ledger, limit: int = 20) -> tuple[DeliveryView, ...]:
-    """ERP shipments started but not invoiced yet: pending (uncertain) or shipped."""
+    """ERP shipments started but not invoiced yet: pending, shipped, or held."""
+    rows = [*ledger.shipments.pending(), *ledger.shipments.held()]
     return tuple(
         DeliveryView(
             shipment_id=str(s["shipment_id"]),
@@ -128,5 +129,5 @@ def unfinished_shipments(ledger: Ledger, limit: int = 20) -> tuple[DeliveryView,
             magento_shipment_id=s.get("magento_shipment_id"),
             message=None if s.get("message") is None else str(s["message"]),
         )
-        for s in ledger.shipments.pending()[:limit]
+        for s in rows[:limit]
     )

@@ -17,6 +17,7 @@ __all__ = [
     "Download",
     "FileDetail",
     "FilePage",
+    "HeldView",
     "InvoiceEntry",
     "UploadInfo",
     "UploadView",
@@ -128,3 +129,20 @@ class UploadView:
     name: str
     refused: str | None = None
     path: Path | None = None
+
+
+@dataclass(frozen=True)
+class HeldView:
+    """What became of a held invoice, or why nothing was done.
+
+    Attributes:
+        shipment_id: The ERP delivery.
+        action: ``release`` or ``close``.
+        refused: Why nothing was done (None: done).
+        detail: What was done: the invoice and any mismatch it reports.
+    """
+
+    shipment_id: str
+    action: str
+    refused: str | None = None
+    detail: str = ""

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
     from bridge.flows.reconcile_drift import DriftReport
     from bridge.runtime.pipeline import Progress
+    from bridge.usecases.file_views import HeldView
+    from bridge.usecases.held_invoices import HeldAction
 
 __all__ = ["Operations"]
 
@@ -159,3 +161,13 @@ class Operations:
     def resolve(self, file_id: int, *, note: str, who: str) -> ResolveView:
         """Mark a failed file resolved with a note (see ``usecases.failures``)."""
         return _failures.resolve(self._db, file_id, note=note, who=who)
+
+    def resolve_held(
+        self, shipment_id: str, action: HeldAction, *, note: str, who: str
+    ) -> HeldView:
+        """Release (invoice anyway) or close a held invoice (``usecases.held_invoices``)."""
+        from bridge.usecases.held_invoices import resolve_held
+
+        return resolve_held(
+            self.settings, self._db, shipment_id, action, note=note, who=who
+        )

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bridge.errors import MagentoAuthError
 from bridge.folders.base import Folder
 from bridge.folders.local import Candidate, ClaimedFile, received_stamp
 from bridge.kinds import FOLDERS
@@ -117,4 +118,9 @@ def process(
             return ProcessView(file.name, kind, "taken")
     else:
         claimed = _stage_copy(file, kind, work, received)
-    return _view(comps.pipeline.process(claimed, force=force))
+    try:
+        return _view(comps.pipeline.process(claimed, force=force))
+    except MagentoAuthError as exc:
+        # Refused credentials are not the file's fault: it stays pending (issue 13).
+        error = f"Magento at {comps.settings.magento.base_url} refused the credentials: {exc}"
+        return ProcessView(claimed.name, kind, "pending", error=error)

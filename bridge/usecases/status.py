@@ -132,7 +132,7 @@ def _sftp(settings: Settings, ledger: Ledger) -> SftpView | None:
 def _deliveries(
     settings: Settings, ledger: Ledger
 ) -> dict[str, tuple[DeliveryView, ...]]:
-    """Uncertain calls, conflicting delivery notes, deliveries shipped not invoiced."""
+    """Uncertain calls, conflicting notes, shipped not invoiced, invoices held."""
     shipments = ledger.shipments
     uncertain = tuple(
         DeliveryView(
@@ -165,10 +165,15 @@ def _deliveries(
         for r in shipments.pending()
         if r["state"] == "shipped" and r["message"] and not r["uncertain"]
     )
+    held = tuple(
+        DeliveryView(str(r["shipment_id"]), str(r["order_number"]), str(r["message"]))
+        for r in shipments.held()[:LIST_LIMIT]
+    )
     return {
         "uncertain": uncertain,
         "conflicts": conflicts,
         "not_invoiced": not_invoiced[:LIST_LIMIT],
+        "held": held,
     }
 
 

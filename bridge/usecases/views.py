@@ -239,6 +239,8 @@ class StatusView:
     """Delivery notes that came back with other lines or another order."""
     not_invoiced: tuple[DeliveryView, ...] = ()
     """Deliveries shipped whose invoice Magento refused (they stay open)."""
+    held: tuple[DeliveryView, ...] = ()
+    """Deliveries shipped whose invoice is held: the ERP's amount differs."""
     leases: tuple[LeaseView, ...] = ()
     """Work held by a process now (expired leases are left out)."""
     service: ServiceView = ServiceView(running=False)
@@ -272,6 +274,12 @@ class StatusView:
             else "",
             f"{len(self.not_invoiced)} delivery(ies) shipped but not invoiced"
             if self.not_invoiced
+            else "",
+            f"{len(self.held)} invoice(s) held for an operator (bridge resolve)"
+            if self.held
+            else "",
+            f"Magento flows paused: {self.service.pause_reason}"
+            if self.service.paused_until is not None
             else "",
             f"{self.pending_files} file(s) pending but the service stopped"
             if self.pending_files and self.service.stale

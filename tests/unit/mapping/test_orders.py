@@ -175,6 +175,14 @@ def test_derived_invoice_fee_is_what_the_totals_leave() -> None:
     assert str(rec.totals.invoice_fee) == "29.00"
 
 
+def test_derived_fee_leaves_out_the_freight_discount_tax_compensation() -> None:
+    """The tax a freight discount removed (prices incl. tax) is no part of the fee."""
+    rec = export(
+        magento_order(shipping_discount_tax_compensation_amount=2.5, grand_total=367.71)
+    )
+    assert str(rec.payment.invoice_fee) == "29.00"
+
+
 def test_derived_fee_clamps_a_rounding_cent_to_zero() -> None:
     """A derived fee of -0.01 is rounding noise and exports as 0.00."""
     rec = export(magento_order(grand_total=336.20))
