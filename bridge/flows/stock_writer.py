@@ -193,16 +193,25 @@ class StockWriter:
         report = StockReport()
         self._ledger.staging.mark_superseded(ctx.file_id, LANE)
         self._note_superseded(ctx, report, note_duplicates)
+        tolerance = self._settings.runtime.future_tolerance_seconds
+        horizon = as_of_micros(ctx.now()) + int(tolerance * 1_000_000)
+        # What Magento already has is counted (and its as-of moved on) in SQL; only
+        # the delta (new, changed, stale, future, or lowered by a delivery) is paged.
+        settled = None if ctx.force else horizon
+        if settled is not None:
+            report.unchanged += self._ledger.stock.settle_unchanged(
+                ctx.file_id, LANE, horizon=settled
+            )
         last, pending = -1, []
         # Full MSI batches only: the few changed rows of each page are carried over,
         # so a snapshot costs ceil(changed / batch_size) calls, not one per page.
         unit = self._settings.magento.batch_size if self._msi else 1
         with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
             while page := self._ledger.stock.candidates(
-                ctx.file_id, LANE, after_idx=last, limit=PAGE
+                ctx.file_id, LANE, after_idx=last, limit=PAGE, settled_before=settled
             ):
                 last = page[-1].staged.idx
-                pending.extend(self._changed(ctx, report, page))
+                pending.extend(self._changed(ctx, report, page, horizon))
                 ready = len(pending) - len(pending) % unit
                 self._send(ctx, report, pending[:ready], pool)
                 del pending[:ready]
@@ -247,12 +256,14 @@ class StockWriter:
             )
 
     def _changed(
-        self, ctx: FileContext, report: StockReport, page: Sequence[StockCandidate]
+        self,
+        ctx: FileContext,
+        report: StockReport,
+        page: Sequence[StockCandidate],
+        horizon: int,
     ) -> list[StockCandidate]:
         """Sort a page into stale, unchanged (as-of moved forward) and to-send rows."""
         send, bumps = [], []
-        tolerance = self._settings.runtime.future_tolerance_seconds
-        horizon = as_of_micros(ctx.now()) + int(tolerance * 1_000_000)
         shipped = self._ledger.stock.deductions([c.staged.key for c in page])
         for cand in page:
             if shipped:
