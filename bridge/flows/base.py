@@ -104,6 +104,10 @@ class FileContext:
         mtime: The file's modification time when it was received.
         force: ``bridge process --force``: re-apply even unchanged records.
         now: The clock (S7.6).
+        reread: A fresh stream of the file's records (every record, with its
+            index), for flows that stage values without their records and rebuild
+            the few they report on (rejected, stale, duplicate) from the file;
+            None: flows keep each staged record whole.
     """
 
     file_id: int
@@ -116,6 +120,7 @@ class FileContext:
     mtime: datetime
     force: bool
     now: Callable[[], datetime]
+    reread: Callable[[], Iterable[ParsedRecord]] | None = None
 
 
 class ApplyFlow(Protocol):

@@ -131,6 +131,8 @@ class StockWriter:
         self.calls = 0
         #: (file id, as-of micros) of records without an ``updated_at`` of their own.
         self._file_as_of = (-1, 0)
+        #: Records standing in for rows staged without theirs, by index.
+        self._stand_ins: dict[int, ParsedRecord] = {}
 
     def start(self, ctx: FileContext) -> None:
         """Start (or restart, after a crash) the file from an empty staging lane."""
@@ -164,7 +166,9 @@ class StockWriter:
             subkey=source,
             as_of=when,
             value=format_decimal(qty),
-            payload=encode_payload(record),
+            # With a way back to the file, no record is kept per row: the few that
+            # are reported on are rebuilt from the file at the end (``_resolve``).
+            payload="" if ctx.reread is not None else encode_payload(record),
         )
 
     def stage(self, ctx: FileContext, rows: Iterable[StagedRow]) -> int:
@@ -191,6 +195,7 @@ class StockWriter:
                 first, so the retried file skips it.
         """
         report = StockReport()
+        self._stand_ins.clear()
         self._ledger.staging.mark_superseded(ctx.file_id, LANE)
         self._note_superseded(ctx, report, note_duplicates)
         tolerance = self._settings.runtime.future_tolerance_seconds
@@ -216,7 +221,33 @@ class StockWriter:
                 self._send(ctx, report, pending[:ready], pool)
                 del pending[:ready]
             self._send(ctx, report, pending, pool)
+        self._resolve(ctx, report)
         return report
+
+    def _record_of(self, row: StagedRow) -> ParsedRecord:
+        """The record of a staged row; a stand-in when it was staged without it."""
+        if row.payload:
+            return record_of(row)
+        stand_in = ParsedRecord(
+            index=row.idx,
+            line=row.line,
+            key=row.record_key,
+            model=ErpStockLevel(sku=row.key, qty=Decimal(row.value), source=row.subkey),
+        )
+        self._stand_ins[row.idx] = stand_in
+        return stand_in
+
+    def _resolve(self, ctx: FileContext, report: StockReport) -> None:
+        """Put the file's own records in place of the stand-ins, in one pass."""
+        stand_ins, self._stand_ins = self._stand_ins, {}
+        if not stand_ins or ctx.reread is None:
+            return
+        found = {r.index: r for r in ctx.reread() if r.index in stand_ins}
+        for notes in (report.notes, report.rejected):
+            for i, note in enumerate(notes):
+                real = found.get(note.record.index)
+                if real is not None and note.record is stand_ins[real.index]:
+                    notes[i] = replace(note, record=real)
 
     @property
     def _msi(self) -> bool:
@@ -233,7 +264,7 @@ class StockWriter:
                 report.stale += 1
                 report.notes.append(
                     RecordNote(
-                        record_of(row),
+                        self._record_of(row),
                         RecordOutcome.STALE,
                         f"{where}: qty {row.value} is older than the value on line "
                         f"{beaten.winner_line}; not applied",
@@ -242,7 +273,7 @@ class StockWriter:
             elif note_duplicates:
                 report.notes.append(
                     RecordNote(
-                        record_of(row),
+                        self._record_of(row),
                         RecordOutcome.DUPLICATE,
                         f"{where} appears again on line {beaten.winner_line}; "
                         "the last occurrence wins",
@@ -289,7 +320,7 @@ class StockWriter:
         tolerance = self._settings.runtime.future_tolerance_seconds
         report.rejected.append(
             RecordNote(
-                record_of(row),
+                self._record_of(row),
                 RecordOutcome.REJECTED,
                 f"SKU {row.key} at source {row.subkey}: qty {row.value} is dated "
                 f"{when}, in the future (more than {tolerance:g} s ahead, "
@@ -304,7 +335,7 @@ class StockWriter:
             old = cand.state.qty if cand.state is not None else ""
             report.notes.append(
                 RecordNote(
-                    record_of(row),
+                    self._record_of(row),
                     RecordOutcome.STALE,
                     f"SKU {row.key} at source {row.subkey}: qty {row.value} is older "
                     f"than the qty {old} already applied; not applied",
@@ -362,7 +393,7 @@ class StockWriter:
             row = cand.staged
             report.rejected.append(
                 RecordNote(
-                    record_of(row),
+                    self._record_of(row),
                     RecordOutcome.REJECTED,
                     f"SKU {row.key} at source {row.subkey}: stock not applied: "
                     f"{message}",

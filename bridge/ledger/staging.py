@@ -220,28 +220,36 @@ class StagingStore:
             return int(conn.execute(stmt).rowcount or 0)
 
     def superseded(self, file_id: int, lane: str, *, limit: int) -> list[Superseded]:
-        """Return up to ``limit`` superseded rows, each with its winner's position."""
-        a, w = staging, staging.alias("w")
+        """Return up to ``limit`` superseded rows, each with its winner's position.
+
+        The winner of a key is the first row of its ranking (as in
+        :meth:`mark_superseded`), read in the same window pass: a join with it
+        would look at every row of a key once per superseded row.
+        """
+        by_key = (staging.c.key, staging.c.subkey)
+        best_first = (staging.c.as_of.desc(), staging.c.idx.desc())
+        ranked = (
+            sa.select(
+                *(staging.c[n] for n in STAGED_COLUMNS),
+                staging.c.superseded,
+                sa.func.first_value(staging.c.idx)
+                .over(partition_by=by_key, order_by=best_first)
+                .label("winner_idx"),
+                sa.func.first_value(staging.c.line)
+                .over(partition_by=by_key, order_by=best_first)
+                .label("winner_line"),
+            )
+            .where(staging.c.file_id == file_id, staging.c.lane == lane)
+            .subquery("ranked")
+        )
         stmt = (
             sa.select(
-                *(a.c[n] for n in STAGED_COLUMNS),
-                w.c.line.label("winner_line"),
-                w.c.idx.label("winner_idx"),
+                *(ranked.c[n] for n in STAGED_COLUMNS),
+                ranked.c.winner_idx,
+                ranked.c.winner_line,
             )
-            .join(
-                w,
-                sa.and_(
-                    w.c.file_id == a.c.file_id,
-                    w.c.lane == a.c.lane,
-                    w.c.key == a.c.key,
-                    w.c.subkey == a.c.subkey,
-                    w.c.superseded == sa.false(),
-                ),
-            )
-            .where(
-                a.c.file_id == file_id, a.c.lane == lane, a.c.superseded == sa.true()
-            )
-            .order_by(a.c.idx)
+            .where(ranked.c.superseded == sa.true())
+            .order_by(ranked.c.idx)
             .limit(limit)
         )
         with self._db.begin() as conn:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 
 import structlog
 
@@ -271,6 +272,13 @@ class Pipeline:
             mtime=datetime.fromtimestamp(claimed.mtime_ns / 1e9, tz=UTC),
             force=force,
             now=self.now,
+            reread=partial(
+                RecordReader,
+                claimed.path,
+                kind,  # type: ignore[arg-type]
+                csv=csv_opts,
+                name=name,
+            ),
         )
         flow = self.flows[kind]
         reader: Iterable[ParsedRecord] = RecordReader(
