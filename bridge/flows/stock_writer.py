@@ -2,28 +2,27 @@
 
 A ``StockWriter`` stages the stock values of a file's records (stock levels, or
 products with ``qty``), lets the ledger mark the ones beaten by a newer or later value
-for the same SKU and source, pages through the winners with their state, skips stale
-and unchanged values, sends the rest (MSI ``source-items`` in ``batch_size`` chunks,
-or legacy ``stockItems`` one SKU a call) with the configured concurrency, and records
-each accepted value at once, from the calling thread only.
+for the same SKU and source, lets it count (in SQL) the winners Magento already has,
+pages through the rest with their state, skips stale values, sends the others (MSI
+``source-items`` in ``batch_size`` chunks, or legacy ``stockItems`` one SKU a call)
+with the configured concurrency, and records each accepted value at once, from the
+calling thread only.
 
-When Magento refuses an MSI batch (one unknown SKU makes it refuse the whole batch),
-the batch is split in halves until the refused record(s) are isolated; the rest is
-applied. What happened comes back as a :class:`StockReport`; each flow counts it in
-its own result as its file kind needs.
+The calls themselves (and the split of a refused MSI batch) are in
+``_stock_calls.py``; they stay in flight across pages. What happened comes back as a
+:class:`StockReport`; each flow counts it in its own result as its file kind needs.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bridge.config import Settings
-from bridge.errors import RecordRejectedError
 from bridge.flows._staged import encode_payload, record_of
+from bridge.flows._stock_calls import Sent, StockCalls
 from bridge.flows.base import FileContext, RecordNote, gather
 from bridge.ledger import Ledger
 from bridge.ledger.staging import StagedRow
@@ -34,12 +33,9 @@ from bridge.mapping.stock import (
     as_of,
     as_of_micros,
     from_micros,
-    in_stock,
-    to_magento_source_item,
 )
 from bridge.models.erp import ErpStockLevel, ParsedRecord
 from bridge.models.status import RecordOutcome
-from bridge.support.jsonvalues import json_number
 
 __all__ = ["LANE", "StockReport", "StockWriter"]
 
@@ -47,6 +43,8 @@ __all__ = ["LANE", "StockReport", "StockWriter"]
 LANE = "stock"
 #: Staged winners read per page (bounded memory).
 PAGE = 5000
+#: Units in flight at most while pages are read (beyond it the oldest are awaited).
+IN_FLIGHT = 256
 #: Per-record notes kept for stale and duplicate records; the rest are counted.
 MAX_NOTES = 1000
 
@@ -70,23 +68,6 @@ class StockReport:
     rejected: list[RecordNote] = field(default_factory=list)
     notes: list[RecordNote] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Sent:
-    """What one unit of work did: accepted rows, refused rows, calls made."""
-
-    applied: list[tuple[StockCandidate, int | None]] = field(default_factory=list)
-    rejected: list[tuple[StockCandidate, str]] = field(default_factory=list)
-    calls: int = 0
-
-
-#: Magento's answer for any refused source item (``SourceItemsSaveHandler``).
-_SOURCE_ITEM_REFUSED = re.compile(r"Could not save Source Item", re.IGNORECASE)
-
-
-def _reason(exc: RecordRejectedError) -> str:
-    return exc.magento_message or str(exc)
 
 
 def _net_of_deliveries(
@@ -126,7 +107,9 @@ class StockWriter:
         """Keep the collaborators; nothing is called yet."""
         self._settings = settings
         self._ledger = ledger
-        self._stock = stock
+        self._calls = StockCalls(stock)
+        #: Units sent and not yet recorded (kept across pages).
+        self._in_flight: list[Future[Sent]] = []
         #: Magento calls made since the last ``start``.
         self.calls = 0
         #: (file id, as-of micros) of records without an ``updated_at`` of their own.
@@ -196,6 +179,7 @@ class StockWriter:
         """
         report = StockReport()
         self._stand_ins.clear()
+        self._in_flight = []
         self._ledger.staging.mark_superseded(ctx.file_id, LANE)
         self._note_superseded(ctx, report, note_duplicates)
         tolerance = self._settings.runtime.future_tolerance_seconds
@@ -220,7 +204,7 @@ class StockWriter:
                 ready = len(pending) - len(pending) % unit
                 self._send(ctx, report, pending[:ready], pool)
                 del pending[:ready]
-            self._send(ctx, report, pending, pool)
+            self._send(ctx, report, pending, pool, wait=True)
         self._resolve(ctx, report)
         return report
 
@@ -353,26 +337,44 @@ class StockWriter:
         report: StockReport,
         rows: Sequence[StockCandidate],
         pool: ThreadPoolExecutor,
+        *,
+        wait: bool = False,
     ) -> None:
-        """Send rows to Magento concurrently and record the outcome of each.
+        """Send rows to Magento concurrently and record the outcome of what is done.
 
-        Every unit's outcome is recorded before the first transient or auth error is
-        re-raised, so a retry of the file re-sends nothing that Magento accepted.
+        Units stay in flight across pages (the next page is read meanwhile), so
+        ``magento.concurrency`` calls keep going; ``wait`` drains them all. Every
+        finished unit's outcome is recorded before the first transient or auth
+        error is re-raised, so a retry of the file re-sends nothing Magento accepted.
         """
-        if not rows:
-            return
         if self._msi:
             size = self._settings.magento.batch_size
             units = [rows[i : i + size] for i in range(0, len(rows), size)]
-            done, error = gather([pool.submit(self._save_batch, u) for u in units])
+            futures = [pool.submit(self._calls.save_batch, u) for u in units]
         else:
-            done, error = gather([pool.submit(self._save_legacy, r) for r in rows])
+            futures = [pool.submit(self._calls.save_legacy, r) for r in rows]
+        self._in_flight.extend(futures)
+        ready: list[Future[Sent]] = []
+        waiting: list[Future[Sent]] = []
+        for future in self._in_flight:
+            (ready if wait or future.done() else waiting).append(future)
+        # Bounded: the oldest units are waited for rather than piling up rows.
+        excess = len(waiting) - IN_FLIGHT
+        if excess > 0:
+            ready.extend(waiting[:excess])
+            waiting = waiting[excess:]
+        done, error = gather(ready)
+        if error is not None:
+            more, _ = gather(waiting)
+            done.extend(more)
+            waiting = []
+        self._in_flight = waiting
         for sent in done:
             self._record(ctx, report, sent)
         if error is not None:
             raise error
 
-    def _record(self, ctx: FileContext, report: StockReport, sent: _Sent) -> None:
+    def _record(self, ctx: FileContext, report: StockReport, sent: Sent) -> None:
         self.calls += sent.calls
         applied = [
             AppliedStock(
@@ -399,68 +401,3 @@ class StockWriter:
                     f"{message}",
                 )
             )
-
-    def _save_batch(self, rows: Sequence[StockCandidate]) -> _Sent:
-        """Save one MSI batch; on refusal, split it to isolate the refused records."""
-        sent = _Sent()
-        self._bisect(rows, sent)
-        return sent
-
-    def _bisect(self, rows: Sequence[StockCandidate], sent: _Sent) -> None:
-        items = [
-            to_magento_source_item(
-                c.staged.key, c.staged.subkey, Decimal(c.staged.value)
-            )
-            for c in rows
-        ]
-        sent.calls += 1
-        try:
-            self._stock.save_source_items(items)
-        except RecordRejectedError as exc:
-            if len(rows) == 1:
-                sent.calls += 1
-                sent.rejected.append((rows[0], self._cause(rows[0], exc)))
-                return
-            half = len(rows) // 2
-            self._bisect(rows[:half], sent)
-            self._bisect(rows[half:], sent)
-            return
-        sent.applied.extend((c, None) for c in rows)
-
-    def _cause(self, cand: StockCandidate, exc: RecordRejectedError) -> str:
-        """Name why Magento refused one source item (issue 13).
-
-        MSI answers an unknown SKU and an unknown source alike ("Could not save
-        Source Item"), so the product is looked up: when it exists, the source is
-        what Magento does not know.
-        """
-        reason = _reason(exc)
-        if not _SOURCE_ITEM_REFUSED.search(reason):
-            return reason
-        row = cand.staged
-        if not self._stock.product_exists(row.key):
-            return f"unknown SKU: no product {row.key} in Magento ({reason})"
-        return (
-            f"unknown source: Magento has no source {row.subkey!r} for SKU "
-            f"{row.key} (the product exists; {reason})"
-        )
-
-    def _save_legacy(self, cand: StockCandidate) -> _Sent:
-        """Save one legacy stock item (looking its id up once, then remembering it)."""
-        sent = _Sent()
-        row = cand.staged
-        qty = Decimal(row.value)
-        try:
-            item_id = cand.state.item_id if cand.state is not None else None
-            if item_id is None:
-                sent.calls += 1
-                item_id = int(self._stock.get_stock_item(row.key)["item_id"])
-            sent.calls += 1
-            self._stock.update_stock_item(
-                row.key, item_id, json_number(qty), in_stock(qty)
-            )
-        except RecordRejectedError as exc:
-            sent.rejected.append((cand, _reason(exc)))
-            return sent
-        sent.applied.append((cand, item_id))
-        return sent
