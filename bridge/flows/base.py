@@ -106,6 +106,10 @@ class FileContext:
         now: The clock (S7.6).
         stopping: Whether the service was asked to stop (SIGTERM); flows check it
             between records and batches through :meth:`check_stop`.
+        reread: A fresh stream of the file's records (every record, with its
+            index), for flows that stage values without their records and rebuild
+            the few they report on (rejected, stale, duplicate) from the file;
+            None: flows keep each staged record whole.
     """
 
     file_id: int
@@ -119,6 +123,7 @@ class FileContext:
     force: bool
     now: Callable[[], datetime]
     stopping: Callable[[], bool] = field(default=lambda: False)
+    reread: Callable[[], Iterable[ParsedRecord]] | None = None
 
     def check_stop(self) -> None:
         """Stop here if the service is stopping (between records and batches).

@@ -2,29 +2,29 @@
 
 A ``StockWriter`` stages the stock values of a file's records (stock levels, or
 products with ``qty``), lets the ledger mark the ones beaten by a newer or later value
-for the same SKU and source, pages through the winners with their state, skips stale
-and unchanged values, sends the rest (MSI ``source-items`` in ``batch_size`` chunks,
-or legacy ``stockItems`` one SKU a call) with the configured concurrency, and records
-each accepted value at once, from the calling thread only.
+for the same SKU and source, lets it count (in SQL) the winners Magento already has,
+pages through the rest with their state, skips stale values, sends the others (MSI
+``source-items`` in ``batch_size`` chunks, or legacy ``stockItems`` one SKU a call)
+with the configured concurrency, and records each accepted value at once, from the
+calling thread only.
 
-When Magento refuses an MSI batch (one unknown SKU makes it refuse the whole batch),
-the batch is split in halves until the refused record(s) are isolated; the rest is
-applied. What happened comes back as a :class:`StockReport`; each flow counts it in
-its own result as its file kind needs.
+The calls themselves (and the split of a refused MSI batch) are in
+``_stock_calls.py``; they stay in flight across pages. What happened comes back as a
+:class:`StockReport`; each flow counts it in its own result as its file kind needs.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bridge.config import Settings
-from bridge.errors import BridgeError, MagentoUnavailableError, RecordRejectedError
+from bridge.errors import BridgeError
 from bridge.flows._attempts import RecordAttempts
 from bridge.flows._staged import encode_payload, record_of
+from bridge.flows._stock_calls import Sent, StockCalls
 from bridge.flows.base import FileContext, RecordNote, gather
 from bridge.ledger import Ledger
 from bridge.ledger.staging import StagedRow
@@ -35,13 +35,10 @@ from bridge.mapping.stock import (
     as_of,
     as_of_micros,
     from_micros,
-    in_stock,
-    to_magento_source_item,
 )
 from bridge.models.erp import ErpStockLevel, ParsedRecord
 from bridge.models.status import RecordOutcome
-from bridge.support.calls import for_record, in_context
-from bridge.support.jsonvalues import json_number
+from bridge.support.calls import in_context
 
 __all__ = ["LANE", "StockReport", "StockWriter"]
 
@@ -49,6 +46,8 @@ __all__ = ["LANE", "StockReport", "StockWriter"]
 LANE = "stock"
 #: Staged winners read per page (bounded memory).
 PAGE = 5000
+#: Units in flight at most while pages are read (beyond it the oldest are awaited).
+IN_FLIGHT = 256
 #: Per-record notes kept for stale and duplicate records; the rest are counted.
 MAX_NOTES = 1000
 
@@ -72,27 +71,6 @@ class StockReport:
     rejected: list[RecordNote] = field(default_factory=list)
     notes: list[RecordNote] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Sent:
-    """What one unit of work did: accepted, refused and failed rows, calls made."""
-
-    applied: list[tuple[StockCandidate, int | None]] = field(default_factory=list)
-    rejected: list[tuple[StockCandidate, str]] = field(default_factory=list)
-    #: Rows whose call failed with a transient error, per call.
-    failed: list[tuple[Sequence[StockCandidate], MagentoUnavailableError]] = field(
-        default_factory=list
-    )
-    calls: int = 0
-
-
-#: Magento's answer for any refused source item (``SourceItemsSaveHandler``).
-_SOURCE_ITEM_REFUSED = re.compile(r"Could not save Source Item", re.IGNORECASE)
-
-
-def _reason(exc: RecordRejectedError) -> str:
-    return exc.magento_message or str(exc)
 
 
 def _net_of_deliveries(
@@ -134,10 +112,15 @@ class StockWriter:
         self._ledger = ledger
         self._stock = stock
         self._attempts = RecordAttempts(settings, ledger, LANE)
+        self._calls = StockCalls(stock, self._attempts.reason)
+        #: Units sent and not yet recorded (kept across pages).
+        self._in_flight: list[Future[Sent]] = []
         #: Magento calls made since the last ``start``.
         self.calls = 0
         #: (file id, as-of micros) of records without an ``updated_at`` of their own.
         self._file_as_of = (-1, 0)
+        #: Records standing in for rows staged without theirs, by index.
+        self._stand_ins: dict[int, ParsedRecord] = {}
 
     def start(self, ctx: FileContext) -> None:
         """Start (or restart, after a crash) the file from an empty staging lane."""
@@ -172,7 +155,9 @@ class StockWriter:
             subkey=source,
             as_of=when,
             value=format_decimal(qty),
-            payload=encode_payload(record),
+            # With a way back to the file, no record is kept per row: the few that
+            # are reported on are rebuilt from the file at the end (``_resolve``).
+            payload="" if ctx.reread is not None else encode_payload(record),
         )
 
     def stage(self, ctx: FileContext, rows: Iterable[StagedRow]) -> int:
@@ -199,23 +184,60 @@ class StockWriter:
                 first, so the retried file skips it.
         """
         report = StockReport()
+        self._stand_ins.clear()
+        self._in_flight = []
         self._ledger.staging.mark_superseded(ctx.file_id, LANE)
         self._note_superseded(ctx, report, note_duplicates)
+        tolerance = self._settings.runtime.future_tolerance_seconds
+        horizon = as_of_micros(ctx.now()) + int(tolerance * 1_000_000)
+        # What Magento already has is counted (and its as-of moved on) in SQL; only
+        # the delta (new, changed, stale, future, or lowered by a delivery) is paged.
+        settled = None if ctx.force else horizon
+        if settled is not None:
+            report.unchanged += self._ledger.stock.settle_unchanged(
+                ctx.file_id, LANE, horizon=settled
+            )
         last, pending = -1, []
         # Full MSI batches only: the few changed rows of each page are carried over,
         # so a snapshot costs ceil(changed / batch_size) calls, not one per page.
         unit = self._settings.magento.batch_size if self._msi else 1
         with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
             while page := self._ledger.stock.candidates(
-                ctx.file_id, LANE, after_idx=last, limit=PAGE
+                ctx.file_id, LANE, after_idx=last, limit=PAGE, settled_before=settled
             ):
                 last = page[-1].staged.idx
-                pending.extend(self._changed(ctx, report, page))
+                pending.extend(self._changed(ctx, report, page, horizon))
                 ready = len(pending) - len(pending) % unit
                 self._send(ctx, report, pending[:ready], pool)
                 del pending[:ready]
-            self._send(ctx, report, pending, pool)
+            self._send(ctx, report, pending, pool, wait=True)
+        self._resolve(ctx, report)
         return report
+
+    def _record_of(self, row: StagedRow) -> ParsedRecord:
+        """The record of a staged row; a stand-in when it was staged without it."""
+        if row.payload:
+            return record_of(row)
+        stand_in = ParsedRecord(
+            index=row.idx,
+            line=row.line,
+            key=row.record_key,
+            model=ErpStockLevel(sku=row.key, qty=Decimal(row.value), source=row.subkey),
+        )
+        self._stand_ins[row.idx] = stand_in
+        return stand_in
+
+    def _resolve(self, ctx: FileContext, report: StockReport) -> None:
+        """Put the file's own records in place of the stand-ins, in one pass."""
+        stand_ins, self._stand_ins = self._stand_ins, {}
+        if not stand_ins or ctx.reread is None:
+            return
+        found = {r.index: r for r in ctx.reread() if r.index in stand_ins}
+        for notes in (report.notes, report.rejected):
+            for i, note in enumerate(notes):
+                real = found.get(note.record.index)
+                if real is not None and note.record is stand_ins[real.index]:
+                    notes[i] = replace(note, record=real)
 
     @property
     def _msi(self) -> bool:
@@ -232,7 +254,7 @@ class StockWriter:
                 report.stale += 1
                 report.notes.append(
                     RecordNote(
-                        record_of(row),
+                        self._record_of(row),
                         RecordOutcome.STALE,
                         f"{where}: qty {row.value} is older than the value on line "
                         f"{beaten.winner_line}; not applied",
@@ -241,7 +263,7 @@ class StockWriter:
             elif note_duplicates:
                 report.notes.append(
                     RecordNote(
-                        record_of(row),
+                        self._record_of(row),
                         RecordOutcome.DUPLICATE,
                         f"{where} appears again on line {beaten.winner_line}; "
                         "the last occurrence wins",
@@ -255,12 +277,14 @@ class StockWriter:
             )
 
     def _changed(
-        self, ctx: FileContext, report: StockReport, page: Sequence[StockCandidate]
+        self,
+        ctx: FileContext,
+        report: StockReport,
+        page: Sequence[StockCandidate],
+        horizon: int,
     ) -> list[StockCandidate]:
         """Sort a page into stale, unchanged (as-of moved forward) and to-send rows."""
         send, bumps = [], []
-        tolerance = self._settings.runtime.future_tolerance_seconds
-        horizon = as_of_micros(ctx.now()) + int(tolerance * 1_000_000)
         shipped = self._ledger.stock.deductions([c.staged.key for c in page])
         for cand in page:
             if shipped:
@@ -286,7 +310,7 @@ class StockWriter:
         tolerance = self._settings.runtime.future_tolerance_seconds
         report.rejected.append(
             RecordNote(
-                record_of(row),
+                self._record_of(row),
                 RecordOutcome.REJECTED,
                 f"SKU {row.key} at source {row.subkey}: qty {row.value} is dated "
                 f"{when}, in the future (more than {tolerance:g} s ahead, "
@@ -301,7 +325,7 @@ class StockWriter:
             old = cand.state.qty if cand.state is not None else ""
             report.notes.append(
                 RecordNote(
-                    record_of(row),
+                    self._record_of(row),
                     RecordOutcome.STALE,
                     f"SKU {row.key} at source {row.subkey}: qty {row.value} is older "
                     f"than the qty {old} already applied; not applied",
@@ -319,29 +343,47 @@ class StockWriter:
         report: StockReport,
         rows: Sequence[StockCandidate],
         pool: ThreadPoolExecutor,
+        *,
+        wait: bool = False,
     ) -> None:
-        """Send rows to Magento concurrently and record the outcome of each.
+        """Send rows to Magento concurrently and record the outcome of what is done.
 
-        Every unit's outcome is recorded before the first transient or auth error is
-        re-raised, so a retry of the file re-sends nothing that Magento accepted.
+        Units stay in flight across pages (the next page is read meanwhile), so
+        ``magento.concurrency`` calls keep going; ``wait`` drains them all. Every
+        finished unit's outcome is recorded before the first transient or auth
+        error is re-raised, so a retry of the file re-sends nothing Magento accepted.
         """
-        if not rows:
-            return
 
-        def batch(unit: Sequence[StockCandidate]) -> _Sent:
+        def batch(unit: Sequence[StockCandidate]) -> Sent:
             ctx.check_stop()  # SIGTERM: stop between batches; the rest is resumed
-            return self._save_batch(unit)
+            return self._calls.save_batch(unit)
 
-        def legacy(cand: StockCandidate) -> _Sent:
+        def legacy(cand: StockCandidate) -> Sent:
             ctx.check_stop()
-            return self._save_legacy(cand)
+            return self._calls.save_legacy(cand)
 
         if self._msi:
             size = self._settings.magento.batch_size
             units = [rows[i : i + size] for i in range(0, len(rows), size)]
-            done, error = gather([pool.submit(in_context(batch), u) for u in units])
+            futures = [pool.submit(in_context(batch), u) for u in units]
         else:
-            done, error = gather([pool.submit(in_context(legacy), r) for r in rows])
+            futures = [pool.submit(in_context(legacy), r) for r in rows]
+        self._in_flight.extend(futures)
+        ready: list[Future[Sent]] = []
+        waiting: list[Future[Sent]] = []
+        for future in self._in_flight:
+            (ready if wait or future.done() else waiting).append(future)
+        # Bounded: the oldest units are waited for rather than piling up rows.
+        excess = len(waiting) - IN_FLIGHT
+        if excess > 0:
+            ready.extend(waiting[:excess])
+            waiting = waiting[excess:]
+        done, error = gather(ready)
+        if error is not None:
+            more, _ = gather(waiting)
+            done.extend(more)
+            waiting = []
+        self._in_flight = waiting
         for sent in done:
             self._record(ctx, report, sent)
         error = self._count_failures(ctx, report, done, error)
@@ -352,7 +394,7 @@ class StockWriter:
         self,
         ctx: FileContext,
         report: StockReport,
-        done: Sequence[_Sent],
+        done: Sequence[Sent],
         error: BridgeError | None,
     ) -> BridgeError | None:
         """Count transient failures; give up on rows out of attempts (see _attempts).
@@ -375,19 +417,19 @@ class StockWriter:
             if not self._attempts.exhausted(count):
                 error = error or exc
                 continue
-            last = _Sent()
+            last = Sent()
             if len(rows) == 1 or not self._msi:
                 last.rejected.extend(
                     (c, self._attempts.reason(count, exc)) for c in rows
                 )
             else:
                 half = len(rows) // 2
-                self._bisect(rows[:half], last, give_up=count)
-                self._bisect(rows[half:], last, give_up=count)
+                self._calls.bisect(rows[:half], last, give_up=count)
+                self._calls.bisect(rows[half:], last, give_up=count)
             self._record(ctx, report, last)
         return error
 
-    def _record(self, ctx: FileContext, report: StockReport, sent: _Sent) -> None:
+    def _record(self, ctx: FileContext, report: StockReport, sent: Sent) -> None:
         self.calls += sent.calls
         applied = [
             AppliedStock(
@@ -408,99 +450,9 @@ class StockWriter:
             row = cand.staged
             report.rejected.append(
                 RecordNote(
-                    record_of(row),
+                    self._record_of(row),
                     RecordOutcome.REJECTED,
                     f"SKU {row.key} at source {row.subkey}: stock not applied: "
                     f"{message}",
                 )
             )
-
-    def _save_batch(self, rows: Sequence[StockCandidate]) -> _Sent:
-        """Save one MSI batch; on refusal, split it to isolate the refused records."""
-        sent = _Sent()
-        self._bisect(rows, sent)
-        return sent
-
-    def _bisect(
-        self, rows: Sequence[StockCandidate], sent: _Sent, give_up: int = 0
-    ) -> None:
-        """Send rows; split a refused call (or, with ``give_up``, a failed one)."""
-        items = [
-            to_magento_source_item(
-                c.staged.key, c.staged.subkey, Decimal(c.staged.value)
-            )
-            for c in rows
-        ]
-        # A batch of one is that record's call (bisection isolates refused records).
-        key = rows[0].staged.key if len(rows) == 1 else None
-        sent.calls += 1
-        try:
-            with for_record(key):
-                self._stock.save_source_items(items)
-        except RecordRejectedError as exc:
-            if len(rows) == 1:
-                sent.calls += 1
-                with for_record(key):
-                    sent.rejected.append((rows[0], self._cause(rows[0], exc)))
-                return
-            half = len(rows) // 2
-            self._bisect(rows[:half], sent, give_up)
-            self._bisect(rows[half:], sent, give_up)
-            return
-        except MagentoUnavailableError as exc:
-            if not give_up:
-                sent.failed.append((rows, exc))
-            elif len(rows) == 1:
-                reason = self._attempts.reason(give_up, exc)
-                sent.rejected.append((rows[0], reason))
-            else:
-                half = len(rows) // 2
-                self._bisect(rows[:half], sent, give_up)
-                self._bisect(rows[half:], sent, give_up)
-            return
-        sent.applied.extend((c, None) for c in rows)
-
-    def _cause(self, cand: StockCandidate, exc: RecordRejectedError) -> str:
-        """Name why Magento refused one source item (issue 13).
-
-        MSI answers an unknown SKU and an unknown source alike ("Could not save
-        Source Item"), so the product is looked up: when it exists, the source is
-        what Magento does not know.
-        """
-        reason = _reason(exc)
-        if not _SOURCE_ITEM_REFUSED.search(reason):
-            return reason
-        row = cand.staged
-        if not self._stock.product_exists(row.key):
-            return f"unknown SKU: no product {row.key} in Magento ({reason})"
-        return (
-            f"unknown source: Magento has no source {row.subkey!r} for SKU "
-            f"{row.key} (the product exists; {reason})"
-        )
-
-    def _save_legacy(self, cand: StockCandidate) -> _Sent:
-        """Save one legacy stock item (looking its id up once, then remembering it)."""
-        with for_record(cand.staged.key):
-            return self._save_legacy_item(cand)
-
-    def _save_legacy_item(self, cand: StockCandidate) -> _Sent:
-        sent = _Sent()
-        row = cand.staged
-        qty = Decimal(row.value)
-        try:
-            item_id = cand.state.item_id if cand.state is not None else None
-            if item_id is None:
-                sent.calls += 1
-                item_id = int(self._stock.get_stock_item(row.key)["item_id"])
-            sent.calls += 1
-            self._stock.update_stock_item(
-                row.key, item_id, json_number(qty), in_stock(qty)
-            )
-        except RecordRejectedError as exc:
-            sent.rejected.append((cand, _reason(exc)))
-            return sent
-        except MagentoUnavailableError as exc:
-            sent.failed.append(([cand], exc))
-            return sent
-        sent.applied.append((cand, item_id))
-        return sent

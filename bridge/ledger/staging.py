@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from bridge.ledger._schema import staging
 
@@ -130,7 +131,7 @@ class StagingStore:
         chunk: Rows written per statement.
     """
 
-    def __init__(self, db: Database, *, chunk: int = 2000) -> None:
+    def __init__(self, db: Database, *, chunk: int = 10_000) -> None:
         """Use ``db``; nothing is read yet."""
         self._db = db
         self._chunk = chunk
@@ -145,34 +146,39 @@ class StagingStore:
             )
 
     def stage(self, file_id: int, lane: str, rows: Iterable[StagedRow]) -> int:
-        """Append rows (streamed, in chunks) and return how many were staged."""
+        """Append rows (streamed, in chunks) and return how many were staged.
+
+        Rows go straight to the driver (``COPY`` on PostgreSQL, ``executemany`` on
+        SQLite): a million-row snapshot is staged without a SQLAlchemy parameter
+        dict per row.
+        """
         count = 0
-        buffer: list[dict[str, Any]] = []
+        buffer: list[tuple[Any, ...]] = []
         for r in rows:
             buffer.append(
-                {
-                    "file_id": file_id,
-                    "lane": lane,
-                    "idx": r.idx,
-                    "line": r.line,
-                    "record_key": r.record_key,
-                    "key": r.key,
-                    "subkey": r.subkey,
-                    "as_of": r.as_of,
-                    "value": r.value,
-                    "payload": r.payload,
-                    "superseded": False,
-                }
+                (
+                    file_id,
+                    lane,
+                    r.idx,
+                    r.line,
+                    r.record_key,
+                    r.key,
+                    r.subkey,
+                    r.as_of,
+                    r.value,
+                    r.payload,
+                    False,
+                )
             )
             if len(buffer) >= self._chunk:
                 count += self._flush(buffer)
         return count + self._flush(buffer)
 
-    def _flush(self, buffer: list[dict[str, Any]]) -> int:
+    def _flush(self, buffer: list[tuple[Any, ...]]) -> int:
         if not buffer:
             return 0
         with self._db.begin() as conn:
-            conn.execute(staging.insert(), buffer)
+            _insert_rows(conn, buffer)
         n = len(buffer)
         buffer.clear()
         return n
@@ -180,55 +186,70 @@ class StagingStore:
     def mark_superseded(self, file_id: int, lane: str) -> int:
         """Mark every row beaten by a newer (as_of) or later (idx) row of its key.
 
+        One ranking pass (a window over each key, newest and latest first) and one
+        ``UPDATE … FROM``: linear in the rows however often a key repeats (a
+        correlated "is there a better row" test was quadratic in the repeats).
+
         Returns:
             How many rows were marked.
         """
-        a, b = staging, staging.alias("b")
-        newer = sa.or_(
-            b.c.as_of > a.c.as_of, sa.and_(b.c.as_of == a.c.as_of, b.c.idx > a.c.idx)
-        )
-        beaten = (
-            sa.select(sa.literal(1))
-            .where(
-                b.c.file_id == a.c.file_id,
-                b.c.lane == a.c.lane,
-                b.c.key == a.c.key,
-                b.c.subkey == a.c.subkey,
-                newer,
+        ranked = (
+            sa.select(
+                staging.c.idx,
+                sa.func.row_number()
+                .over(
+                    partition_by=(staging.c.key, staging.c.subkey),
+                    order_by=(staging.c.as_of.desc(), staging.c.idx.desc()),
+                )
+                .label("rank"),
             )
-            .exists()
+            .where(staging.c.file_id == file_id, staging.c.lane == lane)
+            .subquery("ranked")
         )
         stmt = (
-            a.update()
-            .where(a.c.file_id == file_id, a.c.lane == lane, beaten)
+            staging.update()
+            .where(
+                staging.c.file_id == file_id,
+                staging.c.lane == lane,
+                staging.c.idx == ranked.c.idx,
+                ranked.c.rank > 1,
+            )
             .values(superseded=True)
         )
         with self._db.begin() as conn:
             return int(conn.execute(stmt).rowcount or 0)
 
     def superseded(self, file_id: int, lane: str, *, limit: int) -> list[Superseded]:
-        """Return up to ``limit`` superseded rows, each with its winner's position."""
-        a, w = staging, staging.alias("w")
+        """Return up to ``limit`` superseded rows, each with its winner's position.
+
+        The winner of a key is the first row of its ranking (as in
+        :meth:`mark_superseded`), read in the same window pass: a join with it
+        would look at every row of a key once per superseded row.
+        """
+        by_key = (staging.c.key, staging.c.subkey)
+        best_first = (staging.c.as_of.desc(), staging.c.idx.desc())
+        ranked = (
+            sa.select(
+                *(staging.c[n] for n in STAGED_COLUMNS),
+                staging.c.superseded,
+                sa.func.first_value(staging.c.idx)
+                .over(partition_by=by_key, order_by=best_first)
+                .label("winner_idx"),
+                sa.func.first_value(staging.c.line)
+                .over(partition_by=by_key, order_by=best_first)
+                .label("winner_line"),
+            )
+            .where(staging.c.file_id == file_id, staging.c.lane == lane)
+            .subquery("ranked")
+        )
         stmt = (
             sa.select(
-                *(a.c[n] for n in STAGED_COLUMNS),
-                w.c.line.label("winner_line"),
-                w.c.idx.label("winner_idx"),
+                *(ranked.c[n] for n in STAGED_COLUMNS),
+                ranked.c.winner_idx,
+                ranked.c.winner_line,
             )
-            .join(
-                w,
-                sa.and_(
-                    w.c.file_id == a.c.file_id,
-                    w.c.lane == a.c.lane,
-                    w.c.key == a.c.key,
-                    w.c.subkey == a.c.subkey,
-                    w.c.superseded == sa.false(),
-                ),
-            )
-            .where(
-                a.c.file_id == file_id, a.c.lane == lane, a.c.superseded == sa.true()
-            )
-            .order_by(a.c.idx)
+            .where(ranked.c.superseded == sa.true())
+            .order_by(ranked.c.idx)
             .limit(limit)
         )
         with self._db.begin() as conn:
@@ -277,3 +298,20 @@ class StagingStore:
                     staging.c.key.in_(keys),
                 )
             )
+
+
+#: The staging columns in the order ``stage`` hands them to the driver.
+_INSERT_COLUMNS = ("file_id", "lane", *STAGED_COLUMNS, "superseded")
+
+
+def _insert_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert staging rows through the DB-API, in the caller's transaction."""
+    names = ", ".join(_INSERT_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY staging ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(_INSERT_COLUMNS))
+    conn.exec_driver_sql(f"INSERT INTO staging ({names}) VALUES ({marks})", rows)  # noqa: S608 - fixed column names

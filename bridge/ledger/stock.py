@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from bridge.ledger._schema import stock_deductions, stock_state
+from bridge.ledger._schema import staging, stock_deductions, stock_state
 from bridge.ledger._sql import upsert, write_outcomes
 from bridge.ledger.staging import STAGED_COLUMNS, StagedRow, winners_query
 from bridge.models.status import RecordOutcome
@@ -81,6 +81,22 @@ class StockCandidate:
     state: StockState | None
 
 
+def _settled(horizon: int) -> sa.ColumnElement[bool]:
+    """A staged winner (joined with its state) that Magento already has as it is."""
+    s, d = staging, stock_deductions
+    later_delivery = (
+        sa.select(sa.literal(1))
+        .where(d.c.sku == s.c.key, d.c.source == s.c.subkey, d.c.shipped_at > s.c.as_of)
+        .exists()
+    )
+    return sa.and_(
+        s.c.value == stock_state.c.qty,
+        s.c.as_of >= stock_state.c.as_of,
+        s.c.as_of <= horizon,
+        sa.not_(later_delivery),
+    )
+
+
 #: The state columns a candidate carries, in ``StockState`` order.
 _STATE = (stock_state.c.qty, stock_state.c.as_of, stock_state.c.item_id)
 
@@ -102,18 +118,25 @@ class StockStateStore:
         return None if row is None else StockState(*row)
 
     def candidates(
-        self, file_id: int, lane: str, *, after_idx: int, limit: int
+        self,
+        file_id: int,
+        lane: str,
+        *,
+        after_idx: int,
+        limit: int,
+        settled_before: int | None = None,
     ) -> list[StockCandidate]:
         """Return the next page of a lane's staged winners, each with its state.
 
-        This runs once per staged row of a million-row snapshot, so rows are read
-        by position rather than by name.
+        Rows are read by position rather than by name (a snapshot's pages are many).
 
         Args:
             file_id: The file.
             lane: The staging lane whose key is the SKU and subkey the source.
             after_idx: Keyset cursor: only rows with a larger ``idx``.
             limit: Page size.
+            settled_before: Leave out the values :meth:`settle_unchanged` counts for
+                this horizon (None: every winner).
         """
         stmt = winners_query(
             file_id,
@@ -123,6 +146,13 @@ class StockStateStore:
             after_idx=after_idx,
             limit=limit,
         )
+        if settled_before is not None:
+            stmt = stmt.where(
+                sa.or_(
+                    stock_state.c.sku.is_(None),
+                    sa.not_(_settled(settled_before)),
+                )
+            )
         with self._db.begin() as conn:
             rows = conn.execute(stmt).all()
         n = len(STAGED_COLUMNS)
@@ -132,6 +162,43 @@ class StockStateStore:
             )
             for r in rows
         ]
+
+    def settle_unchanged(self, file_id: int, lane: str, *, horizon: int) -> int:
+        """Count a lane's winners Magento already has, and move their as-of forward.
+
+        A winner is settled when its SKU and source hold the same qty, it is not
+        older than the state (stale) nor dated past ``horizon`` (future), and no
+        delivery shipped after its time would lower it. One join counts them and
+        one ``UPDATE … FROM`` moves the state's as-of time to the newer values, so
+        a snapshot's unchanged rows never come back to Python.
+
+        Args:
+            file_id: The file.
+            lane: The staging lane (key = SKU, subkey = source).
+            horizon: Values dated after this (micros) are left for the caller.
+
+        Returns:
+            How many winners were settled.
+        """
+        s = staging
+        joined = sa.and_(
+            s.c.key == stock_state.c.sku,
+            s.c.subkey == stock_state.c.source,
+            s.c.file_id == file_id,
+            s.c.lane == lane,
+            s.c.superseded == sa.false(),
+            _settled(horizon),
+        )
+        count = sa.select(sa.func.count()).select_from(s).join(stock_state, joined)
+        bump = (
+            stock_state.update()
+            .where(joined, s.c.as_of > stock_state.c.as_of)
+            .values(as_of=s.c.as_of)
+        )
+        with self._db.begin() as conn:
+            settled = int(conn.execute(count).scalar_one())
+            conn.execute(bump)
+        return settled
 
     def save(
         self,

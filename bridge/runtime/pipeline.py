@@ -27,6 +27,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import partial
 
 import structlog
 
@@ -313,6 +314,13 @@ class Pipeline:
             force=force,
             now=self.now,
             stopping=stopping.is_set,
+            reread=partial(
+                RecordReader,
+                claimed.path,
+                kind,  # type: ignore[arg-type]
+                csv=csv_opts,
+                name=name,
+            ),
         )
         flow = self.flows[kind]
         reader: Iterable[ParsedRecord] = RecordReader(

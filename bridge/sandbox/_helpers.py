@@ -6,8 +6,8 @@
 ``POST /sandbox/reset`` empties the shop, ``POST /sandbox/config`` switches input
 limits, assigns order statuses to states (as Admin > Stores > Order Status does) and
 sets the attribute set's custom attributes and the MSI sources that exist,
-``POST /sandbox/seed`` adds realistic orders, ``POST /sandbox/integration``
-revokes or restores the integration's access token, and
+``POST /sandbox/seed`` adds realistic orders or a big catalogue in one call,
+``POST /sandbox/integration`` revokes or restores the integration's access token, and
 ``POST /sandbox/orders/{id}/state`` forces a state (e.g. ``payment_review``) that
 no REST call can reach. Their answers are not Magento's and are not schema-checked.
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from bridge.sandbox._order_build import build_order
 from bridge.sandbox._orders import set_state, view
 from bridge.sandbox._router import Request, Router, bad_request
-from bridge.sandbox._seed import seed_orders
+from bridge.sandbox._seed import seed_orders, seed_products
 
 if TYPE_CHECKING:
     from bridge.sandbox._app import SandboxApp
@@ -130,7 +130,19 @@ def configure(app: SandboxApp, req: Request) -> dict[str, Any]:
 
 
 @router.add("POST", "/sandbox/seed", HELPER)
-def seed(app: SandboxApp, req: Request) -> list[str]:
-    """Add ``{"orders": N}`` realistic orders; answers their increment ids."""
+def seed(app: SandboxApp, req: Request) -> list[str] | dict[str, Any]:
+    """Add orders or products in one call.
+
+    ``{"orders": N}`` places realistic orders and answers their increment ids;
+    ``{"products": N, "sku_prefix": "PF-"}`` (optional ``"start"``, default 0)
+    adds N enabled simple products and answers ``{"created", "first", "last"}``.
+    """
     body = req.body if isinstance(req.body, dict) else {}
+    if "products" in body:
+        return seed_products(
+            app.shop,
+            int(body["products"]),
+            sku_prefix=str(body.get("sku_prefix", "PF-")),
+            start=int(body.get("start", 0)),
+        )
     return seed_orders(app.shop, int(body.get("orders", 1)), seed=body.get("seed"))

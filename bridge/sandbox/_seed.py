@@ -166,3 +166,80 @@ def seed_orders(shop: Shop, count: int, *, seed: Any = None) -> list[str]:
     ensure_catalogue(shop)
     rng = random.Random(seed if seed is not None else 2024)  # noqa: S311 - demo data, not crypto
     return [build_order(shop, _spec(rng))["increment_id"] for _ in range(count)]
+
+
+def seed_products(
+    shop: Shop, count: int, *, sku_prefix: str = "PF-", start: int = 0
+) -> dict[str, Any]:
+    """Add ``count`` enabled simple products at once, for demos and big-shop benches.
+
+    SKUs are ``<sku_prefix><index, 7 digits>`` for index ``start`` .. ``start +
+    count - 1``; each has a ``default`` source item with quantity 0. SKUs that
+    already exist are left as they are. Built directly, without the per-product
+    checks of ``POST /V1/products`` (unique ``url_key`` is guaranteed by the SKU).
+
+    Args:
+        shop: The shop.
+        count: How many products.
+        sku_prefix: The SKU prefix.
+        start: The first index.
+
+    Returns:
+        ``{"created": n, "first": sku, "last": sku}`` (the SKU range asked for).
+    """
+    products = shop.data["products"]
+    sources = shop.data["source_items"]
+    now = shop.now()
+    created = 0
+    for index in range(start, start + count):
+        sku = f"{sku_prefix}{index:07d}"
+        if sku in products:
+            continue
+        pid = shop.next_id("product")
+        products[sku] = _seeded_product(sku, pid, now)
+        sources[sku] = {
+            "default": {
+                "sku": sku,
+                "source_code": "default",
+                "quantity": 0,
+                "status": 0,
+            }
+        }
+        created += 1
+    last = f"{sku_prefix}{start + count - 1:07d}" if count else None
+    return {"created": created, "first": f"{sku_prefix}{start:07d}", "last": last}
+
+
+def _seeded_product(sku: str, pid: int, now: str) -> dict[str, Any]:
+    """One enabled, visible simple product with an empty stock item."""
+    return {
+        "id": pid,
+        "sku": sku,
+        "name": f"Product {sku}",
+        "attribute_set_id": 4,
+        "price": 10.0,
+        "status": 1,
+        "visibility": 4,
+        "type_id": "simple",
+        "created_at": now,
+        "updated_at": now,
+        "weight": 1,
+        "extension_attributes": {
+            "website_ids": [1],
+            "category_links": [],
+            "stock_item": {
+                "item_id": pid,
+                "product_id": pid,
+                "stock_id": 1,
+                "qty": 0,
+                "is_in_stock": False,
+            },
+        },
+        "product_links": [],
+        "options": [],
+        "media_gallery_entries": [],
+        "tier_prices": [],
+        "custom_attributes": [
+            {"attribute_code": "url_key", "value": f"product-{slug(sku)}"}
+        ],
+    }

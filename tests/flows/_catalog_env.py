@@ -77,11 +77,13 @@ class CatalogEnv:
         mtime: datetime = MTIME,
         force: bool = False,
         file_id: int | None = None,
+        reread: bool = True,
     ) -> FlowResult:
         """Validate ``path``, then apply it through ``flow`` like the pipeline does.
 
         A given ``file_id`` (from ``start``) is reused: the pipeline's retry of a
-        file left pending by an outage.
+        file left pending by an outage. ``reread=False`` gives the flow no way back
+        to the file (callers that build their own context), so it keeps records.
         """
         kind: Kind = flow.kind
         options = csv or CsvOptions()
@@ -103,6 +105,7 @@ class CatalogEnv:
             # The clock reads no earlier than the file's mtime: a file cannot be
             # received before it was written, and stock checks dates against it.
             now=lambda: max(mtime, datetime.now(UTC)),
+            reread=(lambda: RecordReader(path, kind, csv=options)) if reread else None,
         )
         return flow.apply(ctx, RecordReader(path, kind, csv=options))
 

@@ -104,6 +104,29 @@ def test_seed_helper_adds_orders(sandbox: SandboxServer) -> None:
     assert len(response.json()) == 3
 
 
+def test_seed_helper_adds_a_catalogue_in_one_call(sandbox: SandboxServer) -> None:
+    """POST /sandbox/seed {"products": N} adds N enabled simples with empty stock."""
+    body = {"products": 1500, "sku_prefix": "PF-"}
+    answer = httpx.post(f"{sandbox.url}/sandbox/seed", json=body).json()
+    assert answer == {"created": 1500, "first": "PF-0000000", "last": "PF-0001499"}
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    product = httpx.get(
+        f"{sandbox.url}/rest/all/V1/products/PF-0001499", headers=headers
+    ).json()
+    assert (product["status"], product["type_id"]) == (1, "simple")
+    items = httpx.get(
+        f"{sandbox.url}/rest/V1/inventory/source-items",
+        params={
+            "searchCriteria[filterGroups][0][filters][0][field]": "sku",
+            "searchCriteria[filterGroups][0][filters][0][value]": "PF-0000007",
+        },
+        headers=headers,
+    ).json()["items"]
+    assert [(i["source_code"], i["quantity"]) for i in items] == [("default", 0)]
+    again = httpx.post(f"{sandbox.url}/sandbox/seed", json=body).json()
+    assert again["created"] == 0
+
+
 def test_injected_clock_dates_orders_and_documents() -> None:
     """With now= every created_at/updated_at comes from the injected clock, in UTC."""
     moment = datetime(2024, 5, 1, 14, 30, 5, tzinfo=timezone(timedelta(hours=2)))
