@@ -35,6 +35,7 @@ __all__ = [
     "checker",
     "converter",
     "ean_check_digit",
+    "field_checks",
 ]
 
 Values = dict[str, str | None]
@@ -210,9 +211,7 @@ def _check_product(
     _long_text(d, max_chars)
     ean = d.get("ean")
     if ean:
-        expected = ean_check_digit(ean[:-1])
-        if int(ean[-1]) != expected:
-            raise FieldError("ean", f"check digit wrong, expected {expected}")
+        _ean(ean)
 
 
 def _check_shipment(
@@ -248,6 +247,41 @@ def checker(kind: Kind) -> Checker:
         The kind's check.
     """
     return _CHECKERS[kind]
+
+
+def _ean(value: str) -> None:
+    expected = ean_check_digit(value[:-1])
+    if int(value[-1]) != expected:
+        raise FieldError("ean", f"check digit wrong, expected {expected}")
+
+
+def _stamp(name: str) -> Callable[[str], None]:
+    def check(value: str) -> None:
+        _datetime(name, value)
+
+    return check
+
+
+_FIELD_CHECKS: dict[str, dict[str, Callable[[str], None]]] = {
+    "products": {"ean": _ean},
+    "stock": {"updated_at": _stamp("updated_at")},
+    "shipments": {"shipped_at": _stamp("shipped_at")},
+}
+
+
+def field_checks(kind: Kind) -> dict[str, Callable[[str], None]]:
+    """The checks beyond the XSD that look at one field value on its own.
+
+    With the free-text length cap (``max_chars``), these are all the checks
+    ``checker(kind)`` makes on a flat record; each raises ``FieldError``.
+
+    Args:
+        kind: products | stock | shipments.
+
+    Returns:
+        Field name -> its check.
+    """
+    return _FIELD_CHECKS[kind]
 
 
 _CONVERTERS: dict[str, Converter] = {

@@ -34,6 +34,7 @@ from bridge.formats.codec import (
 )
 from bridge.formats.csv import CsvState, read_csv
 from bridge.formats.xml import XmlState, read_xml
+from bridge.formats.xml_grammar import grammar
 from bridge.kinds import Kind, kind_spec
 from bridge.models.erp import ParsedRecord
 
@@ -83,7 +84,14 @@ class _XmlStream(FileStream):
             max_chars=self.max_field_chars,
             validate_only=self.validate_only,
         )
-        yield from read_xml(self.path, checker, self.log, self._state, self.names)
+        yield from read_xml(
+            self.path,
+            checker,
+            self.log,
+            self._state,
+            self.names,
+            grammar=grammar(self.kind),
+        )
         self.generated = self._state.generated
 
 

@@ -6,11 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bridge.config import CsvOptions
-from bridge.formats import RecordReader, _batch, validate_file
+from bridge.formats import RecordReader, _batch, csv_fast, validate_file
 from bridge.models.erp import Kind
 from tests.unit.formats.conftest import FIXTURES, SAMPLES, WriteFile
+from tests.unit.formats.test_fastpath import _EDGE, VALUES
 
 _FILES = sorted(
     [p for p in (SAMPLES / "invalid").iterdir() if not p.name.endswith(".txt")]
@@ -87,9 +90,9 @@ def test_validation_pass_builds_no_records(
 
 
 def test_xml_raw_form_is_made_only_when_asked(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, write: WriteFile
 ) -> None:
-    """Reading XML serializes no element until a record's raw form is asked for."""
+    """Reading XML with libxml2 serializes no element until its raw form is asked."""
     calls: list[object] = []
     real: Callable[..., bytes] = _batch._tostring
 
@@ -98,11 +101,107 @@ def test_xml_raw_form_is_made_only_when_asked(
         return real(element, **kw)
 
     monkeypatch.setattr(_batch, "_tostring", counting)
-    records = list(RecordReader(SAMPLES / "stock.xml", "stock", csv=CsvOptions()))
-    assert records
+    path = write(  # qty before sku: beyond the grammar, so libxml2 reads it
+        "stock.xml",
+        "<stock>\n<item><qty>1</qty><sku>A</sku></item>\n"
+        "<item><qty>2</qty><sku>B</sku></item>\n</stock>\n",
+    )
+    records = list(RecordReader(path, "stock", csv=CsvOptions()))
+    assert len(records) == 2
     assert calls == []
     raw = records[1].raw
-    assert isinstance(raw, bytes)
-    assert raw.startswith(b"<item><sku>ERP-1002</sku>")
+    assert raw == b"<item><qty>2</qty><sku>B</sku></item>"
     assert records[1].raw is raw
     assert len(calls) == 1
+
+
+_CSV_COLUMNS = ("sku", "qty", "source", "updated_at")
+_CSV_PLAIN = {
+    "sku": st.from_regex(r"[A-Z]{2}-[0-9]{1,5}", fullmatch=True),
+    "qty": st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,3})?", fullmatch=True),
+    "source": st.sampled_from(["", "eu", "lager-malmo"]),
+    "updated_at": st.sampled_from(["", "2026-11-26T05:00:00Z", "2024-02-29T00:00:00"]),
+}
+_CSV_END = st.sampled_from(["\n", "\r\n", "", "\n\n", "\r\n\r\n"])
+
+
+@st.composite
+def _csv_cell(draw: st.DrawFn, name: str) -> str:
+    how = draw(st.integers(0, 9))
+    if how == 7:
+        return draw(st.sampled_from(_EDGE))
+    if how == 8:
+        return draw(VALUES)
+    return draw(_CSV_PLAIN[name])
+
+
+@st.composite
+def csv_documents(draw: st.DrawFn) -> str:
+    """Stock CSV files, mostly plain, with odd cells, blank lines and CRLF."""
+    names = list(draw(st.permutations(_CSV_COLUMNS)))
+    if draw(st.booleans()):
+        names = [n for n in names if n in ("sku", "qty", "source")]
+    delimiter = draw(st.sampled_from([";", ",", "\t"]))
+    lines = [delimiter.join(names)]
+    for _ in range(draw(st.integers(0, 14))):
+        if draw(st.integers(0, 9)) == 7:
+            lines.append(draw(st.sampled_from(["", " ", delimiter * 3, '"A";1'])))
+        else:
+            lines.append(delimiter.join(draw(_csv_cell(n)) for n in names))
+    sep = draw(st.sampled_from(["\n", "\r\n"]))
+    return lines[0] + sep + sep.join(lines[1:]) + draw(_CSV_END)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(doc=csv_documents())
+def test_csv_validation_pass_gives_the_row_readers_verdict(
+    doc: str, write: WriteFile
+) -> None:
+    """Whatever the rows, the CSV validation pass (fast path) reports what rows do."""
+    path = write("stock.csv", doc.encode("utf-8", "surrogatepass"))
+    for size in (16, 1 << 20):
+        saved, csv_fast.CHUNK = csv_fast.CHUNK, size
+        try:
+            _both(path, "stock", CsvOptions())
+        finally:
+            csv_fast.CHUNK = saved
+
+
+@pytest.mark.parametrize("column", _CSV_COLUMNS)
+def test_each_odd_csv_cell_gets_the_row_readers_verdict(
+    column: str, write: WriteFile
+) -> None:
+    """Every edge value, in any column of an otherwise plain file, reads as before."""
+    for n, value in enumerate(_EDGE):
+        if any(c in value for c in ';"\n\r'):
+            continue
+        cells = {
+            "sku": "A-2",
+            "qty": "2",
+            "source": "",
+            "updated_at": "",
+            column: value,
+        }
+        rows = ";".join(cells[c] for c in _CSV_COLUMNS)
+        doc = f"sku;qty;source;updated_at\nA-1;1;;\n{rows}\nA-3;3;eu;\n"
+        path = write(f"stock-{n}.csv", doc.encode("utf-8", "surrogatepass"))
+        _both(path, "stock", CsvOptions())
+
+
+def test_csv_validation_pass_is_read_by_the_fast_path(write: WriteFile) -> None:
+    """A plain stock CSV is vouched for whole by the row grammar, CRLF and blanks too."""
+    rows = "".join(f"A-{i};{i}.5;eu;2026-11-26T05:00:00Z\r\n" for i in range(50))
+    path = write("stock.csv", f"sku;qty;source;updated_at\r\n{rows}\r\n\r\nB;1;;")
+    rows_pattern = csv_fast.row_grammar("stock", tuple(_CSV_COLUMNS), ";")
+    assert rows_pattern is not None
+    with path.open("rb") as fh:
+        fh.readline()
+        scan = csv_fast.CsvScan(fh, rows_pattern)
+        scan.run()
+    assert scan.complete
+    assert scan.records == 51
+    _both(path, "stock", CsvOptions())
