@@ -109,7 +109,9 @@ class CsvScan:
                 fh.seek(start)
                 return
             newlines = piece.count(b"\n")
-            blank = len(_BLANK.findall(piece))
+            blank = 0
+            if b"\n\n" in piece or b"\n\r\n" in piece or piece[:1] in b"\r\n":
+                blank = len(_BLANK.findall(piece))
             last = bool(piece) and not piece.endswith(b"\n")  # no final line end
             self.records += newlines - blank + last
             self.lines += newlines

@@ -30,6 +30,7 @@ __all__ = ["CHUNK", "FastScan"]
 
 CHUNK = 1 << 20
 """About how many bytes are vouched for at once (a module setting tests lower)."""
+_RECORDS_CHUNK = 1 << 16  # a reading pass: about 1,000 records held at a time
 _LONGEST = 4  # a record longer than this many chunks is left to libxml2
 _DEFAULT_MAX_CHARS = 65536  # the grammar bounds free text by this, like the XSD
 
@@ -66,8 +67,10 @@ class FastScan:
         record of its last chunk before the break, as libxml2's batches do not.
         """
         g = self.grammar
+        # a reading pass holds a chunk's records: smaller chunks keep memory flat
+        size = CHUNK if self.validate_only else min(CHUNK, _RECORDS_CHUNK)
         with self.path.open("rb") as fh:
-            buf = fh.read(max(CHUNK, 1024))  # the whole prolog
+            buf = fh.read(max(size, 1024))  # the whole prolog
             m = g.prolog.match(buf)
             if m is None:
                 return
@@ -79,7 +82,7 @@ class FastScan:
             line = 1 + buf.count(b"\n", 0, m.end())
             buf = buf[m.end() :]
             held: tuple[str, int] | None = None
-            for piece in _chunks(fh, buf, g.end_tag):
+            for piece in _chunks(fh, buf, g.end_tag, size):
                 if piece is None or (b"\r" in piece and _lone_cr(piece)):
                     return
                 # the grammar is ASCII: each byte one character, a byte >= 0x80
@@ -157,13 +160,15 @@ class FastScan:
         return out
 
 
-def _chunks(fh: BinaryIO, buf: bytes, end_tag: bytes) -> Iterator[bytes | None]:
+def _chunks(
+    fh: BinaryIO, buf: bytes, end_tag: bytes, size: int
+) -> Iterator[bytes | None]:
     """Cut the file after ``buf`` into chunks that end with a record's end tag.
 
     The last item is what follows the last end tag (the tail); None means a record
     longer than ``_LONGEST`` chunks, which the fast path leaves to libxml2.
     """
-    eof, size = False, CHUNK
+    eof = False
     while True:
         if not eof:
             more = fh.read(size)
