@@ -9,11 +9,19 @@ own, so the issues name the exact record, line and field.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from lxml import etree
 
 from bridge.errors import FileIssue
-from bridge.formats._records import Converter, FieldError, Values, converter
+from bridge.formats._records import (
+    Checker,
+    Converter,
+    FieldError,
+    Values,
+    checker,
+    converter,
+)
 from bridge.formats._xsd import KindSchema, XsdProblem
 from bridge.models.erp import Kind, ParsedRecord
 
@@ -24,6 +32,23 @@ _tostring = etree.tostring
 
 Raw = bytes | tuple[tuple[str, ...], ...]
 FieldNamer = Callable[[XsdProblem], str | None]
+
+
+def _serialize(element: etree._Element | None) -> bytes:
+    """The record element as it was in the file (its raw form)."""
+    raw: bytes = _tostring(element, encoding="utf-8", with_tail=False)
+    return raw
+
+
+def _discard(convert: Converter) -> Checker:
+    """A layout's own converter used as a check: its model is not kept."""
+
+    def check(
+        element: etree._Element | None, values: Values | None, max_chars: int
+    ) -> None:
+        convert(element, values, max_chars)
+
+    return check
 
 
 class IssueLog:
@@ -61,6 +86,7 @@ class RecordChecker:
         max_chars: int,
         namer: FieldNamer | None = None,
         convert: Converter | None = None,
+        validate_only: bool = False,
     ) -> None:
         """Prepare an empty batch.
 
@@ -71,6 +97,8 @@ class RecordChecker:
             max_chars: The longest free-text value accepted.
             namer: Maps a problem to the field name the file uses (CSV column).
             convert: Builds a record's model (default: the kind's canonical one).
+            validate_only: Keep only the verdict: run the checks beyond the XSD
+                without building models or raw forms, and return no records.
         """
         self.kind = kind
         self.schema = schema
@@ -78,6 +106,10 @@ class RecordChecker:
         self.max_chars = max_chars
         self.namer = namer
         self._convert = convert if convert is not None else converter(kind)
+        self.validate_only = validate_only
+        self._check: Checker | None = None
+        if validate_only:
+            self._check = checker(kind) if convert is None else _discard(convert)
         self.batch = etree.Element(schema.root)
         self.node_lines: dict[etree._Element, int] = {}
         self.pending: list[_Pending] = []
@@ -137,13 +169,16 @@ class RecordChecker:
         values: Values | None,
     ) -> ParsedRecord | None:
         try:
+            if self._check is not None:
+                self._check(element, values, self.max_chars)
+                return None
             key, model = self._convert(element, values, self.max_chars)
         except FieldError as exc:
             where = exc.node.sourceline if exc.node is not None else None
             self.log.add(where or line, exc.field, exc.reason)
             return None
-        if raw is None:  # XML: the record element is always there
-            raw = _tostring(element, encoding="utf-8", with_tail=False)
+        if raw is None:  # XML: serialized only if the record is ever refused
+            return ParsedRecord(index, line, key, model, partial(_serialize, element))
         return ParsedRecord(index, line, key, model, raw)
 
     def _report(

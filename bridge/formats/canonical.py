@@ -34,6 +34,7 @@ from bridge.formats.codec import (
 )
 from bridge.formats.csv import CsvState, read_csv
 from bridge.formats.xml import XmlState, read_xml
+from bridge.formats.xml_grammar import grammar
 from bridge.kinds import Kind, kind_spec
 from bridge.models.erp import ParsedRecord
 
@@ -60,11 +61,13 @@ class _XmlStream(FileStream):
         max_issues: int,
         max_field_chars: int,
         head: bytes | None,
+        validate_only: bool = False,
     ) -> None:
         super().__init__(path, name, max_issues, head)
         self.kind: Kind = kind
         self.names = names
         self.max_field_chars = max_field_chars
+        self.validate_only = validate_only
         self._state = XmlState()
 
     @property
@@ -75,9 +78,20 @@ class _XmlStream(FileStream):
         if not self.readable():
             return
         checker = RecordChecker(
-            self.kind, kind_schema(self.kind), self.log, max_chars=self.max_field_chars
+            self.kind,
+            kind_schema(self.kind),
+            self.log,
+            max_chars=self.max_field_chars,
+            validate_only=self.validate_only,
         )
-        yield from read_xml(self.path, checker, self.log, self._state, self.names)
+        yield from read_xml(
+            self.path,
+            checker,
+            self.log,
+            self._state,
+            self.names,
+            grammar=grammar(self.kind),
+        )
         self.generated = self._state.generated
 
 
@@ -95,9 +109,11 @@ class _CsvStream(FileStream):
         max_issues: int,
         max_field_chars: int,
         head: bytes | None,
+        validate_only: bool = False,
     ) -> None:
         super().__init__(path, name, max_issues, head)
         self.kind: Kind = kind
+        self.validate_only = validate_only
         self.options = options
         self.fast_path = fast_path
         self.max_field_chars = max_field_chars
@@ -115,7 +131,11 @@ class _CsvStream(FileStream):
         if not self.readable():
             return
         checker = RecordChecker(
-            self.kind, kind_schema(self.kind), self.log, max_chars=self.max_field_chars
+            self.kind,
+            kind_schema(self.kind),
+            self.log,
+            max_chars=self.max_field_chars,
+            validate_only=self.validate_only,
         )
         yield from read_csv(
             self.path,
@@ -157,6 +177,27 @@ class _Canonical:
         head: bytes | None = None,
     ) -> FileStream:
         """Open one streaming pass over ``path`` (see ``Codec.read``)."""
+        return self._open(
+            path,
+            csv=csv,
+            name=name,
+            max_issues=max_issues,
+            max_field_chars=max_field_chars,
+            head=head,
+        )
+
+    def _open(
+        self,
+        path: Path,
+        *,
+        csv: CsvOptions,
+        name: str | None,
+        max_issues: int,
+        max_field_chars: int,
+        head: bytes | None,
+        validate_only: bool = False,
+    ) -> FileStream:
+        """The stream ``read`` returns; ``validate_only`` keeps only the verdict."""
         raise NotImplementedError
 
     def validate(
@@ -169,8 +210,20 @@ class _Canonical:
         progress: Progress | None = None,
         head: bytes | None = None,
     ) -> ValidationResult:
-        """Check a whole file without keeping its records (see ``Codec.validate``)."""
-        stream = self.read(path, csv=csv, name=name, max_issues=max_issues, head=head)
+        """Check a whole file without keeping its records (see ``Codec.validate``).
+
+        The pass builds no model and no raw form: it runs the same checks as
+        ``read``, so the verdict, lines and messages are the same.
+        """
+        stream = self._open(
+            path,
+            csv=csv,
+            name=name,
+            max_issues=max_issues,
+            max_field_chars=65536,
+            head=head,
+            validate_only=True,
+        )
         return drain(stream, progress, self.layout)
 
 
@@ -178,17 +231,17 @@ class _Canonical:
 class CanonicalXmlCodec(_Canonical):
     """SPEC §3 XML: the kind's root holding its record elements, no namespace."""
 
-    def read(
+    def _open(
         self,
         path: Path,
         *,
         csv: CsvOptions,
-        name: str | None = None,
-        max_issues: int = 1000,
-        max_field_chars: int = 65536,
-        head: bytes | None = None,
+        name: str | None,
+        max_issues: int,
+        max_field_chars: int,
+        head: bytes | None,
+        validate_only: bool = False,
     ) -> FileStream:
-        """Open one streaming pass over ``path`` (see ``Codec.read``)."""
         return _XmlStream(
             path,
             self.kind,
@@ -197,6 +250,7 @@ class CanonicalXmlCodec(_Canonical):
             max_issues=max_issues,
             max_field_chars=max_field_chars,
             head=head,
+            validate_only=validate_only,
         )
 
     def write_rejects(
@@ -235,17 +289,17 @@ class CanonicalCsvCodec(_Canonical):
         """How a file is recognised, in words."""
         return "a header row of the kind's columns (.csv .txt .tsv, or any other file)"
 
-    def read(
+    def _open(
         self,
         path: Path,
         *,
         csv: CsvOptions,
-        name: str | None = None,
-        max_issues: int = 1000,
-        max_field_chars: int = 65536,
-        head: bytes | None = None,
+        name: str | None,
+        max_issues: int,
+        max_field_chars: int,
+        head: bytes | None,
+        validate_only: bool = False,
     ) -> FileStream:
-        """Open one streaming pass over ``path`` (see ``Codec.read``)."""
         return _CsvStream(
             path,
             self.kind,
@@ -255,6 +309,7 @@ class CanonicalCsvCodec(_Canonical):
             max_issues=max_issues,
             max_field_chars=max_field_chars,
             head=head,
+            validate_only=validate_only,
         )
 
     def write_rejects(

@@ -33,6 +33,7 @@ from bridge.formats._csvrows import (
     group_shipments,
 )
 from bridge.formats._xsd import XsdProblem
+from bridge.formats.csv_fast import CsvScan, row_grammar, usable
 from bridge.models.erp import ParsedRecord
 
 __all__ = ["CsvState", "detect_delimiter", "read_csv"]
@@ -178,6 +179,8 @@ def _rows(
     if builder is None:
         return
     checker.namer = _namer
+    if checker.validate_only and _vouched(lines, builder, checker, state, options):
+        return
     reader = _csv.reader(it, delimiter=state.delimiter or ",")
     if checker.kind == "shipments":
         for group in group_shipments(_numbered(reader, lines), builder.key_col):
@@ -196,6 +199,32 @@ def _rows(
                     yield from checker.flush()
                     pending = checker.pending
     yield from checker.flush()
+
+
+def _vouched(
+    lines: _Lines,
+    builder: RowBuilder,
+    checker: RecordChecker,
+    state: CsvState,
+    options: CsvOptions,
+) -> bool:
+    """Count the rows the fast path vouches for; True when that was all of them.
+
+    Rows it cannot vouch for are left to the row-by-row reader, from their line on.
+    """
+    if checker.kind == "shipments" or builder.vouch is None:
+        return False
+    if not usable(lines.encoding, options.decimal_separator, checker.max_chars):
+        return False
+    rows = row_grammar(checker.kind, tuple(builder.names), state.delimiter or ",")
+    if rows is None:
+        return False
+    scan = CsvScan(lines.fh, rows)
+    scan.run()
+    state.records += scan.records
+    builder.index += scan.records
+    lines.number += scan.lines
+    return scan.complete
 
 
 def _numbered(

@@ -25,6 +25,8 @@ from lxml import etree
 from bridge.formats._batch import BATCH_SIZE, IssueLog, RecordChecker
 from bridge.formats._records import FieldError, _datetime
 from bridge.formats.codec import XmlNames
+from bridge.formats.xml_fast import FastScan
+from bridge.formats.xml_grammar import XmlGrammar
 from bridge.models.erp import ParsedRecord
 
 __all__ = ["XmlState", "parse_document", "read_xml", "refuse_doctype", "syntax_issue"]
@@ -47,8 +49,14 @@ def read_xml(
     log: IssueLog,
     state: XmlState,
     names: XmlNames | None = None,
+    *,
+    grammar: XmlGrammar | None = None,
 ) -> Iterator[ParsedRecord]:
     """Yield the valid records of an XML file; issues go to ``log``.
+
+    With a ``grammar`` (canonical files), the chunks it vouches for are read by the
+    fast path (``xml_fast``); from the first it cannot vouch for, the file is parsed
+    by libxml2 from the start, skipping the records the fast path already read.
 
     Args:
         path: The file.
@@ -57,14 +65,28 @@ def read_xml(
         state: Filled with the root's ``generated`` and the record count.
         names: The root and record elements (default: the checker's schema's,
             without a namespace).
+        grammar: The kind's grammar of plainly valid files (None: no fast path).
 
     Yields:
         Each record that passed the XSD and model checks, in file order.
     """
     if names is None:
         names = XmlNames(None, checker.schema.root, checker.schema.record)
+    skip = 0
+    if grammar is not None:
+        scan = FastScan(path, grammar, checker)
+        if scan.usable():
+            for record in scan:
+                state.records += 1
+                yield record
+            if scan.complete:
+                state.records = scan.vouched  # a validation pass yields none
+                state.generated = scan.generated
+                return
+            skip = scan.vouched
+            state.records = 0  # libxml2 counts them again
     with path.open("rb") as fh:
-        yield from _parse(fh, path, checker, log, state, names)
+        yield from _parse(fh, path, checker, log, state, names, skip)
 
 
 def _parse(
@@ -74,6 +96,7 @@ def _parse(
     log: IssueLog,
     state: XmlState,
     names: XmlNames,
+    skip: int = 0,
 ) -> Iterator[ParsedRecord]:
     root_tag, record_tag = names.root_tag, names.record_tag or names.root_tag
     context = etree.iterparse(
@@ -102,6 +125,10 @@ def _parse(
             # the fast test first: a record directly under the root, nothing before it
             misplaced = el.getprevious() is not None or el.getparent() is not root
             if misplaced and not _place(el, root, log, root_tag):
+                continue
+            if state.records < skip:  # read by the fast path: valid, and yielded
+                state.records += 1
+                root.remove(el)
                 continue
             checker.batch.append(el)
             pending.append((el, state.records, el.sourceline, None, None))

@@ -8,7 +8,8 @@ a rejects file in the input's own format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import FrozenInstanceError
 from datetime import datetime
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ __all__ = [
     "ErpTrack",
     "Kind",
     "ParsedRecord",
+    "RawForm",
 ]
 
 
@@ -84,9 +86,16 @@ class ErpShipment(_Erp):
 ErpRecord = ErpProduct | ErpStockLevel | ErpShipment
 
 
-@dataclass(frozen=True)
+RawForm = bytes | tuple[tuple[str, ...], ...]
+"""A record as it was in the file: element bytes (XML) or its rows (CSV)."""
+
+
 class ParsedRecord:
     """A validated record plus its origin in the file.
+
+    Immutable, like the models it carries. The raw form may be given as a function
+    that makes it: readers pass one, so a record's raw form is only built if the
+    record is ever refused (and then once).
 
     Attributes:
         index: 0-based position of the record in the file.
@@ -97,8 +106,62 @@ class ParsedRecord:
             serialized bytes for XML, or the list of CSV rows (header order) for CSV.
     """
 
+    __slots__ = ("_raw", "index", "key", "line", "model")
     index: int
     line: int
     key: str
     model: ErpRecord
-    raw: bytes | tuple[tuple[str, ...], ...] = field(repr=False, default=b"")
+    _raw: RawForm | Callable[[], RawForm]
+
+    def __init__(
+        self,
+        index: int,
+        line: int,
+        key: str,
+        model: ErpRecord,
+        raw: RawForm | Callable[[], RawForm] = b"",
+    ) -> None:
+        """Wrap ``model``; ``raw`` is its raw form or a function that makes it."""
+        setter = object.__setattr__
+        setter(self, "index", index)
+        setter(self, "line", line)
+        setter(self, "key", key)
+        setter(self, "model", model)
+        setter(self, "_raw", raw)
+
+    @property
+    def raw(self) -> RawForm:
+        """The record as it was in the file (made on first use, then kept)."""
+        raw = self._raw
+        if callable(raw):
+            raw = raw()
+            object.__setattr__(self, "_raw", raw)
+        return raw
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Refuse changes: a parsed record is immutable."""
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        """Refuse changes: a parsed record is immutable."""
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def _fields(self) -> tuple[int, int, str, ErpRecord, RawForm]:
+        return (self.index, self.line, self.key, self.model, self.raw)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field, the raw form included, is equal."""
+        if not isinstance(other, ParsedRecord):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        """Hash of every field, like a frozen dataclass."""
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        """Fields but the raw form."""
+        return (
+            f"ParsedRecord(index={self.index!r}, line={self.line!r}, "
+            f"key={self.key!r}, model={self.model!r})"
+        )
