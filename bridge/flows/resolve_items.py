@@ -11,7 +11,6 @@ wrapped flow with the SKU in place of the reference, as if the file had named it
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -65,7 +64,7 @@ def with_skus(record: ParsedRecord, skus: dict[str, str]) -> ParsedRecord:
         new = model.model_copy(update={"sku": sku_of(model.sku)})
         if key.startswith(model.sku):  # stock keys are "SKU@source"
             key = new.sku + key[len(model.sku) :]
-    return dataclasses.replace(record, key=key, model=new)
+    return record.with_model(key, new)
 
 
 def gtin_problem(gtin: str, skus: list[str], attribute: str) -> str | None:

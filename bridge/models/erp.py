@@ -138,6 +138,10 @@ class ParsedRecord:
             object.__setattr__(self, "_raw", raw)
         return raw
 
+    def with_model(self, key: str, model: ErpRecord) -> ParsedRecord:
+        """The same record (origin and raw form) with another key and model."""
+        return ParsedRecord(self.index, self.line, key, model, self._raw)
+
     def __setattr__(self, name: str, value: object) -> None:
         """Refuse changes: a parsed record is immutable."""
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
