@@ -40,13 +40,12 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -62,6 +61,7 @@ from bridge.errors import (
 from bridge.magento._auth import auth_for
 from bridge.magento._base_url import check_base_url
 from bridge.magento._calls import call_record
+from bridge.magento._search import Filter, encode_query, search_params
 from bridge.support.backoff import Backoff
 from bridge.support.calls import current as current_calls
 from bridge.support.clock import as_utc, utcnow
@@ -186,59 +186,6 @@ def classify(response: httpx.Response) -> BridgeError | None:
     if status in (400, 404) and detail is not None and detail != _NO_ROUTE:
         return RecordRejectedError(text, magento_message=detail, status_code=status)
     return MagentoRequestError(text, status_code=status, magento_message=detail)
-
-
-# --- searchCriteria -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filter:
-    """One ``searchCriteria`` filter: ``field condition_type value``.
-
-    Filters in one group are OR-ed; groups are AND-ed (Magento's search rules).
-    """
-
-    field: str
-    value: str
-    condition_type: str = "eq"
-
-
-def search_params(
-    filter_groups: Sequence[Sequence[Filter]],
-    *,
-    sort: Sequence[tuple[str, str]] = (),
-    page_size: int | None = None,
-    current_page: int | None = None,
-) -> dict[str, str]:
-    """Flatten a search into Magento's ``searchCriteria[...]`` query parameters.
-
-    Args:
-        filter_groups: AND-ed groups of OR-ed filters.
-        sort: ``(field, "ASC"|"DESC")`` pairs, in order.
-        page_size: ``searchCriteria[pageSize]``; None returns every match.
-        current_page: ``searchCriteria[currentPage]`` (1-based).
-
-    Returns:
-        Query parameters ready for ``MagentoClient.request(params=...)``.
-    """
-    params: dict[str, str] = {}
-    for i, group in enumerate(filter_groups):
-        for j, flt in enumerate(group):
-            prefix = f"searchCriteria[filter_groups][{i}][filters][{j}]"
-            params[f"{prefix}[field]"] = flt.field
-            params[f"{prefix}[value]"] = flt.value
-            params[f"{prefix}[condition_type]"] = flt.condition_type
-    for k, (field, direction) in enumerate(sort):
-        params[f"searchCriteria[sortOrders][{k}][field]"] = field
-        params[f"searchCriteria[sortOrders][{k}][direction]"] = direction
-    if page_size is not None:
-        params["searchCriteria[pageSize]"] = str(page_size)
-    if current_page is not None:
-        params["searchCriteria[currentPage]"] = str(current_page)
-    if not params:
-        # Magento needs searchCriteria present to accept a list call at all.
-        params["searchCriteria"] = ""
-    return params
 
 
 def _json_default(value: object) -> object:
@@ -462,25 +409,6 @@ class MagentoClient:
                 "that is not JSON (check magento.base_url)",
                 status_code=response.status_code,
             ) from exc
-
-
-def encode_query(params: Mapping[str, str]) -> str:
-    """The query string with every reserved character percent-encoded (RFC 3986).
-
-    A space is written ``%20``, never ``+``: Magento reads a signed query with
-    ``rawurldecode`` (``Framework/Oauth/Helper/Request::_extractQueryStringParams``,
-    magento/magento2 PR #34896), so a ``+`` would stay a ``+`` there while the
-    signer read a space, and every OAuth call with a ``created_at`` filter
-    ("YYYY-MM-DD HH:MM:SS") would be refused. ``%20`` decodes to a space under
-    both ``rawurldecode`` and ``urldecode``.
-
-    Args:
-        params: Query parameters (see ``search_params``).
-
-    Returns:
-        ``k=v&...`` with keys and values encoded, in the given order.
-    """
-    return urlencode(params, quote_via=quote, safe="")
 
 
 def _loggable(url: str) -> str:
