@@ -253,3 +253,38 @@ def read_edifact(payload: bytes) -> ReadOrder:
     out.subtotal, out.discount = money["summary:79"], money["summary:204"]
     out.tax, out.grand_total = money["summary:124"], money["summary:86"]
     return out
+
+
+def assert_full_order(got: ReadOrder) -> None:
+    """Every canonical field of ``full_order()`` but its number and dates, read back."""
+    D = Decimal  # noqa: N806 - short like the tests it serves
+    assert (got.status, got.currency, got.email) == (
+        "pending",
+        "SEK",
+        "anna@example.com",
+    )
+    assert (got.billing_name, got.billing_street, got.billing_city) == (
+        "Berg AB",
+        ["Storgatan 1"],
+        "Stockholm",
+    )
+    assert (got.billing_postcode, got.billing_country) == ("111 22", "SE")
+    assert (got.shipping_name, got.shipping_street) == (
+        "Anna Berg",
+        ["Lillgatan 3", "c/o Ek"],
+    )
+    assert (got.shipping_method, got.shipping_amount, got.shipping_amount_incl_tax) == (
+        "flatrate_flatrate",
+        D("49.00"),
+        D("61.25"),
+    )
+    assert (got.payment_method, got.invoice_fee) == ("sveacheckout", D("29.00"))
+    assert (got.subtotal, got.tax, got.grand_total) == (
+        D("350.00"),
+        D("99.75"),
+        D("527.75"),
+    )
+    assert got.lines == [
+        ("101", "A-1", D("2"), D("100.00"), D("250.00")),
+        ("103", "B-2", D("1.5"), D("100.00"), D("187.50")),
+    ]

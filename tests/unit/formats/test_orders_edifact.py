@@ -10,7 +10,11 @@ import pytest
 from bridge.errors import InvalidFileError
 from bridge.formats.orders import order_file_name, render_order
 from tests.conftest import SHARED
-from tests.unit.formats._order_readers import edifact_segments, read_edifact
+from tests.unit.formats._order_readers import (
+    assert_full_order,
+    edifact_segments,
+    read_edifact,
+)
 from tests.unit.formats.test_orders_opentrans import full_order
 from tests.unit.formats.test_orders_writer import _address
 
@@ -51,36 +55,7 @@ def test_carries_every_canonical_field() -> None:
         "42",
         "202603011015",
     )
-    assert (got.status, got.currency, got.email) == (
-        "pending",
-        "SEK",
-        "anna@example.com",
-    )
-    assert (got.billing_name, got.billing_street, got.billing_city) == (
-        "Berg AB",
-        ["Storgatan 1"],
-        "Stockholm",
-    )
-    assert (got.billing_postcode, got.billing_country) == ("111 22", "SE")
-    assert (got.shipping_name, got.shipping_street) == (
-        "Anna Berg",
-        ["Lillgatan 3", "c/o Ek"],
-    )
-    assert (got.shipping_method, got.shipping_amount, got.shipping_amount_incl_tax) == (
-        "flatrate_flatrate",
-        D("49.00"),
-        D("61.25"),
-    )
-    assert (got.payment_method, got.invoice_fee) == ("sveacheckout", D("29.00"))
-    assert (got.subtotal, got.tax, got.grand_total) == (
-        D("350.00"),
-        D("99.75"),
-        D("527.75"),
-    )
-    assert got.lines == [
-        ("101", "A-1", D("2"), D("100.00"), D("250.00")),
-        ("103", "B-2", D("1.5"), D("100.00"), D("187.50")),
-    ]
+    assert_full_order(got)
     segs = _segments()
     assert [["PQ", "tx-991"]] in [e for t, e in segs if t == "RFF"]
     assert next(e[:2] for t, e in segs if t == "NAD") == ["BY", ["7", "", "91"]]
