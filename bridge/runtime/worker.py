@@ -176,6 +176,8 @@ class Service:
     def _invoice_open_when_due(self, now: float) -> None:
         """Retry the invoices of deliveries shipped but not invoiced, when due."""
         flow = self.c.pipeline.flows.get("shipments")
+        # The shipments flow is wrapped (GTIN references resolved first).
+        flow = getattr(flow, "inner", flow)
         if now < self._next_invoice or not isinstance(flow, ApplyShipmentsFlow):
             return
         self._next_invoice = now + INVOICE_CHECK_SECONDS
