@@ -87,8 +87,8 @@ unexport PYTHONDONTWRITEBYTECODE
 coverage: $(STAMP) system-deps
 	$(BIN)/coverage erase
 	@status=0; \
-	$(BIN)/coverage run -m pytest -m "not serial" $(XDIST) $(PYTEST_ARGS) || status=$$?; \
-	$(BIN)/coverage run -m pytest -m serial $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/coverage run -m pytest -m "not serial" $(XDIST) --durations=10 $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/coverage run -m pytest -m serial --durations=15 $(PYTEST_ARGS) || status=$$?; \
 	$(BIN)/coverage combine -q; \
 	$(BIN)/coverage report || status=$$?; \
 	exit $$status
