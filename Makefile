@@ -74,9 +74,9 @@ check: $(STAMP)
 # The whole suite under branch coverage, `bridge` subprocesses included (pyproject's
 # [tool.coverage.run] patch), then the report, which fails below [tool.coverage.report]
 # fail_under. Two passes: the tests that run services, kill processes or time things
-# (marker `serial`: tests/e2e, tests/chaos) alone, and everything else spread over the
-# cores by pytest-xdist (each worker has its own sandbox, sshd and PostgreSQL; each
-# module stays on one worker). Both passes run even if the first fails; `make coverage`
+# (marker `serial`: tests/chaos and the e2e modules named in tests/conftest.py) alone,
+# and everything else spread over the cores by pytest-xdist (each worker has its own
+# sandbox, sshd and PostgreSQL; each module stays on one worker). Both passes run even if the first fails; `make coverage`
 # fails if either did. PYTEST_ARGS passes options on to both, e.g. `-x`; XDIST=-n0 runs
 # the first pass in one process. Bytecode is written: without it every `bridge`
 # subprocess the tests start compiles the package again, and pytest re-rewrites every

@@ -13,11 +13,28 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SWAGGER = SHARED / "reference" / "magento" / "magento-2.4-rest-swagger.json"
 
 _DIR_MARKERS = {
-    "e2e": ("e2e", "serial"),
+    "e2e": ("e2e",),
     "chaos": ("slow", "serial"),
     "sftp": ("sftp",),
     "postgres": ("postgres",),
 }
+#: End-to-end modules that run the service, kill it, time it or install: `make test`
+#: runs these alone (marker ``serial``); the other e2e tests run a command to its end.
+_SERIAL_MODULES = frozenset(
+    {
+        "test_alerts_service.py",
+        "test_console_browser.py",
+        "test_console_calls.py",
+        "test_console_http.py",
+        "test_demo.py",
+        "test_install.py",
+        "test_process_output.py",
+        "test_progress.py",
+        "test_run.py",
+        "test_service_output.py",
+        "test_stop.py",
+    }
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -28,6 +45,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if directory in parts:
                 for marker in markers:
                     item.add_marker(getattr(pytest.mark, marker))
+        if "e2e" in parts and parts[-1] in _SERIAL_MODULES:
+            item.add_marker(pytest.mark.serial)
 
 
 @pytest.fixture(autouse=True)
