@@ -15,10 +15,14 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.e2e.console.conftest import (
     OPERATOR,
@@ -88,6 +92,16 @@ def _shot(drv: WebDriver, folder: Path, name: str) -> None:
         shutil.copyfile(folder / name, DOCS_IMG / name)
 
 
+def _after_submit(drv: WebDriver, element_id: str) -> WebElement:
+    """The element of the page a form's answer loads (a click returns before it does)."""
+    try:
+        return WebDriverWait(drv, 30).until(
+            expected_conditions.presence_of_element_located((By.ID, element_id))
+        )
+    except TimeoutException:
+        pytest.fail(f"no #{element_id} after the form was sent:\n{drv.page_source}")
+
+
 def _wait_file(folder: Path, timeout: float = 60.0) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -151,13 +165,13 @@ def test_operator_fixes_a_rejected_record_from_the_browser(
     Select(browser.find_element(By.ID, "kind")).select_by_visible_text("stock")
     browser.find_element(By.ID, "file").send_keys(str(fixed))
     browser.find_element(By.ID, "send").click()
-    assert "saldo-fixed.csv" in browser.find_element(By.ID, "upload-done").text
+    assert "saldo-fixed.csv" in _after_submit(browser, "upload-done").text
     served.wait_for(lambda: _archived(served, "saldo-fixed.csv"), what="fix applied")
 
     browser.get(served.url + "/files?name=saldo-fixed")
     _shot(browser, tmp_path / "shots", "console-files.png")
     browser.find_element(By.LINK_TEXT, "saldo-fixed.csv").click()
-    assert browser.find_element(By.ID, "outcome").text == "done"
+    assert _after_submit(browser, "outcome").text == "done"
     assert "by olga" in browser.find_element(By.ID, "uploaded").text
     item = home.magento(
         "GET",
@@ -180,5 +194,5 @@ def test_a_viewer_is_refused_an_upload_in_the_browser(
     mine.write_text(stock_csv([("CON-1", 1)]))
     browser.find_element(By.ID, "file").send_keys(str(mine))
     browser.find_element(By.ID, "send").click()
-    assert "only an operator" in browser.find_element(By.ID, "refused").text
+    assert "only an operator" in _after_submit(browser, "refused").text
     assert not (served.home.root / "inbox" / "stock" / "viewer.csv").exists()
