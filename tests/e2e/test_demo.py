@@ -111,6 +111,12 @@ def running_demo(tmp_path: Path) -> Iterator[Path]:
             assert proc.poll() is None, (tmp_path / "demo.log").read_text()
             assert time.monotonic() < deadline, "the demo did not start"
             time.sleep(0.2)
+        # A user reaches the second terminal after the demo applied its samples:
+        # the stock figures are in Magento before the shipment is tried.
+        while not list((tmp_path / "home" / "archive").rglob("*demo-stock*")):
+            assert proc.poll() is None, (tmp_path / "demo.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+            time.sleep(0.2)
         yield tmp_path / "home"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
