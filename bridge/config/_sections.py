@@ -148,6 +148,20 @@ class OrdersSettings(_Section):
     overlap_seconds: float = Field(default=300, ge=0)
     page_size: int = Field(default=100, ge=1, le=300)
     start_at: str = ""
+    # The shop's and the ERP's ids in the ERP's partner profile: IDoc SNDPRN/RCVPRN
+    # (10 characters), EDIFACT UNB sender/recipient, the openTRANS supplier party.
+    sender_id: str = Field(default="MAGENTO", min_length=1, max_length=35)
+    receiver_id: str = Field(default="ERP", min_length=1, max_length=35)
+
+    @model_validator(mode="after")
+    def _idoc_partners(self) -> OrdersSettings:
+        if self.format == "idoc":
+            for key in ("sender_id", "receiver_id"):
+                if len(getattr(self, key)) > 10:
+                    raise _invalid(
+                        f"{key} is longer than the 10 characters of an IDoc partner"
+                    )
+        return self
 
 
 class ShipmentsSettings(_Section):

@@ -56,7 +56,7 @@ from bridge.errors import (
     RecordRejectedError,
 )
 from bridge.folders.outbox import LocalOutbox
-from bridge.formats.orders import order_file_name, render_order
+from bridge.formats.orders import Partners, order_file_name, render_order
 from bridge.ledger.core import Ledger, utcnow
 from bridge.ledger.ownership import Ownership
 from bridge.magento import Filter, OrdersAdapter, search_params
@@ -291,7 +291,12 @@ class ExportOrdersFlow:
             record = to_export_order(
                 parse_order(raw), invoice_fee_mode=self._cfg.invoice_fee
             )
-            payload = render_order(record, self._cfg.format, encoding=self._encoding)
+            payload = render_order(
+                record,
+                self._cfg.format,
+                encoding=self._encoding,
+                partners=Partners(self._cfg.sender_id, self._cfg.receiver_id),
+            )
         except (RecordRejectedError, InvalidFileError) as exc:
             self._fail(entity_id, number, str(exc), result)
             return

@@ -8,6 +8,7 @@ reports the order as unexportable and retries it once the cause is fixed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,9 +17,32 @@ from lxml import etree
 from bridge.errors import FileIssue, InvalidFileError
 from bridge.formats.document import _document_schema
 
-__all__ = ["amount", "number", "refuse", "validated_xml"]
+__all__ = [
+    "DEFAULT_PARTNERS",
+    "Partners",
+    "amount",
+    "number",
+    "refuse",
+    "validated_xml",
+]
 
 _CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Partners:
+    """Who sends an order file and who receives it, as the ERP's partner profile names them.
+
+    ``orders.sender_id`` and ``orders.receiver_id``: the IDoc control record's
+    ``SNDPRN``/``RCVPRN``, the EDIFACT ``UNB`` sender and recipient, and the
+    openTRANS supplier party (the shop).
+    """
+
+    sender: str = "MAGENTO"
+    receiver: str = "ERP"
+
+
+DEFAULT_PARTNERS = Partners()
 
 
 def amount(value: Decimal) -> str:

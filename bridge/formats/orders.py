@@ -30,12 +30,14 @@ from typing import Literal, cast
 from lxml import etree
 
 from bridge.errors import ConfigError, FileIssue, InvalidFileError
+from bridge.formats._outbound import DEFAULT_PARTNERS, Partners
 from bridge.formats._xsd import schema_path
 from bridge.models.export import ExportAddress, ExportLine, ExportOrder
 
 __all__ = [
     "CSV_COLUMNS",
     "ORDER_LAYOUTS",
+    "Partners",
     "neutralise",
     "order_file_name",
     "order_to_csv",
@@ -324,7 +326,11 @@ def order_file_name(order_number: str, fmt: OrderFormat) -> str:
 
 
 def render_order(
-    order: ExportOrder, fmt: OrderFormat, *, encoding: str = "utf-8"
+    order: ExportOrder,
+    fmt: OrderFormat,
+    *,
+    encoding: str = "utf-8",
+    partners: Partners = DEFAULT_PARTNERS,
 ) -> bytes:
     """Render an order in the configured format (``orders.format``).
 
@@ -334,6 +340,8 @@ def render_order(
             Order), ``opentrans`` (openTRANS 2.1 ORDER), ``idoc`` (SAP ORDERS05
             IDoc-XML), ``edifact`` (UN/EDIFACT ORDERS D.96A).
         encoding: CSV encoding; XML is always UTF-8.
+        partners: The sender and receiver ids of ``idoc``, ``edifact`` and
+            ``opentrans`` (``orders.sender_id``, ``orders.receiver_id``).
 
     Returns:
         The validated file content.
@@ -350,13 +358,13 @@ def render_order(
     if fmt == "opentrans":
         from bridge.formats.orders_opentrans import order_to_opentrans
 
-        return order_to_opentrans(order)
+        return order_to_opentrans(order, partners)
     if fmt == "idoc":
         from bridge.formats.orders_idoc import order_to_idoc
 
-        return order_to_idoc(order)
+        return order_to_idoc(order, partners)
     if fmt == "edifact":
         from bridge.formats.orders_edifact import order_to_edifact
 
-        return order_to_edifact(order)
+        return order_to_edifact(order, partners)
     return order_to_xml(order)

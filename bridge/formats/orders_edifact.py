@@ -11,7 +11,8 @@ it is published, so the envelope counts (``UNT``, ``UNZ``) are those of the byte
 ==========================  ==========================================================
 canonical                   ORDERS D.96A
 ==========================  ==========================================================
-(envelope)                  ``UNB`` sender ``MAGENTO``, recipient ``ERP`` (``ZZZ``), the
+(envelope)                  ``UNB`` sender ``orders.sender_id`` (``MAGENTO``), recipient
+                            ``orders.receiver_id`` (``ERP``), both ``ZZZ``; the
                             order's creation time, control reference = Magento id;
                             ``UNH`` ``ORDERS:D:96A:UN``
 order_number                ``BGM+220`` document number
@@ -56,7 +57,7 @@ from pydifact.parser import Parser
 from pydifact.segmentcollection import Interchange, Message
 from pydifact.segments import Segment
 
-from bridge.formats._outbound import amount, number, refuse
+from bridge.formats._outbound import DEFAULT_PARTNERS, Partners, amount, number, refuse
 from bridge.models.export import ExportAddress, ExportLine, ExportOrder
 
 __all__ = ["order_file_extension", "order_to_edifact"]
@@ -235,8 +236,12 @@ def _summary(w: _Writer, order: ExportOrder) -> None:
     w.add("CNT", ["2", str(len(order.lines))])
 
 
-def order_to_edifact(order: ExportOrder) -> bytes:
+def order_to_edifact(
+    order: ExportOrder, partners: Partners = DEFAULT_PARTNERS
+) -> bytes:
     """Render an order as an ORDERS D.96A interchange, read back before returning.
+
+    ``partners`` are the ``UNB`` sender and recipient (``an..35`` each).
 
     Raises:
         InvalidFileError: A value does not fit its data element, or the written
@@ -249,8 +254,8 @@ def order_to_edifact(order: ExportOrder) -> bytes:
         _line(w, index, line)
     _summary(w, order)
     interchange = Interchange(
-        ["MAGENTO", "ZZZ"],
-        ["ERP", "ZZZ"],
+        [w.check("UNB", "id", partners.sender), "ZZZ"],
+        [w.check("UNB", "id", partners.receiver), "ZZZ"],
         str(order.magento_id),
         ("UNOC", 3),
         timestamp=order.created_at.astimezone(UTC),

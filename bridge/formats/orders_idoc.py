@@ -56,7 +56,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from bridge.formats._outbound import amount, number, refuse
+from bridge.formats._outbound import DEFAULT_PARTNERS, Partners, amount, number, refuse
 from bridge.models.export import ExportAddress, ExportLine, ExportOrder
 
 __all__ = ["FIELD_LENGTHS", "order_to_idoc"]
@@ -113,7 +113,9 @@ class _Writer:
             self.fields(self.segment(head, tag[:-1] + "2"), TDLINE=line)
 
 
-def _control(w: _Writer, idoc: etree._Element, order: ExportOrder) -> None:
+def _control(
+    w: _Writer, idoc: etree._Element, order: ExportOrder, partners: Partners
+) -> None:
     created = order.created_at.astimezone(UTC)
     dc = etree.SubElement(idoc, "EDI_DC40", SEGMENT="1")
     w.fields(
@@ -125,10 +127,10 @@ def _control(w: _Writer, idoc: etree._Element, order: ExportOrder) -> None:
         MESTYP="ORDERS",
         SNDPOR="BRIDGE",
         SNDPRT="LS",
-        SNDPRN="MAGENTO",
+        SNDPRN=partners.sender,
         RCVPOR="ERP",
         RCVPRT="LS",
-        RCVPRN="ERP",
+        RCVPRN=partners.receiver,
         CREDAT=created.strftime("%Y%m%d"),
         CRETIM=created.strftime("%H%M%S"),
     )
@@ -249,8 +251,10 @@ def _summary(w: _Writer, idoc: etree._Element, order: ExportOrder) -> None:
         w.fields(w.segment(idoc, "E1EDS01"), SUMID=sumid, SUMME=value)
 
 
-def order_to_idoc(order: ExportOrder) -> bytes:
+def order_to_idoc(order: ExportOrder, partners: Partners = DEFAULT_PARTNERS) -> bytes:
     """Render an order as an ORDERS05 IDoc-XML, every field within its SAP length.
+
+    ``partners`` are the control record's ``SNDPRN`` and ``RCVPRN`` (10 characters).
 
     Raises:
         InvalidFileError: A value does not fit its IDoc field (the issue names the
@@ -259,7 +263,7 @@ def order_to_idoc(order: ExportOrder) -> bytes:
     w = _Writer(f"order-{order.order_number}.xml")
     root = etree.Element("ORDERS05")
     idoc = etree.SubElement(root, "IDOC", BEGIN="1")
-    _control(w, idoc, order)
+    _control(w, idoc, order, partners)
     _header(w, idoc, order)
     for position, line in enumerate(order.lines, start=1):
         _item(w, idoc, position, line, order.currency)

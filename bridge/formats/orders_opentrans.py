@@ -51,7 +51,13 @@ from decimal import Decimal
 
 from lxml import etree
 
-from bridge.formats._outbound import amount, number, validated_xml
+from bridge.formats._outbound import (
+    DEFAULT_PARTNERS,
+    Partners,
+    amount,
+    number,
+    validated_xml,
+)
 from bridge.formats._xsd import schema_path
 from bridge.models.export import ExportAddress, ExportLine, ExportOrder
 
@@ -61,7 +67,6 @@ NAMESPACE = "http://www.opentrans.org/XMLSchema/2.1"
 BMECAT = "http://www.bmecat.org/bmecat/2005"
 _NSMAP = {None: NAMESPACE, "bme": BMECAT}
 _SHORT = 150
-_SUPPLIER_ID = "shop"
 
 
 def _el(
@@ -132,7 +137,7 @@ def _buyer_id(order: ExportOrder) -> str:
     return str(customer.customer_id) if customer.customer_id else customer.email
 
 
-def _info(header: etree._Element, order: ExportOrder) -> None:
+def _info(header: etree._Element, order: ExportOrder, supplier: str) -> None:
     info = _el(header, "ORDER_INFO")
     _el(info, "ORDER_ID", order.order_number)
     _el(
@@ -145,10 +150,10 @@ def _info(header: etree._Element, order: ExportOrder) -> None:
     delivery = f"{order.order_number}-delivery"
     _party(parties, buyer, "buyer", order.billing_address, order.customer.email)
     _party(parties, delivery, "delivery", order.shipping_address)
-    _party(parties, _SUPPLIER_ID, "supplier", None)
+    _party(parties, supplier, "supplier", None)
     refs = _el(info, "ORDER_PARTIES_REFERENCE")
     _bme(refs, "BUYER_IDREF", buyer, type="supplier_specific")
-    _bme(refs, "SUPPLIER_IDREF", _SUPPLIER_ID, type="supplier_specific")
+    _bme(refs, "SUPPLIER_IDREF", supplier, type="supplier_specific")
     _el(refs, "INVOICE_RECIPIENT_IDREF", buyer, type="supplier_specific")
     shipment = _el(refs, "SHIPMENT_PARTIES_REFERENCE")
     _el(shipment, "DELIVERY_IDREF", delivery, type="supplier_specific")
@@ -216,8 +221,12 @@ def _net(line: ExportLine) -> Decimal:
     return line.unit_price * line.qty - line.discount_amount
 
 
-def order_to_opentrans(order: ExportOrder) -> bytes:
+def order_to_opentrans(
+    order: ExportOrder, partners: Partners = DEFAULT_PARTNERS
+) -> bytes:
     """Render an order as an openTRANS 2.1 ORDER, validated against the schema.
+
+    ``partners.sender`` is the supplier party (the shop).
 
     Raises:
         InvalidFileError: The document does not satisfy ``opentrans_2_1.xsd``.
@@ -227,7 +236,7 @@ def order_to_opentrans(order: ExportOrder) -> bytes:
     )
     header = _el(root, "ORDER_HEADER")
     _el(_el(header, "CONTROL_INFO"), "GENERATOR_INFO", "bridge")
-    _info(header, order)
+    _info(header, order, partners.sender)
     items = _el(root, "ORDER_ITEM_LIST")
     for line in order.lines:
         _item(items, line)

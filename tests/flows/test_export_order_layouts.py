@@ -93,3 +93,22 @@ def test_sandbox_order_round_trips_through_the_layout(
     ]
     assert [ln[1] for ln in got.lines] == ["SIMPLE-21", "SHIRT-21-M"]
     assert "Exported to ERP as order-" in shop.comments(placed["entity_id"])[-1]
+
+
+def test_export_writes_the_configured_partner_ids(
+    shop: Shop, sandbox: Any, tmp_path: Path
+) -> None:
+    """orders.sender_id / receiver_id reach the IDoc control record of an exported order."""
+    placed = shop.order(spec(3))
+    bridge = Bridge(
+        sandbox.url, tmp_path, _clock, format="idoc", sender_id="SHOP01",
+        receiver_id="P01CLNT100",
+    )  # fmt: skip
+    try:
+        bridge.run()
+    finally:
+        bridge.close()
+    payload = (bridge.outbox_dir / f"order-{placed['increment_id']}.xml").read_bytes()
+    dc = etree.fromstring(payload).find("IDOC/EDI_DC40")
+    assert dc is not None
+    assert (dc.findtext("SNDPRN"), dc.findtext("RCVPRN")) == ("SHOP01", "P01CLNT100")
