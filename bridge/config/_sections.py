@@ -65,6 +65,8 @@ class MagentoSettings(_Section):
     website_ids: list[int] = Field(default_factory=lambda: [1])
     attribute_set_id: int = 4
     ean_attribute: str = "ean"
+    # A GTIN → SKU answer found through ean_attribute is asked again after this long.
+    gtin_cache_seconds: float = Field(default=3600, ge=0)
     inventory: Literal["msi", "legacy"] = "msi"
     source_code: str = "default"
     batch_size: int = Field(default=20, ge=1, le=5000)

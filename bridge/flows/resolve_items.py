@@ -12,6 +12,7 @@ wrapped flow with the SKU in place of the reference, as if the file had named it
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,8 @@ class ItemsByGtinFlow:
         products: Magento's products, searched by the EAN attribute.
         ean_attribute: The EAN attribute's code; ``""`` means none is kept, and a
             record naming an item only by GTIN is rejected saying so.
+        max_age_seconds: A remembered answer older than this is asked again
+            (``magento.gtin_cache_seconds``; 0: always ask).
     """
 
     def __init__(
@@ -96,8 +99,10 @@ class ItemsByGtinFlow:
         ledger: Ledger,
         products: ProductsAdapter,
         ean_attribute: str,
+        max_age_seconds: float = 3600,
     ) -> None:
         """Wrap ``inner``; its kind is this flow's kind."""
+        self._max_age = timedelta(seconds=max_age_seconds)
         self.inner = inner
         self.kind: Kind = inner.kind
         self._ledger = ledger
@@ -145,7 +150,8 @@ class ItemsByGtinFlow:
 
     def _lookup(self, gtins: set[str]) -> tuple[dict[str, str], dict[str, str]]:
         """SKUs for ``gtins`` (ledger first, then Magento) and why others have none."""
-        found = self._ledger.items.skus(gtins)
+        since = self._ledger.now() - self._max_age
+        found = self._ledger.items.skus(gtins, since=since)
         asked = sorted(gtins - found.keys())
         problems: dict[str, str] = {}
         if asked and not self._attribute:

@@ -87,11 +87,12 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
         stock_guard=ShipmentStockGuard(settings, ledger, stock),
     )
     ean = settings.magento.ean_attribute
+    age = settings.magento.gtin_cache_seconds
     flows: dict[str, ApplyFlow] = {
         "products": ApplyProductsFlow(settings, ledger, products, stock),
         # Lines naming their item only by a GTIN are resolved first (SPEC §7).
-        "stock": ItemsByGtinFlow(stock_flow, ledger, products, ean),
-        "shipments": ItemsByGtinFlow(shipments_flow, ledger, products, ean),
+        "stock": ItemsByGtinFlow(stock_flow, ledger, products, ean, age),
+        "shipments": ItemsByGtinFlow(shipments_flow, ledger, products, ean, age),
     }
     inbox = LocalInbox(
         root,

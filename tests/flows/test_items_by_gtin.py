@@ -7,13 +7,16 @@ Against the sandbox: Peppol's despatch use case 3 (four lines, GTINs only; its f
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from bridge.config import Settings, load_config
+from bridge.ledger._schema import gtin_items
 from bridge.runtime.wiring import Components, build
 from bridge.usecases.process import process
 from tests.conftest import SANDBOX_TOKEN, SHARED
@@ -270,3 +273,39 @@ def test_dry_run_plans_the_skus_found_by_gtin_and_names_an_unknown_one(
         "reject",
         "GTIN 07611104117099 matches no product's 'ean' attribute",
     )
+
+
+def test_an_ean_moved_in_magento_is_followed_once_the_answer_is_old(
+    sandbox: Any, comps: Components, tmp_path: Path
+) -> None:
+    """Staff move an EAN to another product: past gtin_cache_seconds the GTIN finds it."""
+    for sku, ean, _ in ITEMS.values():
+        _product(sandbox, sku, ean)
+    skus = {sku: qty for sku, _, qty in ITEMS.values()}
+    _order(sandbox, "4321", skus)
+    view = process(comps, _despatch(tmp_path, "1238", "4321"), "shipments")
+    assert (view.status, view.issues) == ("done", ())
+    # By hand in the admin: SPLINT-M loses its EAN to its successor SPLINT-M2.
+    retired = {"attribute_code": "ean", "value": "7611104117099"}
+    _rest(
+        sandbox,
+        "PUT",
+        "/all/V1/products/SPLINT-M",
+        json={"product": {"sku": "SPLINT-M", "custom_attributes": [retired]}},
+    )
+    _product(sandbox, "SPLINT-M2", "7611104117051")
+    renamed = {("SPLINT-M2" if s == "SPLINT-M" else s): q for s, q in skus.items()}
+    second = _order(sandbox, "4322", renamed)
+    with comps.ledger.begin() as conn:  # the remembered answers are two hours old
+        conn.execute(
+            sa.update(gtin_items).values(
+                resolved_at=comps.ledger.now() - timedelta(hours=2)
+            )
+        )
+    view = process(comps, _despatch(tmp_path, "1239", "4322"), "shipments")
+    assert (view.status, view.issues) == ("done", ())
+    [shipment] = _shipped(sandbox, second["entity_id"])
+    assert {i["sku"]: i["qty"] for i in shipment["items"]} == renamed
+    assert comps.ledger.items.skus(["07611104117051"]) == {
+        "07611104117051": "SPLINT-M2"
+    }

@@ -11,6 +11,7 @@ from bridge.ledger._schema import metadata
 from bridge.ledger.calls import CallStore
 from bridge.ledger.files import RecordRow
 from bridge.support.calls import CallRecord
+from tests.ledger.test_items import check_answers_older_than_since_are_not_found
 
 
 def test_schema_and_file_lifecycle_on_postgres(postgres_url: str) -> None:
@@ -86,3 +87,8 @@ def test_file_calls_are_stored_capped_and_paged_on_postgres(
     assert [c.document_id for c in page.calls] == [1, 2]
     assert page.calls[0].at == at
     assert (summary.notable_total, len(summary.notable), summary.failed) == (3, 2, 0)
+
+
+def test_remembered_gtin_answers_age_on_postgres(fresh_postgres_url: str) -> None:
+    """An answer found before ``since`` is not returned on PostgreSQL either."""
+    check_answers_older_than_since_are_not_found(fresh_postgres_url)
