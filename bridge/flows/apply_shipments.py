@@ -36,18 +36,20 @@ dropping the file (or its rejects file) again invoices it too.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
 
 from bridge.config import Settings
-from bridge.errors import MagentoUnavailableError, RecordRejectedError
+from bridge.errors import LedgerBusyError, MagentoUnavailableError, RecordRejectedError
 from bridge.flows._delivery_guard import DeliveryGuard
 from bridge.flows._shipment_refusals import conflict_with, record_conflict, reject
 from bridge.flows.base import FileContext, FlowResult
 from bridge.flows.stock_guard import ShipmentStockGuard
 from bridge.ledger import Ledger
+from bridge.ledger.ownership import Ownership
 from bridge.ledger.shipments import ShipmentStep
 from bridge.magento import FulfilmentAdapter, OrdersAdapter
 from bridge.mapping.invoice_total import expected_invoice_total
@@ -88,6 +90,9 @@ class ApplyShipmentsFlow:
             step before its ledger write). For crash tests; None in production.
         stock_guard: Keeps MSI stock on the ERP's figure around each ship call
             (None: Magento's deduction is left as it is).
+        ownership: This process's leases: each delivery is applied under the lease
+            ``shipment:<shipment_id>``, the one the automatic invoice retry of
+            another process takes (None: one process only).
     """
 
     kind: Kind = "shipments"
@@ -101,8 +106,10 @@ class ApplyShipmentsFlow:
         *,
         after_step: StepHook | None = None,
         stock_guard: ShipmentStockGuard | None = None,
+        ownership: Ownership | None = None,
     ) -> None:
         """Keep the collaborators (S6.2)."""
+        self._ownership = ownership
         self._settings = settings
         self._ledger = ledger
         self._orders = orders
@@ -125,9 +132,30 @@ class ApplyShipmentsFlow:
         for record in records:
             if not isinstance(record.model, ErpShipment):
                 raise TypeError(f"shipments flow got a {type(record.model).__name__}")
-            with for_record(record.key):
+            with for_record(record.key), self._lease(record.model.shipment_id):
                 self._apply_record(ctx, record, record.model, result)
         return result
+
+    @contextmanager
+    def _lease(self, shipment_id: str) -> Iterator[None]:
+        """Hold ``shipment:<id>`` while the delivery is applied.
+
+        Raises:
+            LedgerBusyError: Another process holds it (its invoice retry is
+                running): the file stays pending and resumes on a later tick.
+        """
+        owner, name = self._ownership, f"shipment:{shipment_id}"
+        if owner is None:
+            yield
+            return
+        if not owner.try_hold(name):
+            raise LedgerBusyError(
+                f"shipment {shipment_id} is being invoiced by another process"
+            )
+        try:
+            yield
+        finally:
+            owner.let_go(name)
 
     def _apply_record(
         self,

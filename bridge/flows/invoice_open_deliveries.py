@@ -9,8 +9,10 @@ after the refusal, each later one waits twice as long, up to
 invoices it or an operator resolves it. Each retry goes through the same exactly-once
 path as a file (``ApplyShipmentsFlow.invoice_shipped``: the marker is looked for first,
 an unclear answer makes the call uncertain), under the lease
-``shipment:<shipment_id>``. While any shipments file is being worked on (pending
-included, in any process) no retry runs: that file may carry the same delivery. The
+``shipment:<shipment_id>``, which a shipments file takes too for each of its
+deliveries, so a file claimed while a retry runs waits for it. While any shipments
+file is being worked on (pending included, in any process) no retry starts: that
+file may carry the same delivery. The
 schedule lives in the ledger's named values (``invoice_retry:<shipment id>``), so it
 survives restarts and is shown by ``bridge status``.
 """
@@ -134,8 +136,9 @@ class InvoiceOpenDeliveriesFlow:
     def open_deliveries(self) -> list[dict[str, Any]]:
         """Deliveries shipped, not invoiced, while no shipments file is worked on.
 
-        A shipments file in hand (here or in another process) may hold the same
-        delivery and is not under its shipment lease: the retries wait for it.
+        A shipments file in hand (here or in another process) may carry the same
+        delivery: the retries wait for it (the shipment lease covers the moment
+        between this check and the call).
         """
         busy = any(f.kind == "shipments" for f in self._ledger.files.processing())
         if busy:

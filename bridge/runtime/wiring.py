@@ -85,6 +85,7 @@ def build(settings: Settings, *, now: Callable[[], datetime] = utcnow) -> Compon
         orders,
         fulfilment,
         stock_guard=ShipmentStockGuard(settings, ledger, stock),
+        ownership=ownership,
     )
     ean = settings.magento.ean_attribute
     age = settings.magento.gtin_cache_seconds

@@ -6,14 +6,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
+from bridge.errors import LedgerBusyError
+from bridge.flows.apply_shipments import ApplyShipmentsFlow
 from bridge.flows.invoice_open_deliveries import InvoiceOpenDeliveriesFlow
 from bridge.ledger import Ledger
+from bridge.ledger.ownership import Ownership
+from bridge.magento import FulfilmentAdapter, OrdersAdapter
 from bridge.usecases.status import status
 from tests.flows.test_apply_shipments import (
     Runner,
     _by_order,
+    _context,
     _order,
+    _records,
     _shipment,
     _writes,
     client,
@@ -96,3 +103,36 @@ def test_invoice_refused_again_waits_twice_as_long(
     (done,) = retry.run()
     assert done.invoice_id is not None
     assert len(_by_order(sandbox, "invoices", order["entity_id"])) == 1
+
+
+def test_a_file_leaves_a_delivery_whose_lease_another_process_holds(
+    sandbox: Any, run: Runner, ledger: Ledger
+) -> None:
+    """While another process's retry holds shipment:<id>, a file carrying it posts nothing."""
+    order = _order(sandbox)
+    _refuse_invoice_once(sandbox)
+    delivery = _shipment("DN-L1", order, [("A-1", "2")], ("T-L1",))
+    run.apply(delivery)
+    _finish_files(ledger)  # shipped, its invoice refused: open
+    other = Ownership(ledger.leases, 60, owner="other-host:1:retry")
+    mine = Ownership(ledger.leases, 60, owner="this-host:2:files")
+    flow = ApplyShipmentsFlow(
+        run.settings,
+        ledger,
+        OrdersAdapter(run.client),
+        FulfilmentAdapter(run.client),
+        ownership=mine,
+    )
+    try:
+        assert other.try_hold("shipment:DN-L1")  # the other's invoice retry runs
+        with pytest.raises(LedgerBusyError, match="DN-L1"):
+            flow.apply(_context("again.xml", 2), _records(delivery))
+        assert _writes(sandbox) == ["ship", "invoice"]  # nothing posted meanwhile
+        other.let_go("shipment:DN-L1")
+        result = flow.apply(_context("again.xml", 2), _records(delivery))
+        assert result.applied == 1
+        assert len(_by_order(sandbox, "invoices", order["entity_id"])) == 1
+        assert not mine.holds("shipment:DN-L1")  # let go after the delivery
+    finally:
+        other.close()
+        mine.close()
