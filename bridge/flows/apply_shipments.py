@@ -271,9 +271,9 @@ class ApplyShipmentsFlow:
         """Create the Magento shipment unless Magento has it; record its id at once."""
         order_id = int(order["entity_id"])
         taken = {
-            int(row["magento_shipment_id"])
+            int(row.magento_shipment_id)
             for row in self._ledger.shipments.for_order(shipment.order_number)
-            if row["magento_shipment_id"] and row["shipment_id"] != shipment.shipment_id
+            if row.magento_shipment_id and row.shipment_id != shipment.shipment_id
         }
 
         def find() -> Mapping[str, Any] | None:

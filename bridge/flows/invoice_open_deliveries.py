@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import structlog
 
@@ -36,6 +35,7 @@ from bridge.flows.apply_shipments import ApplyShipmentsFlow
 from bridge.flows.base import FileContext
 from bridge.ledger import Ledger
 from bridge.ledger.ownership import Ownership
+from bridge.ledger.shipments import ShipmentRow
 from bridge.models.erp import ErpShipment, ErpShipmentLine
 from bridge.models.status import StepState
 from bridge.support.clock import as_utc
@@ -62,16 +62,14 @@ def retry_key(shipment_id: str) -> str:
     return f"invoice_retry:#{digest}"
 
 
-def next_invoice_try(
-    ledger: Ledger, row: Mapping[str, Any], settings: Settings
-) -> datetime:
+def next_invoice_try(ledger: Ledger, row: ShipmentRow, settings: Settings) -> datetime:
     """When an open delivery's invoice is tried next (also for ``bridge status``)."""
-    raw = ledger.files.get_value(retry_key(str(row["shipment_id"])))
+    raw = ledger.files.get_value(retry_key(str(row.shipment_id)))
     if raw is not None:
         return datetime.fromisoformat(str(json.loads(raw)["next"]))
     first = min(FIRST_RETRY_SECONDS, settings.runtime.backoff_max_seconds)
-    updated: datetime = as_utc(row["updated_at"])
-    return updated + timedelta(seconds=first)
+    updated = row.updated_at or ledger.now()
+    return as_utc(updated) + timedelta(seconds=first)
 
 
 @dataclass(frozen=True)
@@ -84,20 +82,20 @@ class InvoiceRetry:
     error: str | None = None
 
 
-def _erp_shipment(row: Mapping[str, Any]) -> ErpShipment:
+def _erp_shipment(row: ShipmentRow) -> ErpShipment:
     """Rebuild the delivery from the ledger (its lines text: ``SKU x qty; ...``)."""
     lines = []
-    for part in str(row["lines"] or "").split("; "):
+    for part in str(row.lines or "").split("; "):
         if " x " in part:
             sku, qty = part.rsplit(" x ", 1)
             lines.append(ErpShipmentLine(sku=sku, qty=Decimal(qty)))
-    amount = row["invoice_amount"]
+    amount = row.invoice_amount
     return ErpShipment(
-        shipment_id=str(row["shipment_id"]),
-        order_number=str(row["order_number"]),
+        shipment_id=str(row.shipment_id),
+        order_number=str(row.order_number),
         lines=tuple(lines),
         invoice_amount=Decimal(str(amount)) if amount is not None else None,
-        currency=row["currency"],
+        currency=row.currency,
     )
 
 
@@ -133,7 +131,7 @@ class InvoiceOpenDeliveriesFlow:
         """Seconds before the next retry after ``tries`` retries (0: the first)."""
         return min(FIRST_RETRY_SECONDS * 2.0**tries, self._cap)
 
-    def open_deliveries(self) -> list[dict[str, Any]]:
+    def open_deliveries(self) -> list[ShipmentRow]:
         """Deliveries shipped, not invoiced, while no shipments file is worked on.
 
         A shipments file in hand (here or in another process) may carry the same
@@ -146,7 +144,7 @@ class InvoiceOpenDeliveriesFlow:
         return [
             row
             for row in self._ledger.shipments.pending()
-            if row["state"] == StepState.SHIPPED and not row["conflict"]
+            if row.state == StepState.SHIPPED and not row.conflict
         ]
 
     def run(self) -> list[InvoiceRetry]:
@@ -160,7 +158,7 @@ class InvoiceOpenDeliveriesFlow:
         for row in self.open_deliveries():
             if next_invoice_try(self._ledger, row, self._settings) > now:
                 continue
-            lease = f"shipment:{row['shipment_id']}"
+            lease = f"shipment:{row.shipment_id}"
             owner = self._ownership
             if owner is not None and not owner.try_hold(lease):
                 continue
@@ -171,13 +169,13 @@ class InvoiceOpenDeliveriesFlow:
                     owner.let_go(lease)
         return done
 
-    def _try(self, row: Mapping[str, Any], now: datetime) -> InvoiceRetry:
+    def _try(self, row: ShipmentRow, now: datetime) -> InvoiceRetry:
         shipment = _erp_shipment(row)
         sid, number = shipment.shipment_id, shipment.order_number
         ctx = FileContext(
-            file_id=int(row["file_id"] or 0),
+            file_id=int(row.file_id or 0),
             kind="shipments",
-            name=str(row["ship_file"] or row["file"] or "retry"),
+            name=str(row.ship_file or row.file or "retry"),
             sha256="",
             path=Path(),
             fmt="xml",
@@ -188,7 +186,7 @@ class InvoiceOpenDeliveriesFlow:
         )
         try:
             invoice_no, warnings = self._shipments.invoice_shipped(
-                ctx, shipment, int(row["order_id"]), int(row["magento_shipment_id"])
+                ctx, shipment, int(row.order_id or 0), int(row.magento_shipment_id or 0)
             )
         except (RecordRejectedError, TransientError) as exc:
             return self._later(row, shipment, exc, now)
@@ -211,7 +209,7 @@ class InvoiceOpenDeliveriesFlow:
 
     def _later(
         self,
-        row: Mapping[str, Any],
+        row: ShipmentRow,
         shipment: ErpShipment,
         exc: Exception,
         now: datetime,
@@ -228,12 +226,12 @@ class InvoiceOpenDeliveriesFlow:
         reason = getattr(exc, "magento_message", None) or str(exc)
         message = (
             f"shipment {sid} (order {shipment.order_number}): shipped as Magento "
-            f"shipment #{row['magento_shipment_id']} but not invoiced: {reason}; "
+            f"shipment #{row.magento_shipment_id} but not invoiced: {reason}; "
             f"the invoice is tried again at {when:%Y-%m-%d %H:%M:%S} UTC"
         )
-        if isinstance(exc, RecordRejectedError) and row["file_id"] is not None:
+        if isinstance(exc, RecordRejectedError) and row.file_id is not None:
             self._ledger.shipments.mark_rejected(
-                sid, shipment.order_number, message, file_id=int(row["file_id"])
+                sid, shipment.order_number, message, file_id=int(row.file_id)
             )
         log.warning(
             "invoice_retry_failed",

@@ -29,9 +29,17 @@ from bridge.models.status import StepState
 from bridge.support.clock import as_utc
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping
+
     from bridge.ledger.database import Database
 
-__all__ = ["ShipmentStep", "ShipmentStore", "StepState", "erp_shipments"]
+__all__ = [
+    "ShipmentRow",
+    "ShipmentStep",
+    "ShipmentStore",
+    "StepState",
+    "erp_shipments",
+]
 
 
 _CENT = Decimal("0.01")
@@ -72,6 +80,61 @@ class ShipmentStep:
     conflict: str | None = None
 
 
+@dataclass(frozen=True)
+class ShipmentRow(ShipmentStep):
+    """A step as the lists show it: with its currency, when, and which files touched it.
+
+    ``ship_file``, ``invoice_file`` and ``file`` are the names of the files that
+    shipped it, invoiced it and last touched it (``file_id``).
+    """
+
+    currency: str | None = None
+    mismatch_reason: str | None = None
+    file_id: int | None = None
+    ship_file: str | None = None
+    invoice_file: str | None = None
+    file: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def _step_fields(m: RowMapping) -> dict[str, Any]:
+    """The :class:`ShipmentStep` fields of an ``erp_shipments`` row."""
+    return {
+        "shipment_id": m["shipment_id"],
+        "order_number": m["order_number"],
+        "order_id": m["order_id"],
+        "state": StepState(m["state"]),
+        "magento_shipment_id": m["magento_shipment_id"],
+        "invoice_id": m["invoice_id"],
+        "grand_total": _dec(m["grand_total"]),
+        "shipping_amount": _dec(m["shipping_amount"]),
+        "fee": _dec(m["fee"]),
+        "invoice_amount": _dec(m["invoice_amount"]),
+        "mismatch": bool(m["mismatch"]),
+        "message": m["message"],
+        "lines": m["lines"],
+        "uncertain": m["uncertain"],
+        "uncertain_since": as_utc(m["uncertain_since"]),
+        "attempts": int(m["attempts"] or 0),
+        "conflict": m["conflict"],
+    }
+
+
+def _row(m: RowMapping) -> ShipmentRow:
+    return ShipmentRow(
+        **_step_fields(m),
+        currency=m["currency"],
+        mismatch_reason=m["mismatch_reason"],
+        file_id=m["file_id"],
+        ship_file=m["ship_file"],
+        invoice_file=m["invoice_file"],
+        file=m["file"],
+        created_at=as_utc(m["created_at"]),
+        updated_at=as_utc(m["updated_at"]),
+    )
+
+
 class ShipmentStore:
     """The ledger's memory of ERP shipments (``ledger.shipments``).
 
@@ -92,26 +155,7 @@ class ShipmentStore:
             ).first()
         if row is None:
             return None
-        m = row._mapping
-        return ShipmentStep(
-            shipment_id=m["shipment_id"],
-            order_number=m["order_number"],
-            order_id=m["order_id"],
-            state=StepState(m["state"]),
-            magento_shipment_id=m["magento_shipment_id"],
-            invoice_id=m["invoice_id"],
-            grand_total=_dec(m["grand_total"]),
-            shipping_amount=_dec(m["shipping_amount"]),
-            fee=_dec(m["fee"]),
-            invoice_amount=_dec(m["invoice_amount"]),
-            mismatch=bool(m["mismatch"]),
-            message=m["message"],
-            lines=m["lines"],
-            uncertain=m["uncertain"],
-            uncertain_since=as_utc(m["uncertain_since"]),
-            attempts=int(m["attempts"] or 0),
-            conflict=m["conflict"],
-        )
+        return ShipmentStep(**_step_fields(row._mapping))
 
     def _upsert(self, shipment_id: str, values: dict[str, Any]) -> None:
         t = erp_shipments
@@ -250,7 +294,7 @@ class ShipmentStore:
         """Close a held delivery: the bridge never invoices it."""
         self._upsert(shipment_id, {"state": StepState.CLOSED, "message": note})
 
-    def held(self) -> list[dict[str, Any]]:
+    def held(self) -> list[ShipmentRow]:
         """Return the deliveries whose invoice is held for an operator (status)."""
         return self._rows(erp_shipments.c.state == StepState.HELD)
 
@@ -264,7 +308,7 @@ class ShipmentStore:
             values.update(state=StepState.REJECTED, order_number=order_number)
         self._upsert(shipment_id, values)
 
-    def _rows(self, where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
+    def _rows(self, where: sa.ColumnElement[bool]) -> list[ShipmentRow]:
         t = erp_shipments
         ship_file = files.alias("ship_file")
         invoice_file = files.alias("invoice_file")
@@ -285,22 +329,17 @@ class ShipmentStore:
             .order_by(t.c.created_at, t.c.shipment_id)
         )
         with self._db.begin() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [_row(r._mapping) for r in conn.execute(query)]
 
-    def for_order(self, order_number: str) -> list[dict[str, Any]]:
-        """Return every ERP shipment of one order, for ``bridge audit order``.
-
-        Each dict holds the ``erp_shipments`` columns plus the names of the files that
-        shipped (``ship_file``), invoiced (``invoice_file``) and last touched it
-        (``file``). Amounts are decimal strings.
-        """
+    def for_order(self, order_number: str) -> list[ShipmentRow]:
+        """Return every ERP shipment of one order, for ``bridge audit order``."""
         return self._rows(erp_shipments.c.order_number == order_number)
 
-    def mismatches(self) -> list[dict[str, Any]]:
+    def mismatches(self) -> list[ShipmentRow]:
         """Return the shipments whose invoice did not reconcile (``bridge status``)."""
         return self._rows(erp_shipments.c.mismatch.is_(True))
 
-    def pending(self) -> list[dict[str, Any]]:
+    def pending(self) -> list[ShipmentRow]:
         """Return the shipments started but not yet invoiced (shipped or pending)."""
         return self._rows(
             erp_shipments.c.state.in_((StepState.PENDING, StepState.SHIPPED))
@@ -342,10 +381,10 @@ class ShipmentStore:
         """Keep the other version of a delivery note that came back different."""
         self._upsert(shipment_id, {"conflict": other})
 
-    def uncertain(self) -> list[dict[str, Any]]:
+    def uncertain(self) -> list[ShipmentRow]:
         """Return the deliveries with a call awaiting Magento's answer (status)."""
         return self._rows(erp_shipments.c.uncertain.is_not(None))
 
-    def conflicts(self) -> list[dict[str, Any]]:
+    def conflicts(self) -> list[ShipmentRow]:
         """Return the delivery notes that came back different (``bridge status``)."""
         return self._rows(erp_shipments.c.conflict.is_not(None))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bridge.ledger import Ledger
 from bridge.ledger.resolutions import ResolutionStore
+from bridge.ledger.shipments import ShipmentRow
 from bridge.support.clock import as_utc
 from bridge.usecases._rows import call_entry, file_entry, record_history
 from bridge.usecases.file_views import DeliveryView
@@ -43,23 +42,22 @@ def audit_sku(ledger: Ledger, sku: str) -> SkuAudit:
     return SkuAudit(sku, tuple(record_history(r) for r in rows), state)
 
 
-def _step(step: dict[str, Any]) -> ShipmentStepView:
-    def text(key: str) -> str | None:
-        value = step.get(key)
+def _step(step: ShipmentRow) -> ShipmentStepView:
+    def text(value: object) -> str | None:
         return None if value is None else str(value)
 
     return ShipmentStepView(
-        shipment_id=str(step["shipment_id"]),
-        state=str(step["state"]),
-        magento_shipment_id=step.get("magento_shipment_id"),
-        ship_file=text("ship_file"),
-        invoice_id=step.get("invoice_id"),
-        invoice_file=text("invoice_file"),
-        grand_total=text("grand_total"),
-        shipping_amount=text("shipping_amount"),
-        fee=text("fee"),
-        mismatch=bool(step.get("mismatch")),
-        mismatch_reason=text("mismatch_reason"),
+        shipment_id=step.shipment_id,
+        state=str(step.state),
+        magento_shipment_id=step.magento_shipment_id,
+        ship_file=step.ship_file,
+        invoice_id=step.invoice_id,
+        invoice_file=step.invoice_file,
+        grand_total=text(step.grand_total),
+        shipping_amount=text(step.shipping_amount),
+        fee=text(step.fee),
+        mismatch=step.mismatch,
+        mismatch_reason=step.mismatch_reason,
     )
 
 
@@ -79,7 +77,7 @@ def audit_order(ledger: Ledger, number: str) -> OrderAudit:
     history = [
         record_history(r)
         for step in steps
-        for r in ledger.files.history(str(step.get("shipment_id", "")), ["shipments"])
+        for r in ledger.files.history(step.shipment_id, ["shipments"])
     ]
     return OrderAudit(number, export, tuple(_step(s) for s in steps), tuple(history))
 
@@ -123,11 +121,11 @@ def unfinished_shipments(ledger: Ledger, limit: int = 20) -> tuple[DeliveryView,
     rows = [*ledger.shipments.pending(), *ledger.shipments.held()]
     return tuple(
         DeliveryView(
-            shipment_id=str(s["shipment_id"]),
-            order_number=str(s["order_number"]),
-            state=str(s["state"]),
-            magento_shipment_id=s.get("magento_shipment_id"),
-            message=None if s.get("message") is None else str(s["message"]),
+            shipment_id=str(s.shipment_id),
+            order_number=str(s.order_number),
+            state=str(s.state),
+            magento_shipment_id=s.magento_shipment_id,
+            message=None if s.message is None else str(s.message),
         )
         for s in rows[:limit]
     )

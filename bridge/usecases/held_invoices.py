@@ -58,13 +58,13 @@ def resolve_held(
         text = f"invoice closed by {who}: {note} (was: {step.message})"
         ledger.shipments.mark_closed(shipment_id, text)
         return HeldView(shipment_id, action, detail=text)
-    row = next(r for r in ledger.shipments.held() if r["shipment_id"] == shipment_id)
+    row = next(r for r in ledger.shipments.held() if r.shipment_id == shipment_id)
     ctx = FileContext(
-        file_id=int(row["file_id"]),
+        file_id=row.file_id or 0,
         kind="shipments",
-        name=str(row["ship_file"] or row["file"] or shipment_id),
+        name=str(row.ship_file or row.file or shipment_id),
         sha256="",
-        path=Path(str(row["ship_file"] or shipment_id)),
+        path=Path(str(row.ship_file or shipment_id)),
         fmt="xml",
         generated=None,
         mtime=ledger.now(),

@@ -136,37 +136,37 @@ def _deliveries(
     shipments = ledger.shipments
     uncertain = tuple(
         DeliveryView(
-            str(r["shipment_id"]),
-            str(r["order_number"]),
-            f"{r['uncertain']} call without a clear answer since "
-            f"{as_utc(r['uncertain_since']):%Y-%m-%d %H:%M:%S} UTC; "
+            str(r.shipment_id),
+            str(r.order_number),
+            f"{r.uncertain} call without a clear answer since "
+            f"{as_utc(r.uncertain_since):%Y-%m-%d %H:%M:%S} UTC; "
             "nothing is posted again until Magento shows it or it settles",
         )
         for r in shipments.uncertain()[:LIST_LIMIT]
     )
     conflicts = tuple(
         DeliveryView(
-            str(r["shipment_id"]),
-            str(r["order_number"]),
-            f"applied: order {r['order_number']} with lines {r['lines']} "
-            f"(Magento shipment #{r['magento_shipment_id']}); "
-            f"came back as: {r['conflict']}",
+            str(r.shipment_id),
+            str(r.order_number),
+            f"applied: order {r.order_number} with lines {r.lines} "
+            f"(Magento shipment #{r.magento_shipment_id}); "
+            f"came back as: {r.conflict}",
         )
         for r in shipments.conflicts()[:LIST_LIMIT]
     )
     not_invoiced = tuple(
         DeliveryView(
-            str(r["shipment_id"]),
-            str(r["order_number"]),
-            str(r["message"] or f"Magento shipment #{r['magento_shipment_id']}")
+            str(r.shipment_id),
+            str(r.order_number),
+            str(r.message or f"Magento shipment #{r.magento_shipment_id}")
             + f" (next automatic invoice try: "
             f"{next_invoice_try(ledger, r, settings):%Y-%m-%d %H:%M:%S} UTC)",
         )
         for r in shipments.pending()
-        if r["state"] == "shipped" and r["message"] and not r["uncertain"]
+        if r.state == "shipped" and r.message and not r.uncertain
     )
     held = tuple(
-        DeliveryView(str(r["shipment_id"]), str(r["order_number"]), str(r["message"]))
+        DeliveryView(str(r.shipment_id), str(r.order_number), str(r.message))
         for r in shipments.held()[:LIST_LIMIT]
     )
     return {
@@ -199,9 +199,9 @@ def status(settings: Settings, ledger: Ledger) -> StatusView:
         export=_export(ledger),
         mismatches=tuple(
             MismatchView(
-                str(m["shipment_id"]),
-                str(m["order_number"]),
-                str(m["mismatch_reason"]),
+                str(m.shipment_id),
+                str(m.order_number),
+                str(m.mismatch_reason),
             )
             for m in ledger.shipments.mismatches()[:LIST_LIMIT]
         ),

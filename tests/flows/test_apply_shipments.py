@@ -273,18 +273,18 @@ def test_part_deliveries_make_two_shipments_and_two_captures(
         i["transaction_id"] for i in invoices
     )
     steps = ledger.shipments.for_order(order["increment_id"])
-    assert [(s["shipment_id"], s["state"]) for s in steps] == [
+    assert [(s.shipment_id, s.state) for s in steps] == [
         ("DN-1001", "invoiced"),
         ("DN-1002", "invoiced"),
     ]
-    assert [Decimal(s["grand_total"]) for s in steps] == [
+    assert [s.grand_total for s in steps] == [
         Decimal(str(i["grand_total"])) for i in invoices
     ]
-    assert [(s["shipping_amount"], s["fee"]) for s in steps] == [
+    assert [(str(s.shipping_amount), str(s.fee)) for s in steps] == [
         ("49.00", "29.00"),
         ("0.00", "0.00"),
     ]
-    assert steps[0]["ship_file"] == steps[0]["invoice_file"] == "shipments-1.xml"
+    assert steps[0].ship_file == steps[0].invoice_file == "shipments-1.xml"
     assert ledger.shipments.mismatches() == []
 
 
@@ -327,8 +327,8 @@ def test_empty_ledger_finds_everything_in_magento(
         again = run.apply(*_part_deliveries(order), ledger=fresh)
         assert (again.applied, again.unchanged) == (0, 2)
         steps = fresh.shipments.for_order(order["increment_id"])
-        assert [s["state"] for s in steps] == ["invoiced", "invoiced"]
-        assert steps[0]["shipping_amount"] == "49.00"
+        assert [s.state for s in steps] == ["invoiced", "invoiced"]
+        assert str(steps[0].shipping_amount) == "49.00"
     finally:
         fresh.close()
     assert _writes(sandbox) == ["ship", "invoice", "ship", "invoice"]
@@ -622,8 +622,8 @@ def test_invoice_amount_mismatch_is_reported_and_stored(
         "differs from Magento invoice"
     )
     (row,) = ledger.shipments.mismatches()
-    assert (row["shipment_id"], row["invoice_amount"]) == ("DN-1001", "1.00")
-    assert "tolerance 0.01" in row["mismatch_reason"]
+    assert (row.shipment_id, str(row.invoice_amount)) == ("DN-1001", "1.00")
+    assert "tolerance 0.01" in (row.mismatch_reason or "")
 
 
 def test_invoice_amount_within_tolerance_is_quiet(
@@ -652,8 +652,7 @@ def test_audit_shows_each_step_and_its_files(
     shipments = _by_order(sandbox, "shipments", order["entity_id"])
     invoices = _by_order(sandbox, "invoices", order["entity_id"])
     assert [
-        (r["shipment_id"], r["magento_shipment_id"], r["invoice_id"], r["ship_file"])
-        for r in rows
+        (r.shipment_id, r.magento_shipment_id, r.invoice_id, r.ship_file) for r in rows
     ] == [
         ("DN-1001", shipments[0]["entity_id"], invoices[0]["entity_id"], "monday.xml"),
         ("DN-1002", shipments[1]["entity_id"], invoices[1]["entity_id"], "tuesday.xml"),
