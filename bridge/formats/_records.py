@@ -6,13 +6,13 @@ the XSD cannot express is checked here: the EAN check digit, dates Python cannot
 represent, and the free-text length cap. The XSD is the one validator of the values:
 products and stock are built straight from them (text, ``Decimal``, ``datetime``),
 shipments are assembled with ``model_construct`` from parts the XSD has already
-checked. ``maker`` builds products and stock from a record's values by position, for
-the fast paths that read them by the million.
+checked. (``_makers`` builds products and stock a chunk at a time, for the fast paths
+that read them by the million.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -37,7 +37,6 @@ __all__ = [
     "converter",
     "ean_check_digit",
     "field_checks",
-    "maker",
 ]
 
 Values = dict[str, str | None]
@@ -47,9 +46,6 @@ Converted = tuple[str, ErpRecord]
 Converter = Callable[[etree._Element | None, Values | None, int], Converted]
 # the same arguments -> None; raises FieldError where the converter would
 Checker = Callable[[etree._Element | None, Values | None, int], None]
-# a record's values by position (regex groups: None when absent; CSV cells: "" when
-# empty) -> (key, model); raises FieldError
-Maker = Callable[[Sequence[str | None]], Converted]
 
 
 class FieldError(ValueError):
@@ -228,81 +224,6 @@ def _shipment(
         currency=None if amount is None else amount.get("currency"),
     )
     return model.shipment_id, model
-
-
-def _stock_maker(at: dict[str, int]) -> Maker:
-    sku_at, qty_at = at["sku"], at["qty"]
-    source_at, stamp_at = at.get("source", -1), at.get("updated_at", -1)
-    stamps, new_stamp, stock = _STAMPS, _known_stamp, ErpStockLevel
-
-    def make(v: Sequence[str | None]) -> Converted:
-        sku = v[sku_at] or ""
-        source = (v[source_at] or None) if source_at >= 0 else None
-        stamp = v[stamp_at] if stamp_at >= 0 else None
-        try:
-            qty = Decimal(v[qty_at] or "")
-        except InvalidOperation as exc:  # vouched for by the grammar: not seen
-            raise FieldError("qty", f"{v[qty_at]!r} is not a decimal") from exc
-        updated_at = (
-            (stamps.get(stamp) or new_stamp("updated_at", stamp)) if stamp else None
-        )
-        model = stock(sku=sku, qty=qty, source=source, updated_at=updated_at)
-        return (f"{sku}@{source}" if source else sku), model
-
-    return make
-
-
-def _product_maker(at: dict[str, int]) -> Maker:
-    def get(name: str) -> Callable[[Sequence[str | None]], str | None]:
-        i = at.get(name, -1)
-        return (lambda v: v[i] or None) if i >= 0 else (lambda v: None)
-
-    sku_at, name_at, price_at = at["sku"], at["name"], at["price"]
-    ean, short, long, qty = (
-        get(n) for n in ("ean", "short_description", "description", "qty")
-    )
-
-    def make(v: Sequence[str | None]) -> Converted:
-        sku, code, amount = v[sku_at] or "", ean(v), qty(v)
-        if code:
-            _ean(code)
-        model = ErpProduct(
-            sku=sku,
-            name=v[name_at] or "",
-            price=_decimal("price", v[price_at]),
-            ean=code,
-            short_description=short(v),
-            description=long(v),
-            qty=None if amount is None else _decimal("qty", amount),
-        )
-        return sku, model
-
-    return make
-
-
-_MAKERS: dict[str, Callable[[dict[str, int]], Maker]] = {
-    "products": _product_maker,
-    "stock": _stock_maker,
-}
-
-
-def maker(kind: Kind, fields: Sequence[str]) -> Maker | None:
-    """The function that builds a kind's record from its values by position.
-
-    For the fast paths, whose values a grammar compiled from the XSD has vouched for
-    (so they are plain values of their types, within the free-text cap): it runs the
-    checks beyond the XSD (EAN check digit, time stamps) and builds the record, as
-    ``converter(kind)`` does from a dict. An absent value is None or ``""``.
-
-    Args:
-        kind: products | stock | shipments.
-        fields: The field at each position.
-
-    Returns:
-        The kind's maker for values in that order, or None (shipments).
-    """
-    make = _MAKERS.get(kind)
-    return None if make is None else make({f: i for i, f in enumerate(fields)})
 
 
 def _check_stock(

@@ -6,8 +6,7 @@ XSD accepts; it is then read without libxml2: in a validation pass only the chec
 beyond the XSD run (time stamps, EAN check digits, found with one search per field),
 and a reading pass matches record after record from where the last one ended (which
 vouches for the chunk just as well) and builds each record from the matched values
-(``_records.maker``), its line from the newlines before it and its raw form from its
-bytes.
+(``_makers``), its line from the newlines before it and its raw form from its bytes.
 
 The first chunk the grammar cannot vouch for (or whose checks beyond the XSD fail)
 ends the fast path: the reader then parses the file with libxml2 from the start as
@@ -20,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
 from bridge.formats._batch import RecordChecker
-from bridge.formats._records import FieldError, _datetime, field_checks, maker
+from bridge.formats._makers import maker, records
+from bridge.formats._records import FieldError, _datetime, field_checks
 from bridge.formats.xml_grammar import XmlGrammar
 from bridge.models.erp import ParsedRecord
 
@@ -32,8 +33,10 @@ __all__ = ["CHUNK", "FastScan"]
 
 CHUNK = 1 << 20
 """About how many bytes are vouched for at once (a module setting tests lower)."""
-_RECORDS_CHUNK = 1 << 16  # a reading pass: about 1,000 records held at a time
-_LONGEST = 4  # a record longer than this many chunks is left to libxml2
+# a reading pass: ~80 records at a time, whose objects stay in the CPU's caches
+# while they are built column by column (measured: 64 KiB chunks cost ~20 % more)
+_RECORDS_CHUNK = 1 << 12
+_LONGEST = 4  # a record longer than this many (full-size) chunks is left to libxml2
 _DEFAULT_MAX_CHARS = 65536  # the grammar bounds free text by this, like the XSD
 
 
@@ -63,7 +66,11 @@ class FastScan:
         return self.max_chars >= _DEFAULT_MAX_CHARS
 
     def __iter__(self) -> Iterator[ParsedRecord]:
-        """Yield the records of each vouched chunk (none in a validation pass).
+        """Yield the records of each vouched chunk (none in a validation pass)."""
+        return chain.from_iterable(self.batches())
+
+    def batches(self) -> Iterator[list[ParsedRecord]]:
+        """Yield the records of each vouched chunk, a chunk at a time.
 
         A chunk's records are held back until the next chunk (or the file's tail)
         is vouched for too, so a file that is broken further on gives out no
@@ -99,7 +106,7 @@ class FastScan:
                     return
                 if held is not None:
                     self.vouched += held[0]
-                    yield from held[1]
+                    yield held[1]
                     held = None
                 if tail:
                     self.complete = True
@@ -142,29 +149,28 @@ class FastScan:
         make = maker(self.kind, ("", *g.fields))
         if make is None or g.step is None:
             return None
-        step, count, record = g.step.match, chunk.count, ParsedRecord
-        crlf = "\r" in chunk
-        out: list[ParsedRecord] = []
-        append = out.append
-        index, pos, mark, end = self._built, 0, 0, len(chunk)
+        step, count = g.step.match, chunk.count
+        rows: list[tuple[str | None, ...]] = []
+        lines: list[int] = []
+        add_row, add_line = rows.append, lines.append
+        pos, mark, end = 0, 0, len(chunk)
+        while pos < end:
+            m = step(chunk, pos)
+            if m is None:
+                return None
+            start = m.start(1)
+            line += count("\n", mark, start)
+            mark, pos = start, m.end()
+            add_row(m.groups())
+            add_line(line)
+        raws = [str(r[0]).encode("ascii") for r in rows]
+        if "\r" in chunk:  # as libxml2 reads it: line ends are LF
+            raws = [r.replace(b"\r\n", b"\n") for r in raws]
         try:
-            while pos < end:
-                m = step(chunk, pos)
-                if m is None:
-                    return None
-                start = m.start(1)
-                line += count("\n", mark, start)
-                mark, pos = start, m.end()
-                values = m.groups()
-                key, model = make(values)
-                raw = values[0].encode("ascii")
-                if crlf and b"\r" in raw:  # as libxml2 reads it: line ends are LF
-                    raw = raw.replace(b"\r\n", b"\n")
-                append(record(index, line, key, model, raw))
-                index += 1
+            out = records(make, rows, self._built, lines, raws)
         except FieldError:
             return None
-        self._built = index
+        self._built += len(out)
         return out
 
 
@@ -174,12 +180,12 @@ def _chunks(
     """Cut the file after ``buf`` into chunks that end with a record's end tag.
 
     The last item is what follows the last end tag (the tail); None means a record
-    longer than ``_LONGEST`` chunks, which the fast path leaves to libxml2.
+    longer than ``_LONGEST`` full-size chunks, which the fast path leaves to libxml2.
     """
-    eof = False
+    eof, want = False, size
     while True:
         if not eof:
-            more = fh.read(size)
+            more = fh.read(want)
             eof = not more
             buf += more
         cut = buf.rfind(end_tag)
@@ -187,10 +193,12 @@ def _chunks(
             if eof:
                 yield buf
                 return
-            if len(buf) > _LONGEST * size:
+            if len(buf) > _LONGEST * max(size, CHUNK):
                 yield None
                 return
+            want = max(size, len(buf))  # a long record: read as much again
             continue
+        want = size
         cut += len(end_tag)
         yield buf[:cut]
         buf = buf[cut:]

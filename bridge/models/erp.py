@@ -76,7 +76,7 @@ class _Flat(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
         return msgspec.json.decode(data, type=cls)
 
 
-class ErpProduct(_Flat, frozen=True, gc=False, kw_only=True):
+class ErpProduct(_Flat, frozen=True, gc=False):
     """A product's core data as the ERP owns it."""
 
     sku: str
@@ -88,7 +88,7 @@ class ErpProduct(_Flat, frozen=True, gc=False, kw_only=True):
     qty: Decimal | None = None
 
 
-class ErpStockLevel(_Flat, frozen=True, gc=False, kw_only=True):
+class ErpStockLevel(_Flat, frozen=True, gc=False):
     """One SKU's quantity at one source."""
 
     sku: str
