@@ -69,5 +69,5 @@ def record_of(row: StagedRow) -> ParsedRecord:
     else:
         raw = tuple(tuple(r) for r in payload["r"])
     return ParsedRecord(
-        index=row.idx, line=row.line, key=row.record_key, model=model, raw=raw
+        index=row.idx, line=row.line, key=row.record_key, model=model, raw_form=raw
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,8 +33,8 @@ from bridge.formats.codec import (
     ValidationResult,
     XmlNames,
 )
-from bridge.formats.csv import CsvState, read_csv
-from bridge.formats.xml import XmlState, read_xml
+from bridge.formats.csv import CsvState, read_csv_batches
+from bridge.formats.xml import XmlState, read_xml_batches
 from bridge.formats.xml_grammar import grammar
 from bridge.kinds import Kind, kind_spec
 from bridge.models.erp import ParsedRecord
@@ -75,6 +76,9 @@ class _XmlStream(FileStream):
         return self._state.records
 
     def __iter__(self) -> Iterator[ParsedRecord]:
+        return chain.from_iterable(self._batches())
+
+    def _batches(self) -> Iterator[list[ParsedRecord]]:
         if not self.readable():
             return
         checker = RecordChecker(
@@ -84,7 +88,7 @@ class _XmlStream(FileStream):
             max_chars=self.max_field_chars,
             validate_only=self.validate_only,
         )
-        yield from read_xml(
+        yield from read_xml_batches(
             self.path,
             checker,
             self.log,
@@ -128,6 +132,9 @@ class _CsvStream(FileStream):
         return self._state.delimiter
 
     def __iter__(self) -> Iterator[ParsedRecord]:
+        return chain.from_iterable(self._batches())
+
+    def _batches(self) -> Iterator[list[ParsedRecord]]:
         if not self.readable():
             return
         checker = RecordChecker(
@@ -137,7 +144,7 @@ class _CsvStream(FileStream):
             max_chars=self.max_field_chars,
             validate_only=self.validate_only,
         )
-        yield from read_csv(
+        yield from read_csv_batches(
             self.path,
             checker,
             self.log,

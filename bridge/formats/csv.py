@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import codecs
 import csv as _csv
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,11 +33,12 @@ from bridge.formats._csvrows import (
     RowBuilder,
     group_shipments,
 )
+from bridge.formats._makers import maker
 from bridge.formats._xsd import XsdProblem
-from bridge.formats.csv_fast import CsvScan, row_grammar, usable
+from bridge.formats.csv_fast import CsvScan, row_cells, row_grammar, usable
 from bridge.models.erp import ParsedRecord
 
-__all__ = ["CsvState", "detect_delimiter", "read_csv"]
+__all__ = ["CsvState", "detect_delimiter", "read_csv", "read_csv_batches"]
 
 _DELIMITERS = (",", ";", "\t")
 _UTF8 = {"utf-8", "utf-8-sig"}
@@ -136,6 +138,26 @@ def read_csv(
 ) -> Iterator[ParsedRecord]:
     """Yield the valid records of a CSV file; issues go to ``log``.
 
+    The records of ``read_csv_batches``, one by one: see there.
+    """
+    batches = read_csv_batches(path, checker, log, state, options, fast_path=fast_path)
+    return chain.from_iterable(batches)
+
+
+def read_csv_batches(
+    path: Path,
+    checker: RecordChecker,
+    log: IssueLog,
+    state: CsvState,
+    options: CsvOptions,
+    *,
+    fast_path: FastPath | None = None,
+) -> Iterator[list[ParsedRecord]]:
+    """Yield the valid records of a CSV file in batches; issues go to ``log``.
+
+    Batches (a chunk of the fast path, a batch of the XSD check) spare the caller a
+    generator's step per record.
+
     Args:
         path: The file.
         checker: The kind's batch checker.
@@ -145,7 +167,7 @@ def read_csv(
         fast_path: The pre-check of plainly valid rows (default: ``_fastpath``'s).
 
     Yields:
-        Each record that passed the XSD and model checks, in file order (shipments:
+        The records that passed the XSD and model checks, in file order (shipments:
         in the order of each shipment's first row).
     """
     encoding = _encoding(options, log)
@@ -169,7 +191,7 @@ def _rows(
     state: CsvState,
     options: CsvOptions,
     fast_path: FastPath | None,
-) -> Iterator[ParsedRecord]:
+) -> Iterator[list[ParsedRecord]]:
     it = iter(lines)
     header = next(it, None)
     if header is None or not header.strip():
@@ -179,7 +201,7 @@ def _rows(
     if builder is None:
         return
     checker.namer = _namer
-    if checker.validate_only and _vouched(lines, builder, checker, state, options):
+    if (yield from _vouched(lines, builder, checker, state, options)):
         return
     reader = _csv.reader(it, delimiter=state.delimiter or ",")
     if checker.kind == "shipments":
@@ -187,7 +209,7 @@ def _rows(
             if builder.add(group):
                 state.records += 1
                 if checker.full:
-                    yield from checker.flush()
+                    yield checker.flush()
     else:
         add, pending = builder.add_flat, checker.pending
         start = lines.number + 1
@@ -196,9 +218,9 @@ def _rows(
             if add(line, row):
                 state.records += 1
                 if len(pending) >= BATCH_SIZE:
-                    yield from checker.flush()
+                    yield checker.flush()
                     pending = checker.pending
-    yield from checker.flush()
+    yield checker.flush()
 
 
 def _vouched(
@@ -207,23 +229,36 @@ def _vouched(
     checker: RecordChecker,
     state: CsvState,
     options: CsvOptions,
-) -> bool:
-    """Count the rows the fast path vouches for; True when that was all of them.
+) -> Generator[list[ParsedRecord], None, bool]:
+    """Read the rows the fast path vouches for; True when that was all of them.
 
-    Rows it cannot vouch for are left to the row-by-row reader, from their line on.
+    A validation pass only counts them; a reading pass yields their records. Rows it
+    cannot vouch for are left to the row-by-row reader, from their line on.
     """
     if checker.kind == "shipments" or builder.vouch is None:
         return False
     if not usable(lines.encoding, options.decimal_separator, checker.max_chars):
         return False
-    rows = row_grammar(checker.kind, tuple(builder.names), state.delimiter or ",")
+    delimiter = state.delimiter or ","
+    names = tuple(builder.names)
+    rows = row_grammar(checker.kind, names, delimiter)
     if rows is None:
         return False
     scan = CsvScan(lines.fh, rows)
-    scan.run()
-    state.records += scan.records
-    builder.index += scan.records
-    lines.number += scan.lines
+    if checker.validate_only:
+        scan.run()
+        state.records += scan.records
+        builder.index += scan.records
+        lines.number += scan.lines
+        return scan.complete
+    cells, make = row_cells(checker.kind, names, delimiter), maker(checker.kind, names)
+    if cells is None or make is None:
+        return False
+    for records, newlines in scan.read(cells, make, builder.index, lines.number):
+        state.records += len(records)
+        builder.index += len(records)
+        lines.number += newlines
+        yield records
     return scan.complete
 
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,7 +30,14 @@ from bridge.formats.xml_fast import FastScan
 from bridge.formats.xml_grammar import XmlGrammar
 from bridge.models.erp import ParsedRecord
 
-__all__ = ["XmlState", "parse_document", "read_xml", "refuse_doctype", "syntax_issue"]
+__all__ = [
+    "XmlState",
+    "parse_document",
+    "read_xml",
+    "read_xml_batches",
+    "refuse_doctype",
+    "syntax_issue",
+]
 
 _NO_DOCTYPE = "DOCTYPE not allowed (no DTDs or entities)"
 _WHERE = re.compile(r",? line \d+, column \d+\s*$")
@@ -54,6 +62,26 @@ def read_xml(
 ) -> Iterator[ParsedRecord]:
     """Yield the valid records of an XML file; issues go to ``log``.
 
+    The records of ``read_xml_batches``, one by one: see there.
+    """
+    batches = read_xml_batches(path, checker, log, state, names, grammar=grammar)
+    return chain.from_iterable(batches)
+
+
+def read_xml_batches(
+    path: Path,
+    checker: RecordChecker,
+    log: IssueLog,
+    state: XmlState,
+    names: XmlNames | None = None,
+    *,
+    grammar: XmlGrammar | None = None,
+) -> Iterator[list[ParsedRecord]]:
+    """Yield the valid records of an XML file in batches; issues go to ``log``.
+
+    Batches (a chunk of the fast path, a batch of the XSD check) spare the caller a
+    generator's step per record.
+
     With a ``grammar`` (canonical files), the chunks it vouches for are read by the
     fast path (``xml_fast``); from the first it cannot vouch for, the file is parsed
     by libxml2 from the start, skipping the records the fast path already read.
@@ -68,7 +96,7 @@ def read_xml(
         grammar: The kind's grammar of plainly valid files (None: no fast path).
 
     Yields:
-        Each record that passed the XSD and model checks, in file order.
+        The records that passed the XSD and model checks, in file order.
     """
     if names is None:
         names = XmlNames(None, checker.schema.root, checker.schema.record)
@@ -76,9 +104,9 @@ def read_xml(
     if grammar is not None:
         scan = FastScan(path, grammar, checker)
         if scan.usable():
-            for record in scan:
-                state.records += 1
-                yield record
+            for batch in scan.batches():
+                state.records += len(batch)
+                yield batch
             if scan.complete:
                 state.records = scan.vouched  # a validation pass yields none
                 state.generated = scan.generated
@@ -97,7 +125,7 @@ def _parse(
     state: XmlState,
     names: XmlNames,
     skip: int = 0,
-) -> Iterator[ParsedRecord]:
+) -> Iterator[list[ParsedRecord]]:
     root_tag, record_tag = names.root_tag, names.record_tag or names.root_tag
     context = etree.iterparse(
         fh,
@@ -134,13 +162,13 @@ def _parse(
             pending.append((el, state.records, el.sourceline, None, None))
             state.records += 1
             if len(pending) >= BATCH_SIZE:
-                yield from checker.flush()
+                yield checker.flush()
                 pending = checker.pending
         if root is None and not _root_ok(
             path, context.root, checker, log, state, root_tag
         ):
             return
-        yield from checker.flush()
+        yield checker.flush()
     except etree.XMLSyntaxError as exc:
         syntax_issue(path, exc, log)
 

@@ -4,8 +4,9 @@ The file is read in chunks of about 1 MiB, each cut after a record's end tag. A 
 the kind's grammar (``xml_grammar``) matches from end to end holds only records the
 XSD accepts; it is then read without libxml2: in a validation pass only the checks
 beyond the XSD run (time stamps, EAN check digits, found with one search per field),
-and a reading pass builds each record's model from the matched values, its line from
-the newlines before it and its raw form from its bytes.
+and a reading pass matches record after record from where the last one ended (which
+vouches for the chunk just as well) and builds each record from the matched values
+(``_makers``), its line from the newlines before it and its raw form from its bytes.
 
 The first chunk the grammar cannot vouch for (or whose checks beyond the XSD fail)
 ends the fast path: the reader then parses the file with libxml2 from the start as
@@ -18,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
 from bridge.formats._batch import RecordChecker
-from bridge.formats._records import FieldError, _datetime, converter, field_checks
+from bridge.formats._makers import maker, records
+from bridge.formats._records import FieldError, _datetime, field_checks
 from bridge.formats.xml_grammar import XmlGrammar
 from bridge.models.erp import ParsedRecord
 
@@ -30,8 +33,10 @@ __all__ = ["CHUNK", "FastScan"]
 
 CHUNK = 1 << 20
 """About how many bytes are vouched for at once (a module setting tests lower)."""
-_RECORDS_CHUNK = 1 << 16  # a reading pass: about 1,000 records held at a time
-_LONGEST = 4  # a record longer than this many chunks is left to libxml2
+# a reading pass: ~80 records at a time, whose objects stay in the CPU's caches
+# while they are built column by column (measured: 64 KiB chunks cost ~20 % more)
+_RECORDS_CHUNK = 1 << 12
+_LONGEST = 4  # a record longer than this many (full-size) chunks is left to libxml2
 _DEFAULT_MAX_CHARS = 65536  # the grammar bounds free text by this, like the XSD
 
 
@@ -52,6 +57,7 @@ class FastScan:
         self.max_chars = checker.max_chars
         self.validate_only = checker.validate_only
         self.vouched = 0
+        self._built = 0  # records built, some held back (``vouched`` counts given out)
         self.complete = False
         self.generated: datetime | None = None
 
@@ -60,7 +66,11 @@ class FastScan:
         return self.max_chars >= _DEFAULT_MAX_CHARS
 
     def __iter__(self) -> Iterator[ParsedRecord]:
-        """Yield the records of each vouched chunk (none in a validation pass).
+        """Yield the records of each vouched chunk (none in a validation pass)."""
+        return chain.from_iterable(self.batches())
+
+    def batches(self) -> Iterator[list[ParsedRecord]]:
+        """Yield the records of each vouched chunk, a chunk at a time.
 
         A chunk's records are held back until the next chunk (or the file's tail)
         is vouched for too, so a file that is broken further on gives out no
@@ -81,7 +91,7 @@ class FastScan:
                 return
             line = 1 + buf.count(b"\n", 0, m.end())
             buf = buf[m.end() :]
-            held: tuple[str, int] | None = None
+            held: tuple[int, list[ParsedRecord]] | None = None
             for piece in _chunks(fh, buf, g.end_tag, size):
                 if piece is None or (b"\r" in piece and _lone_cr(piece)):
                     return
@@ -91,36 +101,31 @@ class FastScan:
                 tail = not piece.endswith(g.end_tag)
                 if tail and g.tail.fullmatch(chunk) is None:
                     return  # a broken or unusual end: libxml2 says what it is
-                if not tail and not self._vouch(chunk):
+                taken = None if tail else self._take(chunk, line)
+                if not tail and taken is None:
                     return
                 if held is not None:
-                    records = self._release(*held)
-                    if records is None:
-                        return
-                    yield from records
+                    self.vouched += held[0]
+                    yield held[1]
                     held = None
                 if tail:
                     self.complete = True
                     self.generated = generated
                     return
-                held = (chunk, line)
+                held = taken
                 line += piece.count(b"\n")
 
-    def _vouch(self, chunk: str) -> bool:
-        """True when the chunk is records the XSD and the checks beyond it accept."""
-        if self.grammar.chunk.fullmatch(chunk) is None:
-            return False
-        return not self.validate_only or self._checks(chunk)
+    def _take(self, chunk: str, line: int) -> tuple[int, list[ParsedRecord]] | None:
+        """How many records the chunk holds, and the records (none if validating).
 
-    def _release(self, chunk: str, line: int) -> list[ParsedRecord] | None:
-        """The held chunk's records (counted in ``vouched``), or None if refused."""
+        None when the grammar or a check beyond the XSD refuses the chunk.
+        """
         if self.validate_only:
-            self.vouched += chunk.count(self.grammar.record_end)
-            return []
+            if self.grammar.chunk.fullmatch(chunk) is None or not self._checks(chunk):
+                return None
+            return chunk.count(self.grammar.record_end), []
         records = self._records(chunk, line)
-        if records is not None:
-            self.vouched += len(records)
-        return records
+        return None if records is None else (len(records), records)
 
     def _checks(self, chunk: str) -> bool:
         """Run the checks beyond the XSD on every value they look at."""
@@ -135,28 +140,37 @@ class FastScan:
         return True
 
     def _records(self, chunk: str, line: int) -> list[ParsedRecord] | None:
-        """Build the chunk's records; None when a check beyond the XSD fails."""
-        convert, max_chars = converter(self.kind), self.max_chars
-        fields = self.grammar.fields
-        out: list[ParsedRecord] = []
-        index, pos = self.vouched, 0
-        count = chunk.count
-        for m in self.grammar.record.finditer(chunk):
-            start = m.start()
-            line += count("\n", pos, start)
-            pos = start
-            values = {
-                f: v for f, v in zip(fields, m.groups(), strict=True) if v is not None
-            }
-            try:
-                key, model = convert(None, values, max_chars)
-            except FieldError:
+        """Build the chunk's records; None when the chunk is not theirs alone.
+
+        That is: something in it is not a record the grammar matches, or a check
+        beyond the XSD fails.
+        """
+        g = self.grammar
+        make = maker(self.kind, ("", *g.fields))
+        if make is None or g.step is None:
+            return None
+        step, count = g.step.match, chunk.count
+        rows: list[tuple[str | None, ...]] = []
+        lines: list[int] = []
+        add_row, add_line = rows.append, lines.append
+        pos, mark, end = 0, 0, len(chunk)
+        while pos < end:
+            m = step(chunk, pos)
+            if m is None:
                 return None
-            raw = m.group().encode("ascii")
-            if b"\r" in raw:  # as libxml2 reads it: line ends are LF
-                raw = raw.replace(b"\r\n", b"\n")
-            out.append(ParsedRecord(index, line, key, model, raw))
-            index += 1
+            start = m.start(1)
+            line += count("\n", mark, start)
+            mark, pos = start, m.end()
+            add_row(m.groups())
+            add_line(line)
+        raws = [str(r[0]).encode("ascii") for r in rows]
+        if "\r" in chunk:  # as libxml2 reads it: line ends are LF
+            raws = [r.replace(b"\r\n", b"\n") for r in raws]
+        try:
+            out = records(make, rows, self._built, lines, raws)
+        except FieldError:
+            return None
+        self._built += len(out)
         return out
 
 
@@ -166,12 +180,12 @@ def _chunks(
     """Cut the file after ``buf`` into chunks that end with a record's end tag.
 
     The last item is what follows the last end tag (the tail); None means a record
-    longer than ``_LONGEST`` chunks, which the fast path leaves to libxml2.
+    longer than ``_LONGEST`` full-size chunks, which the fast path leaves to libxml2.
     """
-    eof = False
+    eof, want = False, size
     while True:
         if not eof:
-            more = fh.read(size)
+            more = fh.read(want)
             eof = not more
             buf += more
         cut = buf.rfind(end_tag)
@@ -179,10 +193,12 @@ def _chunks(
             if eof:
                 yield buf
                 return
-            if len(buf) > _LONGEST * size:
+            if len(buf) > _LONGEST * max(size, CHUNK):
                 yield None
                 return
+            want = max(size, len(buf))  # a long record: read as much again
             continue
+        want = size
         cut += len(end_tag)
         yield buf[:cut]
         buf = buf[cut:]

@@ -77,6 +77,9 @@ class XmlGrammar:
         end_tag: The record's end tag (where a chunk may be cut).
         values: Each field's value pattern and whether it is required, in order
             (the CSV fast path builds its rows from them).
+        step: Matches the whitespace before a record and the record: group 1 is the
+            record, group ``i + 2`` field ``fields[i]`` (matched from where the last
+            one ended, a chunk is read in one pass: as ``chunk`` vouches for it).
     """
 
     prolog: re.Pattern[bytes]
@@ -86,6 +89,7 @@ class XmlGrammar:
     fields: tuple[str, ...]
     end_tag: bytes
     values: tuple[tuple[str, str, bool], ...] = ()
+    step: re.Pattern[str] | None = None
 
     @property
     def record_end(self) -> str:
@@ -233,4 +237,5 @@ def grammar(kind: Kind) -> XmlGrammar | None:
         fields=tuple(fields),
         end_tag=f"</{ks.record}>".encode(),
         values=tuple(values),
+        step=re.compile(f"{_WS}({record})"),
     )

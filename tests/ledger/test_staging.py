@@ -54,7 +54,7 @@ def _row(idx: int, key: str, as_of: int, value: str, subkey: str = "") -> Staged
         line=idx + 2,
         key=key,
         model=ErpStockLevel(sku=key, qty=Decimal(value)),
-        raw=((key, value),),
+        raw_form=((key, value),),
     )
     return StagedRow(
         idx, idx + 2, key, key, subkey, as_of, value, encode_payload(record)
