@@ -354,8 +354,8 @@ def _table(
         "",
         f"{args.count} new products created, then the same {args.count} updated "
         f"(price changed), sandbox in its own process with {args.latency_ms} ms "
-        "injected latency per call; one write per product plus one existence lookup "
-        f"per 500 changed. Medians of {args.rounds} runs; the floor sends the same "
+        "injected latency per call; one write per product plus one existence search "
+        f"per 50 changed. Medians of {args.rounds} runs; the floor sends the same "
         "writes with bare `http.client` in the same run.",
         "",
         "| concurrency | floor CPU ms/write | bridge CPU ms/write (goal ≤ 1) "
