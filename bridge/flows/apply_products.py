@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bridge.config import Settings
@@ -30,7 +30,7 @@ from bridge.flows.stock_writer import StockWriter
 from bridge.ledger import Ledger
 from bridge.ledger.products import AppliedProduct, ProductCandidate
 from bridge.ledger.staging import StagedRow
-from bridge.magento.products import ProductsAdapter
+from bridge.magento.products import LOOKUP_CHUNK, ProductsAdapter
 from bridge.magento.stock import StockAdapter
 from bridge.mapping.products import (
     changed_fields,
@@ -222,13 +222,7 @@ class ApplyProductsFlow:
         """Create or update a page of changed products; record every outcome."""
         if not cands:
             return
-        known = self._products.existing_skus([c.staged.key for c in cands])
-        outcomes, error = gather(
-            [
-                pool.submit(in_context(self._write), c, c.staged.key in known, ctx)
-                for c in cands
-            ]
-        )
+        outcomes, error = self._send_page(ctx, cands, pool)
         outcomes, error = self._count_failures(ctx, outcomes, error)
         applied: list[AppliedProduct] = []
         rejected: list[str] = []
@@ -251,6 +245,46 @@ class ApplyProductsFlow:
         self._stock.discard(ctx, rejected)
         if error is not None:
             raise error
+
+    def _send_page(
+        self,
+        ctx: FileContext,
+        cands: Sequence[ProductCandidate],
+        pool: ThreadPoolExecutor,
+    ) -> tuple[list[_Outcome], BridgeError | None]:
+        """Look up which SKUs Magento has and write them, overlapping the two.
+
+        Every chunk's existence search is in flight at once; a chunk's writes are
+        queued as soon as its own search answers, so writing starts after one search
+        instead of after all of them. A failed search leaves its chunk and the later
+        ones for the file's retry; the writes already queued are still gathered.
+        """
+        chunks = [
+            cands[start : start + LOOKUP_CHUNK]
+            for start in range(0, len(cands), LOOKUP_CHUNK)
+        ]
+        lookups = [
+            pool.submit(
+                in_context(self._products.existing_skus), [c.staged.key for c in chunk]
+            )
+            for chunk in chunks
+        ]
+        writes: list[Future[_Outcome]] = []
+        failed: BridgeError | None = None
+        try:
+            for chunk, lookup in zip(chunks, lookups, strict=True):
+                try:
+                    known = lookup.result()
+                except BridgeError as exc:
+                    failed = exc
+                    break
+                writes += [
+                    pool.submit(in_context(self._write), c, c.staged.key in known, ctx)
+                    for c in chunk
+                ]
+        finally:
+            outcomes, error = gather(writes)
+        return outcomes, error or failed
 
     def _count_failures(
         self,

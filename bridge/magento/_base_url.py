@@ -9,10 +9,12 @@ Magento flow and says ``magento.base_url``, and no file goes to ``failed/``.
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from bridge.config import MagentoSettings
 from bridge.errors import MagentoBaseUrlError
+from bridge.magento._transport import Answer
 
 __all__ = ["KNOWN_ROUTE", "check_base_url"]
 
@@ -21,13 +23,13 @@ KNOWN_ROUTE = "/V1/store/storeViews"
 
 
 def check_base_url(
-    http: httpx.Client,
+    probe: Callable[[str], int | None],
     settings: MagentoSettings,
-    response: httpx.Response,
+    answer: Answer,
     label: str,
     no_route: bool,
 ) -> None:
-    """Raise ``MagentoBaseUrlError`` when ``response`` says no Magento is there.
+    """Raise ``MagentoBaseUrlError`` when ``answer`` says no Magento is there.
 
     A redirect always does (Magento's REST API never redirects; a POST would be
     lost following one). A 404 without a route does only when ``KNOWN_ROUTE`` is
@@ -35,20 +37,22 @@ def check_base_url(
     module's problem.
 
     Args:
-        http: The client's connection pool (signs the probe like any call).
+        probe: GETs a URL through the client (signed like any call) and returns
+            the status, or None when no answer came.
         settings: The ``[magento]`` section.
-        response: The answer that was not a success.
+        answer: The answer that was not a success.
         label: ``METHOD /path`` of the request, for the message.
         no_route: The 404 carried no Magento message or "does not match any route".
 
     Raises:
         MagentoBaseUrlError: ``magento.base_url`` is wrong.
     """
-    status = response.status_code
-    url = httpx.URL(settings.base_url)
-    base = f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
+    status = answer.status
+    url = urlsplit(settings.base_url)
+    # Without any user info: the base URL is shown, its credentials never.
+    base = f"{url.scheme}://{url.netloc.rpartition('@')[2]}{url.path}"
     if 300 <= status < 400:
-        where = response.headers.get("Location", "?")
+        where = answer.location or "?"
         raise MagentoBaseUrlError(
             f"magento.base_url {base} answers {label} with a redirect ({status} to "
             f"{where}); the bridge never follows redirects: set magento.base_url to "
@@ -57,11 +61,9 @@ def check_base_url(
         )
     if status != 404 or not no_route:
         return
-    try:
-        probe = http.get(settings.base_url.rstrip("/") + "/rest" + KNOWN_ROUTE)
-    except httpx.HTTPError:
+    code = probe(settings.base_url.rstrip("/") + "/rest" + KNOWN_ROUTE)
+    if code is None:
         return  # unreachable now: the 404 stands for itself
-    code = probe.status_code
     if code == 404 or 300 <= code < 400:
         raise MagentoBaseUrlError(
             f"magento.base_url {base} is not a Magento REST API: {label} and GET "

@@ -1,9 +1,11 @@
-"""The Magento REST client: one pooled ``httpx.Client``, retries, the status table.
+"""The Magento REST client: one connection pool, retries, the status table.
 
 Everything the adapters (``products``, ``stock``, ``orders``, ``fulfilment``) send goes
-through ``MagentoClient.request``. This module is the single place where httpx
-exceptions are translated (S4.2) and where an HTTP status becomes a bridge error
-(``classify``, S4.3):
+through ``MagentoClient.request``, and from there through a ``Transport``
+(``_transport.py``: kept-alive ``http.client`` connections, or any httpx transport
+such as the unit tests' ``httpx.MockTransport``). This module is the single place
+where the transport's (httpx's) exceptions are translated (S4.2) and where an HTTP
+status becomes a bridge error (``classify``, S4.3):
 
 =====================================  =============================================
 answer                                 error
@@ -45,7 +47,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 import structlog
@@ -62,6 +64,7 @@ from bridge.magento._auth import auth_for
 from bridge.magento._base_url import check_base_url
 from bridge.magento._calls import call_record
 from bridge.magento._search import Filter, encode_query, search_params
+from bridge.magento._transport import Answer, Transport, open_transport
 from bridge.support.backoff import Backoff
 from bridge.support.calls import current as current_calls
 from bridge.support.clock import as_utc, utcnow
@@ -83,6 +86,12 @@ log = structlog.get_logger(__name__)
 _NO_ROUTE = "Request does not match any route."
 _PLACEHOLDER = re.compile(r"%(\d+|[A-Za-z_]\w*)")
 _TRANSIENT = frozenset({408, 429})
+_HEADERS = {
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+    "User-Agent": "bridge",
+}
+_JSON_HEADERS = {**_HEADERS, "Content-Type": "application/json"}
 # Magento's 400s that say "the database failed this time", not "this record is bad":
 # ShipOrder / InvoiceOrder wrap *any* exception of the save (a deadlock, a payment
 # gateway timeout, MSI's source deduction) into CouldNotShip/CouldNotInvoice with
@@ -128,10 +137,10 @@ def fill_message(message: str, parameters: Any) -> str:
     return _PLACEHOLDER.sub(lookup, message)
 
 
-def _magento_message(response: httpx.Response) -> str | None:
+def _magento_message(answer: Answer) -> str | None:
     """Magento's filled-in error message, or None when the body is not Magento's."""
     try:
-        body = json.loads(response.content)
+        body = json.loads(answer.content)
     except ValueError:
         return None
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
@@ -139,9 +148,9 @@ def _magento_message(response: httpx.Response) -> str | None:
     return fill_message(body["message"], body.get("parameters"))
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(answer: Answer) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
-    value = response.headers.get("Retry-After", "").strip()
+    value = (answer.retry_after or "").strip()
     if not value:
         return None
     if value.isdigit():
@@ -158,21 +167,22 @@ def _transient_400(status: int, detail: str | None) -> bool:
     return status == 400 and detail is not None and bool(_TRANSIENT_400.search(detail))
 
 
-def classify(response: httpx.Response) -> BridgeError | None:
+def classify(response: Answer | httpx.Response) -> BridgeError | None:
     """Decide what an HTTP answer from Magento means: the one status table (S4.3).
 
     Args:
-        response: Magento's answer (its ``request`` is used for the message).
+        response: Magento's answer (its method and URL are used for the message);
+            an ``httpx.Response`` must carry its request.
 
     Returns:
         None for a 2xx answer, else the error to raise (not raised here).
     """
-    status = response.status_code
+    answer = response if isinstance(response, Answer) else Answer.of(response)
+    status = answer.status
     if 200 <= status < 300:
         return None
-    detail = _magento_message(response)
-    request = response.request
-    what = f"Magento answered {status} to {request.method} {request.url.path}"
+    detail = _magento_message(answer)
+    what = f"Magento answered {status} to {_label(answer.method, answer.url)}"
     text = f"{what}: {detail}" if detail else what
     if status in (401, 403):
         return MagentoAuthError(text, status_code=status, magento_message=detail)
@@ -180,7 +190,7 @@ def classify(response: httpx.Response) -> BridgeError | None:
         return MagentoUnavailableError(
             text,
             status_code=status,
-            retry_after=_retry_after(response),
+            retry_after=_retry_after(answer),
             magento_message=detail,
         )
     if status in (400, 404) and detail is not None and detail != _NO_ROUTE:
@@ -203,7 +213,8 @@ class MagentoClient:
 
     Args:
         settings: The ``[magento]`` section (base URL, auth, timeouts, retries).
-        transport: An httpx transport (``httpx.MockTransport`` in unit tests).
+        transport: An httpx transport to send through instead of the client's own
+            pool (``httpx.MockTransport`` in unit tests).
         sleep: Called with the delay between retries (injected in tests).
         on_request: Told of every attempt: the error it raised (None when it
             succeeded) and its duration in seconds (metrics, Magento's health).
@@ -228,16 +239,9 @@ class MagentoClient:
         self._backoff = Backoff(
             settings.backoff_initial_seconds, settings.backoff_max_seconds
         )
-        self._http = httpx.Client(
-            auth=auth_for(settings),
-            transport=transport,
-            timeout=httpx.Timeout(settings.timeout_seconds),
-            limits=httpx.Limits(
-                max_connections=settings.concurrency,
-                max_keepalive_connections=settings.concurrency,
-            ),
-            headers={"Accept": "application/json"},
-            follow_redirects=False,
+        self._auth = auth_for(settings)
+        self._transport: Transport = open_transport(
+            settings.base_url, settings.timeout_seconds, settings.concurrency, transport
         )
 
     def __enter__(self) -> MagentoClient:
@@ -250,7 +254,7 @@ class MagentoClient:
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._http.close()
+        self._transport.close()
 
     def use_credentials(self, settings: MagentoSettings) -> None:
         """Take ``settings``' base URL and credentials (edited while paused).
@@ -271,8 +275,7 @@ class MagentoClient:
             }
         )
         self._base = self.settings.base_url.rstrip("/") + "/rest"
-        # httpx.Auth() itself sends requests unsigned (no credential configured).
-        self._http.auth = auth_for(self.settings) or httpx.Auth()
+        self._auth = auth_for(self.settings)
 
     def url(self, path: str, store: str | None = None) -> str:
         """The full URL of ``path`` ("/V1/...") in ``store`` (None: no store code)."""
@@ -379,42 +382,61 @@ class MagentoClient:
         content: bytes | None,
         params: Mapping[str, str] | None,
     ) -> tuple[int, Any]:
-        """One attempt: (status, decoded answer); httpx exceptions translated here only."""
-        headers = {"Content-Type": "application/json"} if content is not None else {}
-        label = f"{method} {httpx.URL(url).path}"
+        """One attempt: (status, decoded answer); transport errors translated here only."""
         if params:
             url = f"{url}?{encode_query(params)}"
         with self._slots:
-            try:
-                response = self._http.request(
-                    method, url, content=content, headers=headers
-                )
-            except httpx.TimeoutException as exc:
-                raise MagentoUnavailableError(f"Magento timed out: {label}") from exc
-            except httpx.TransportError as exc:
-                raise MagentoUnavailableError(
-                    f"Magento unreachable: {label}: {type(exc).__name__}: {exc}"
-                ) from exc
-        error = classify(response)
+            answer = self._exchange(method, url, content)
+        error = classify(answer)
         if error is not None:
             if isinstance(error, MagentoRequestError):
-                no_route = _magento_message(response) in (None, _NO_ROUTE)
-                check_base_url(self._http, self.settings, response, label, no_route)
+                no_route = _magento_message(answer) in (None, _NO_ROUTE)
+                label = _label(method, url)
+                check_base_url(self._probe, self.settings, answer, label, no_route)
             raise error
         try:
-            return response.status_code, response.json()
+            return answer.status, json.loads(answer.content)
         except ValueError as exc:
             raise MagentoRequestError(
-                f"Magento answered {response.status_code} to {label} with a body "
-                "that is not JSON (check magento.base_url)",
-                status_code=response.status_code,
+                f"Magento answered {answer.status} to {_label(method, url)} with a "
+                "body that is not JSON (check magento.base_url)",
+                status_code=answer.status,
             ) from exc
+
+    def _exchange(self, method: str, url: str, content: bytes | None) -> Answer:
+        """Send one request, signed; the transport's exceptions become bridge errors."""
+        headers = dict(_HEADERS if content is None else _JSON_HEADERS)
+        if self._auth is not None:
+            headers["Authorization"] = self._auth.authorization(method, url)
+        try:
+            return self._transport.send(method, url, headers, content)
+        except httpx.TimeoutException as exc:
+            raise MagentoUnavailableError(
+                f"Magento timed out: {_label(method, url)}"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise MagentoUnavailableError(
+                f"Magento unreachable: {_label(method, url)}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _probe(self, url: str) -> int | None:
+        """GET ``url`` (signed); its status, or None when no answer came."""
+        try:
+            return self._exchange("GET", url, None).status
+        except MagentoUnavailableError:
+            return None
+
+
+def _label(method: str, url: str) -> str:
+    """``METHOD /path`` of a request for messages: no host, no query, path decoded."""
+    return f"{method} {unquote(urlsplit(url).path)}"
 
 
 def _loggable(url: str) -> str:
     """``url`` without user info or query (neither belongs in a log)."""
-    parsed = httpx.URL(url)
-    return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}{parsed.path}"
+    parsed = urlsplit(url)
+    return f"{parsed.scheme}://{parsed.netloc.rpartition('@')[2]}{parsed.path}"
 
 
 def segment(value: str | int) -> str:

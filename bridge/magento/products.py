@@ -15,12 +15,12 @@ from bridge.errors import RecordRejectedError
 from bridge.magento._client import Filter, MagentoClient, search_params, segment
 from bridge.models.gtin import gtin14, gtin_forms
 
-__all__ = ["ProductsAdapter"]
+__all__ = ["LOOKUP_CHUNK", "ProductsAdapter"]
 
 ALL_STORES = "all"
-# Magento caps pageSize at 300 when input limits are on; stay well below it and keep
-# the URL short (64-character SKUs).
-_LOOKUP_CHUNK = 50
+#: SKUs per existence search. Magento caps pageSize at 300 when input limits are on;
+#: stay well below it and keep the URL short (64-character SKUs).
+LOOKUP_CHUNK = 50
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -83,7 +83,7 @@ class ProductsAdapter:
         wanted = list(dict.fromkeys(skus))
         listable = [s for s in wanted if "," not in s]
         found: set[str] = set()
-        for chunk in _chunks(listable, _LOOKUP_CHUNK):
+        for chunk in _chunks(listable, LOOKUP_CHUNK):
             params = search_params(
                 [[Filter("sku", ",".join(chunk), "in")]], page_size=len(chunk)
             )
@@ -108,7 +108,7 @@ class ProductsAdapter:
         wanted = list(dict.fromkeys(skus))
         by_fold = {s.casefold(): s for s in wanted}
         found: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks([s for s in wanted if "," not in s], _LOOKUP_CHUNK):
+        for chunk in _chunks([s for s in wanted if "," not in s], LOOKUP_CHUNK):
             params = search_params(
                 [[Filter("sku", ",".join(chunk), "in")]], page_size=len(chunk)
             )
@@ -143,7 +143,7 @@ class ProductsAdapter:
         wanted = set(gtins)
         forms = sorted({f for g in wanted for f in gtin_forms(g)})
         found: dict[str, set[str]] = {}
-        for chunk in _chunks(forms, _LOOKUP_CHUNK):
+        for chunk in _chunks(forms, LOOKUP_CHUNK):
             params = search_params(
                 [[Filter(attribute, ",".join(chunk), "in")]], page_size=200
             )
