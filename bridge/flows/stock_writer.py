@@ -15,7 +15,7 @@ The calls themselves (and the split of a refused MSI batch) are in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -29,6 +29,7 @@ from bridge.flows.base import FileContext, RecordNote, gather
 from bridge.ledger import Ledger
 from bridge.ledger.staging import StagedRow
 from bridge.ledger.stock import AppliedStock, Deduction, StockCandidate
+from bridge.ledger.stock_staging import StagedStock, StockStaging
 from bridge.magento.stock import StockAdapter
 from bridge.mapping.products import format_decimal
 from bridge.mapping.stock import (
@@ -50,6 +51,8 @@ PAGE = 5000
 IN_FLIGHT = 256
 #: Per-record notes kept for stale and duplicate records; the rest are counted.
 MAX_NOTES = 1000
+#: Distinct quantities whose canonical text is remembered while staging a file.
+_QTY_CACHE = 4096
 
 
 @dataclass
@@ -97,6 +100,19 @@ def _net_of_deliveries(
     return StockCandidate(replace(row, value=format_decimal(net)), cand.state)
 
 
+def _staged_values(row: StagedRow) -> StagedStock:
+    return (
+        row.idx,
+        row.line,
+        row.record_key,
+        row.key,
+        row.subkey,
+        row.as_of,
+        row.value,
+        row.payload,
+    )
+
+
 class StockWriter:
     """Stage, deduplicate, send and record stock values for one file at a time.
 
@@ -121,16 +137,34 @@ class StockWriter:
         self._file_as_of = (-1, 0)
         #: Records standing in for rows staged without theirs, by index.
         self._stand_ins: dict[int, ParsedRecord] = {}
+        #: The current file's staged values (between ``start`` and ``release``).
+        self._area: StockStaging | None = None
 
     def start(self, ctx: FileContext) -> None:
-        """Start (or restart, after a crash) the file from an empty staging lane."""
+        """Start (or restart, after a crash) the file from an empty staging area."""
         self.calls = 0
+        self.release()
+        # Values an older release staged in the shared table are not used any more.
         self._ledger.staging.clear(ctx.file_id, LANE)
+        self._area = self._ledger.stock.open_staging()
 
     def finish(self, ctx: FileContext) -> None:
         """Drop the file's staged stock values and its attempt counters."""
-        self._ledger.staging.clear(ctx.file_id, LANE)
+        self.release()
         self._attempts.clear(ctx.file_id)
+
+    def release(self) -> None:
+        """Drop the staged values (kept: the attempt counters); safe to repeat."""
+        area, self._area = self._area, None
+        if area is not None:
+            area.close()
+
+    @property
+    def _staged(self) -> StockStaging:
+        if self._area is None:
+            msg = "StockWriter.start() was not called for this file"
+            raise RuntimeError(msg)
+        return self._area
 
     def row(self, ctx: FileContext, record: ParsedRecord) -> StagedRow | None:
         """Return the staging row of a record's stock value, or None if it has none."""
@@ -162,15 +196,56 @@ class StockWriter:
 
     def stage(self, ctx: FileContext, rows: Iterable[StagedRow]) -> int:
         """Stage stock rows (from :meth:`row`); return how many were staged."""
-        return self._ledger.staging.stage(ctx.file_id, LANE, rows)
+        return self._staged.add(_staged_values(r) for r in rows)
+
+    def stage_records(self, ctx: FileContext, records: Iterable[ParsedRecord]) -> int:
+        """Stage the stock values of a stock file's records; return how many.
+
+        The same values as :meth:`row` gives, built as plain tuples straight from
+        each record (no staged-row object per record), which is what a
+        million-row snapshot spends its per-row time on.
+        """
+        return self._staged.add(self._stock_rows(ctx, records))
+
+    def _stock_rows(
+        self, ctx: FileContext, records: Iterable[ParsedRecord]
+    ) -> Iterator[StagedStock]:
+        default = self._settings.magento.source_code
+        file_when = as_of_micros(as_of(None, ctx.generated, ctx.mtime))
+        keep = ctx.reread is None
+        texts: dict[Decimal, str] = {}
+        for record in records:
+            model = record.model
+            if not isinstance(model, ErpStockLevel):
+                row = self.row(ctx, record)
+                if row is not None:
+                    yield _staged_values(row)
+                continue
+            qty = model.qty
+            text = texts.get(qty)
+            if text is None:
+                text = format_decimal(qty)
+                if len(texts) < _QTY_CACHE:
+                    texts[qty] = text
+            stamp = model.updated_at
+            yield (
+                record.index,
+                record.line,
+                record.key,
+                model.sku,
+                model.source or default,
+                file_when if stamp is None else as_of_micros(stamp),
+                text,
+                encode_payload(record) if keep else "",
+            )
 
     def discard(self, ctx: FileContext, skus: Iterable[str]) -> None:
         """Drop the staged values of SKUs that must not get any (rejected products)."""
-        self._ledger.staging.discard_keys(ctx.file_id, LANE, skus)
+        self._staged.discard_keys(skus)
 
     def discard_beaten(self, ctx: FileContext, lane: str) -> None:
         """Drop the values of records superseded in another lane of the same file."""
-        self._ledger.staging.discard_beaten(ctx.file_id, LANE, lane)
+        self._staged.discard_beaten(ctx.file_id, lane)
 
     def apply(self, ctx: FileContext, *, note_duplicates: bool = True) -> StockReport:
         """Apply the staged winners; note superseded and stale records.
@@ -183,28 +258,30 @@ class StockWriter:
             MagentoUnavailableError: Magento is down; what was applied is recorded
                 first, so the retried file skips it.
         """
+        try:
+            return self._apply(ctx, note_duplicates)
+        except BaseException:
+            self.release()  # the retried file stages again from scratch
+            raise
+
+    def _apply(self, ctx: FileContext, note_duplicates: bool) -> StockReport:
         report = StockReport()
         self._stand_ins.clear()
         self._in_flight = []
-        self._ledger.staging.mark_superseded(ctx.file_id, LANE)
-        self._note_superseded(ctx, report, note_duplicates)
+        staged = self._staged
+        if staged.mark_superseded():
+            self._note_superseded(report, note_duplicates)
         tolerance = self._settings.runtime.future_tolerance_seconds
         horizon = as_of_micros(ctx.now()) + int(tolerance * 1_000_000)
         # What Magento already has is counted (and its as-of moved on) in SQL; only
         # the delta (new, changed, stale, future, or lowered by a delivery) is paged.
-        settled = None if ctx.force else horizon
-        if settled is not None:
-            report.unchanged += self._ledger.stock.settle_unchanged(
-                ctx.file_id, LANE, horizon=settled
-            )
+        report.unchanged += staged.settle(None if ctx.force else horizon)
         last, pending = -1, []
         # Full MSI batches only: the few changed rows of each page are carried over,
         # so a snapshot costs ceil(changed / batch_size) calls, not one per page.
         unit = self._settings.magento.batch_size if self._msi else 1
         with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
-            while page := self._ledger.stock.candidates(
-                ctx.file_id, LANE, after_idx=last, limit=PAGE, settled_before=settled
-            ):
+            while page := staged.candidates(after_idx=last, limit=PAGE):
                 last = page[-1].staged.idx
                 pending.extend(self._changed(ctx, report, page, horizon))
                 ready = len(pending) - len(pending) % unit
@@ -243,11 +320,9 @@ class StockWriter:
     def _msi(self) -> bool:
         return self._settings.magento.inventory == "msi"
 
-    def _note_superseded(
-        self, ctx: FileContext, report: StockReport, note_duplicates: bool
-    ) -> None:
-        staging = self._ledger.staging
-        for beaten in staging.superseded(ctx.file_id, LANE, limit=MAX_NOTES):
+    def _note_superseded(self, report: StockReport, note_duplicates: bool) -> None:
+        staged = self._staged
+        for beaten in staged.superseded(limit=MAX_NOTES):
             row = beaten.row
             where = f"SKU {row.key} at source {row.subkey}"
             if row.idx > beaten.winner_idx:
@@ -269,7 +344,7 @@ class StockWriter:
                         "the last occurrence wins",
                     )
                 )
-        total = staging.count_superseded(ctx.file_id, LANE)
+        total = staged.count_superseded()
         if total > MAX_NOTES:
             report.warnings.append(
                 f"{total} stock records were superseded by a later or newer record "
