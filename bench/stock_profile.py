@@ -35,7 +35,7 @@ from bridge.formats import RecordReader
 from bridge.ledger import Ledger, staging, stock, stock_staging
 from bridge.magento import MagentoClient, StockAdapter
 
-TIMES: collections.Counter[str] = collections.Counter()
+TIMES: collections.defaultdict[str, float] = collections.defaultdict(float)
 CALLS: collections.Counter[str] = collections.Counter()
 
 
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if profile is not None:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
-    for label, seconds in TIMES.most_common():
+    for label, seconds in sorted(TIMES.items(), key=lambda kv: -kv[1]):
         print(
             f"{label:42s} {seconds:8.3f} s {seconds / rows * 1e6:6.1f} µs/row "
             f"{CALLS[label]:9d} calls"
