@@ -459,8 +459,13 @@ class StockWriter:
             done.extend(more)
             waiting = []
         self._in_flight = waiting
+        # Every finished unit in one transaction (not one per MSI call): recorded
+        # before any error below is raised, so a retry re-sends nothing accepted.
+        merged = Sent(calls=sum(sent.calls for sent in done))
         for sent in done:
-            self._record(ctx, report, sent)
+            merged.applied.extend(sent.applied)
+            merged.rejected.extend(sent.rejected)
+        self._record(ctx, report, merged)
         error = self._count_failures(ctx, report, done, error)
         if error is not None:
             raise error

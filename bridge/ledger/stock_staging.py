@@ -38,8 +38,9 @@ __all__ = ["StagedStock", "StockStaging"]
 StagedStock = tuple[int, int, str, str, str, int, str, str]
 
 _COLUMNS = "idx, line, record_key, sku, source, as_of, qty, payload"
+#: The staging table; on SQLite ``idx`` is the rowid (appended in order, no index).
 _STAGE = (
-    "CREATE TEMP TABLE stock_stage (idx BIGINT NOT NULL, line BIGINT NOT NULL,"
+    "CREATE TEMP TABLE stock_stage (idx {idx}, line BIGINT NOT NULL,"
     " record_key TEXT NOT NULL, sku TEXT NOT NULL, source TEXT NOT NULL,"
     " as_of BIGINT NOT NULL, qty TEXT NOT NULL, payload TEXT NOT NULL,"
     " superseded BOOLEAN NOT NULL DEFAULT FALSE)"
@@ -47,10 +48,7 @@ _STAGE = (
 _DELTA = (
     f"CREATE TEMP TABLE stock_delta AS SELECT {_COLUMNS} FROM stock_stage WHERE 1=0"
 )
-_INDEXES = (
-    "CREATE UNIQUE INDEX stock_stage_idx ON stock_stage (idx)",
-    "CREATE INDEX stock_stage_key ON stock_stage (sku, source, as_of, idx)",
-)
+_KEY_INDEX = "CREATE INDEX stock_stage_key ON stock_stage (sku, source, as_of, idx)"
 #: Keys staged more than once: only their rows are ranked.
 _REPEATED = (
     "SELECT sku, source FROM stock_stage GROUP BY sku, source HAVING count(*) > 1"
@@ -94,7 +92,8 @@ class StockStaging:
                 # The TEMP tables' own page cache (the default is 2 MB); pages beyond
                 # it spill to an unsynced temporary file.
                 conn.exec_driver_sql("PRAGMA temp.cache_size = -32768")
-            conn.exec_driver_sql(_STAGE)
+            idx = "BIGINT NOT NULL" if self._pg else "INTEGER PRIMARY KEY"
+            conn.exec_driver_sql(_STAGE.format(idx=idx))
             conn.exec_driver_sql(_DELTA)
 
     @contextlib.contextmanager
@@ -149,9 +148,13 @@ class StockStaging:
         """Index the loaded table once (cheaper than indexing row by row)."""
         if self._indexed:
             return
-        for ddl in _INDEXES:
-            conn.exec_driver_sql(ddl)
-        conn.exec_driver_sql("ANALYZE stock_stage")
+        conn.exec_driver_sql(_KEY_INDEX)
+        if self._pg:
+            # PostgreSQL has no rowid, and never analyses TEMP tables by itself.
+            conn.exec_driver_sql(
+                "CREATE UNIQUE INDEX stock_stage_idx ON stock_stage (idx)"
+            )
+            conn.exec_driver_sql("ANALYZE stock_stage")
         self._indexed = True
 
     def _run(self, sql: str, **params: Any) -> int:
