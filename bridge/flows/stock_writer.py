@@ -309,7 +309,12 @@ class StockWriter:
         stand_ins, self._stand_ins = self._stand_ins, {}
         if not stand_ins or ctx.reread is None:
             return
-        found = {r.index: r for r in ctx.reread() if r.index in stand_ins}
+        found: dict[int, ParsedRecord] = {}
+        for record in ctx.reread():
+            if record.index in stand_ins:
+                found[record.index] = record
+                if len(found) == len(stand_ins):
+                    break  # the rest of the file is not read again
         for notes in (report.notes, report.rejected):
             for i, note in enumerate(notes):
                 real = found.get(note.record.index)

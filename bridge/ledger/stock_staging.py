@@ -77,7 +77,7 @@ class StockStaging:
         chunk: Rows handed to the driver per statement while loading.
     """
 
-    def __init__(self, db: Database, *, chunk: int = 50_000) -> None:
+    def __init__(self, db: Database, *, chunk: int = 10_000) -> None:
         """Take a connection from the pool and create the empty TEMP tables."""
         self._db = db
         self._chunk = chunk
@@ -90,8 +90,8 @@ class StockStaging:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp}.{table}")
             if not self._pg:
                 # The TEMP tables' own page cache (the default is 2 MB); pages beyond
-                # it spill to an unsynced temporary file.
-                conn.exec_driver_sql("PRAGMA temp.cache_size = -32768")
+                # it spill to an unsynced temporary file, so memory stays flat.
+                conn.exec_driver_sql("PRAGMA temp.cache_size = -16384")
             idx = "BIGINT NOT NULL" if self._pg else "INTEGER PRIMARY KEY"
             conn.exec_driver_sql(_STAGE.format(idx=idx))
             conn.exec_driver_sql(_DELTA)
