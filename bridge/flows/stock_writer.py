@@ -15,7 +15,7 @@ The calls themselves (and the split of a refused MSI batch) are in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -25,11 +25,12 @@ from bridge.errors import BridgeError
 from bridge.flows._attempts import RecordAttempts
 from bridge.flows._staged import encode_payload, record_of
 from bridge.flows._stock_calls import Sent, StockCalls
+from bridge.flows._stock_rows import net_of_deliveries, staged_values, stock_tuples
 from bridge.flows.base import FileContext, RecordNote, gather
 from bridge.ledger import Ledger
 from bridge.ledger.staging import StagedRow
-from bridge.ledger.stock import AppliedStock, Deduction, StockCandidate
-from bridge.ledger.stock_staging import StagedStock, StockStaging
+from bridge.ledger.stock import AppliedStock, StockCandidate
+from bridge.ledger.stock_staging import StockStaging
 from bridge.magento.stock import StockAdapter
 from bridge.mapping.products import format_decimal
 from bridge.mapping.stock import (
@@ -51,8 +52,6 @@ PAGE = 5000
 IN_FLIGHT = 256
 #: Per-record notes kept for stale and duplicate records; the rest are counted.
 MAX_NOTES = 1000
-#: Distinct quantities whose canonical text is remembered while staging a file.
-_QTY_CACHE = 4096
 
 
 @dataclass
@@ -74,43 +73,6 @@ class StockReport:
     rejected: list[RecordNote] = field(default_factory=list)
     notes: list[RecordNote] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def _net_of_deliveries(
-    cand: StockCandidate, shipped: dict[tuple[str, str], list[Deduction]]
-) -> StockCandidate:
-    """Take deliveries shipped after an ERP figure's time off that figure.
-
-    Magento's MSI deducted those deliveries when their shipments were saved, and a
-    figure dated before a delivery does not reflect it (docs/reliability.md, "Stock
-    and deliveries"); a figure dated after it already does and stays as it is.
-    """
-    row = cand.staged
-    later = sum(
-        (
-            d.qty
-            for d in shipped.get((row.key, row.subkey), ())
-            if d.shipped_at > row.as_of
-        ),
-        Decimal(0),
-    )
-    if not later:
-        return cand
-    net = max(Decimal(row.value) - later, Decimal(0))
-    return StockCandidate(replace(row, value=format_decimal(net)), cand.state)
-
-
-def _staged_values(row: StagedRow) -> StagedStock:
-    return (
-        row.idx,
-        row.line,
-        row.record_key,
-        row.key,
-        row.subkey,
-        row.as_of,
-        row.value,
-        row.payload,
-    )
 
 
 class StockWriter:
@@ -196,7 +158,7 @@ class StockWriter:
 
     def stage(self, ctx: FileContext, rows: Iterable[StagedRow]) -> int:
         """Stage stock rows (from :meth:`row`); return how many were staged."""
-        return self._staged.add(_staged_values(r) for r in rows)
+        return self._staged.add(staged_values(r) for r in rows)
 
     def stage_records(self, ctx: FileContext, records: Iterable[ParsedRecord]) -> int:
         """Stage the stock values of a stock file's records; return how many.
@@ -205,39 +167,14 @@ class StockWriter:
         each record (no staged-row object per record), which is what a
         million-row snapshot spends its per-row time on.
         """
-        return self._staged.add(self._stock_rows(ctx, records))
-
-    def _stock_rows(
-        self, ctx: FileContext, records: Iterable[ParsedRecord]
-    ) -> Iterator[StagedStock]:
-        default = self._settings.magento.source_code
-        file_when = as_of_micros(as_of(None, ctx.generated, ctx.mtime))
-        keep = ctx.reread is None
-        texts: dict[Decimal, str] = {}
-        for record in records:
-            model = record.model
-            if not isinstance(model, ErpStockLevel):
-                row = self.row(ctx, record)
-                if row is not None:
-                    yield _staged_values(row)
-                continue
-            qty = model.qty
-            text = texts.get(qty)
-            if text is None:
-                text = format_decimal(qty)
-                if len(texts) < _QTY_CACHE:
-                    texts[qty] = text
-            stamp = model.updated_at
-            yield (
-                record.index,
-                record.line,
-                record.key,
-                model.sku,
-                model.source or default,
-                file_when if stamp is None else as_of_micros(stamp),
-                text,
-                encode_payload(record) if keep else "",
+        return self._staged.add(
+            stock_tuples(
+                ctx,
+                records,
+                source=self._settings.magento.source_code,
+                other=lambda record: self.row(ctx, record),
             )
+        )
 
     def discard(self, ctx: FileContext, skus: Iterable[str]) -> None:
         """Drop the staged values of SKUs that must not get any (rejected products)."""
@@ -368,7 +305,7 @@ class StockWriter:
         shipped = self._ledger.stock.deductions([c.staged.key for c in page])
         for cand in page:
             if shipped:
-                cand = _net_of_deliveries(cand, shipped)
+                cand = net_of_deliveries(cand, shipped)
             row, state = cand.staged, cand.state
             if row.as_of > horizon:
                 self._future(report, cand)
