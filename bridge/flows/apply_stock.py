@@ -59,8 +59,11 @@ class ApplyStockFlow:
         """
         writer = self._writer
         writer.start(ctx)
-        writer.stage(ctx, (row for rec in records if (row := writer.row(ctx, rec))))
-        report = writer.apply(ctx)
+        try:
+            writer.stage_records(ctx, records)
+            report = writer.apply(ctx)
+        finally:
+            writer.release()  # a stop or an error mid-file: staged again on retry
         writer.finish(ctx)
         # A resumed file finds what its first attempt applied unchanged; the records
         # log says those were applied, and so should the report.

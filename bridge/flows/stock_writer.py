@@ -25,10 +25,12 @@ from bridge.errors import BridgeError
 from bridge.flows._attempts import RecordAttempts
 from bridge.flows._staged import encode_payload, record_of
 from bridge.flows._stock_calls import Sent, StockCalls
+from bridge.flows._stock_rows import net_of_deliveries, staged_values, stock_tuples
 from bridge.flows.base import FileContext, RecordNote, gather
 from bridge.ledger import Ledger
 from bridge.ledger.staging import StagedRow
-from bridge.ledger.stock import AppliedStock, Deduction, StockCandidate
+from bridge.ledger.stock import AppliedStock, StockCandidate
+from bridge.ledger.stock_staging import StockStaging
 from bridge.magento.stock import StockAdapter
 from bridge.mapping.products import format_decimal
 from bridge.mapping.stock import (
@@ -73,30 +75,6 @@ class StockReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _net_of_deliveries(
-    cand: StockCandidate, shipped: dict[tuple[str, str], list[Deduction]]
-) -> StockCandidate:
-    """Take deliveries shipped after an ERP figure's time off that figure.
-
-    Magento's MSI deducted those deliveries when their shipments were saved, and a
-    figure dated before a delivery does not reflect it (docs/reliability.md, "Stock
-    and deliveries"); a figure dated after it already does and stays as it is.
-    """
-    row = cand.staged
-    later = sum(
-        (
-            d.qty
-            for d in shipped.get((row.key, row.subkey), ())
-            if d.shipped_at > row.as_of
-        ),
-        Decimal(0),
-    )
-    if not later:
-        return cand
-    net = max(Decimal(row.value) - later, Decimal(0))
-    return StockCandidate(replace(row, value=format_decimal(net)), cand.state)
-
-
 class StockWriter:
     """Stage, deduplicate, send and record stock values for one file at a time.
 
@@ -121,16 +99,34 @@ class StockWriter:
         self._file_as_of = (-1, 0)
         #: Records standing in for rows staged without theirs, by index.
         self._stand_ins: dict[int, ParsedRecord] = {}
+        #: The current file's staged values (between ``start`` and ``release``).
+        self._area: StockStaging | None = None
 
     def start(self, ctx: FileContext) -> None:
-        """Start (or restart, after a crash) the file from an empty staging lane."""
+        """Start (or restart, after a crash) the file from an empty staging area."""
         self.calls = 0
+        self.release()
+        # Values an older release staged in the shared table are not used any more.
         self._ledger.staging.clear(ctx.file_id, LANE)
+        self._area = self._ledger.stock.open_staging()
 
     def finish(self, ctx: FileContext) -> None:
         """Drop the file's staged stock values and its attempt counters."""
-        self._ledger.staging.clear(ctx.file_id, LANE)
+        self.release()
         self._attempts.clear(ctx.file_id)
+
+    def release(self) -> None:
+        """Drop the staged values (kept: the attempt counters); safe to repeat."""
+        area, self._area = self._area, None
+        if area is not None:
+            area.close()
+
+    @property
+    def _staged(self) -> StockStaging:
+        if self._area is None:
+            msg = "StockWriter.start() was not called for this file"
+            raise RuntimeError(msg)
+        return self._area
 
     def row(self, ctx: FileContext, record: ParsedRecord) -> StagedRow | None:
         """Return the staging row of a record's stock value, or None if it has none."""
@@ -162,15 +158,31 @@ class StockWriter:
 
     def stage(self, ctx: FileContext, rows: Iterable[StagedRow]) -> int:
         """Stage stock rows (from :meth:`row`); return how many were staged."""
-        return self._ledger.staging.stage(ctx.file_id, LANE, rows)
+        return self._staged.add(staged_values(r) for r in rows)
+
+    def stage_records(self, ctx: FileContext, records: Iterable[ParsedRecord]) -> int:
+        """Stage the stock values of a stock file's records; return how many.
+
+        The same values as :meth:`row` gives, built as plain tuples straight from
+        each record (no staged-row object per record), which is what a
+        million-row snapshot spends its per-row time on.
+        """
+        return self._staged.add(
+            stock_tuples(
+                ctx,
+                records,
+                source=self._settings.magento.source_code,
+                other=lambda record: self.row(ctx, record),
+            )
+        )
 
     def discard(self, ctx: FileContext, skus: Iterable[str]) -> None:
         """Drop the staged values of SKUs that must not get any (rejected products)."""
-        self._ledger.staging.discard_keys(ctx.file_id, LANE, skus)
+        self._staged.discard_keys(skus)
 
     def discard_beaten(self, ctx: FileContext, lane: str) -> None:
         """Drop the values of records superseded in another lane of the same file."""
-        self._ledger.staging.discard_beaten(ctx.file_id, LANE, lane)
+        self._staged.discard_beaten(ctx.file_id, lane)
 
     def apply(self, ctx: FileContext, *, note_duplicates: bool = True) -> StockReport:
         """Apply the staged winners; note superseded and stale records.
@@ -183,28 +195,30 @@ class StockWriter:
             MagentoUnavailableError: Magento is down; what was applied is recorded
                 first, so the retried file skips it.
         """
+        try:
+            return self._apply(ctx, note_duplicates)
+        except BaseException:
+            self.release()  # the retried file stages again from scratch
+            raise
+
+    def _apply(self, ctx: FileContext, note_duplicates: bool) -> StockReport:
         report = StockReport()
         self._stand_ins.clear()
         self._in_flight = []
-        self._ledger.staging.mark_superseded(ctx.file_id, LANE)
-        self._note_superseded(ctx, report, note_duplicates)
+        staged = self._staged
+        if staged.mark_superseded():
+            self._note_superseded(report, note_duplicates)
         tolerance = self._settings.runtime.future_tolerance_seconds
         horizon = as_of_micros(ctx.now()) + int(tolerance * 1_000_000)
         # What Magento already has is counted (and its as-of moved on) in SQL; only
         # the delta (new, changed, stale, future, or lowered by a delivery) is paged.
-        settled = None if ctx.force else horizon
-        if settled is not None:
-            report.unchanged += self._ledger.stock.settle_unchanged(
-                ctx.file_id, LANE, horizon=settled
-            )
+        report.unchanged += staged.settle(None if ctx.force else horizon)
         last, pending = -1, []
         # Full MSI batches only: the few changed rows of each page are carried over,
         # so a snapshot costs ceil(changed / batch_size) calls, not one per page.
         unit = self._settings.magento.batch_size if self._msi else 1
         with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
-            while page := self._ledger.stock.candidates(
-                ctx.file_id, LANE, after_idx=last, limit=PAGE, settled_before=settled
-            ):
+            while page := staged.candidates(after_idx=last, limit=PAGE):
                 last = page[-1].staged.idx
                 pending.extend(self._changed(ctx, report, page, horizon))
                 ready = len(pending) - len(pending) % unit
@@ -232,7 +246,12 @@ class StockWriter:
         stand_ins, self._stand_ins = self._stand_ins, {}
         if not stand_ins or ctx.reread is None:
             return
-        found = {r.index: r for r in ctx.reread() if r.index in stand_ins}
+        found: dict[int, ParsedRecord] = {}
+        for record in ctx.reread():
+            if record.index in stand_ins:
+                found[record.index] = record
+                if len(found) == len(stand_ins):
+                    break  # the rest of the file is not read again
         for notes in (report.notes, report.rejected):
             for i, note in enumerate(notes):
                 real = found.get(note.record.index)
@@ -243,11 +262,9 @@ class StockWriter:
     def _msi(self) -> bool:
         return self._settings.magento.inventory == "msi"
 
-    def _note_superseded(
-        self, ctx: FileContext, report: StockReport, note_duplicates: bool
-    ) -> None:
-        staging = self._ledger.staging
-        for beaten in staging.superseded(ctx.file_id, LANE, limit=MAX_NOTES):
+    def _note_superseded(self, report: StockReport, note_duplicates: bool) -> None:
+        staged = self._staged
+        for beaten in staged.superseded(limit=MAX_NOTES):
             row = beaten.row
             where = f"SKU {row.key} at source {row.subkey}"
             if row.idx > beaten.winner_idx:
@@ -269,7 +286,7 @@ class StockWriter:
                         "the last occurrence wins",
                     )
                 )
-        total = staging.count_superseded(ctx.file_id, LANE)
+        total = staged.count_superseded()
         if total > MAX_NOTES:
             report.warnings.append(
                 f"{total} stock records were superseded by a later or newer record "
@@ -288,7 +305,7 @@ class StockWriter:
         shipped = self._ledger.stock.deductions([c.staged.key for c in page])
         for cand in page:
             if shipped:
-                cand = _net_of_deliveries(cand, shipped)
+                cand = net_of_deliveries(cand, shipped)
             row, state = cand.staged, cand.state
             if row.as_of > horizon:
                 self._future(report, cand)
@@ -384,8 +401,13 @@ class StockWriter:
             done.extend(more)
             waiting = []
         self._in_flight = waiting
+        # Every finished unit in one transaction (not one per MSI call): recorded
+        # before any error below is raised, so a retry re-sends nothing accepted.
+        merged = Sent(calls=sum(sent.calls for sent in done))
         for sent in done:
-            self._record(ctx, report, sent)
+            merged.applied.extend(sent.applied)
+            merged.rejected.extend(sent.rejected)
+        self._record(ctx, report, merged)
         error = self._count_failures(ctx, report, done, error)
         if error is not None:
             raise error

@@ -27,6 +27,7 @@ from bridge.models.status import RecordOutcome
 
 if TYPE_CHECKING:
     from bridge.ledger.database import Database
+    from bridge.ledger.stock_staging import StockStaging
 
 __all__ = [
     "AppliedStock",
@@ -107,6 +108,16 @@ class StockStateStore:
     def __init__(self, db: Database) -> None:
         """Use ``ledger``'s database."""
         self._db = db
+
+    def open_staging(self) -> StockStaging:
+        """Open a staging area for one file's stock values (close it when done).
+
+        See ``stock_staging.py``: a TEMP table on a connection held until
+        ``close()``, set apart from the shared staging table.
+        """
+        from bridge.ledger.stock_staging import StockStaging
+
+        return StockStaging(self._db)
 
     def get(self, sku: str, source: str) -> StockState | None:
         """Return the state of one SKU at one source, or None."""

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bridge.config import CsvOptions
+from bridge.errors import MagentoUnavailableError
 from bridge.sandbox._seed import _product as seed_product
 from tests.flows._catalog_env import MTIME, CatalogEnv, env
 
@@ -225,3 +226,27 @@ def test_legacy_unknown_sku_is_rejected(env: CatalogEnv, sandbox: Any) -> None:
     result = env.run(env.stock_flow(), env.write("l.xml", _stock_xml(rows)))
     assert [n.record.key for n in result.rejected] == ["GONE"]
     assert result.applied == 1
+
+
+def test_outage_midway_releases_the_staging_and_resumes(
+    env: CatalogEnv, sandbox: Any
+) -> None:
+    """A 503 mid-file gives the staging connection back; the retry sends the rest."""
+    _catalog(sandbox, [f"O-{i}" for i in range(6)])
+    env.configure(batch_size=2, concurrency=1)
+    rows = [{"sku": f"O-{i}", "qty": str(i + 1)} for i in range(6)]
+    path = env.write("o.xml", _stock_xml(rows))
+    file_id = env.start(path, "stock")
+    flow = env.stock_flow()
+    env.faults(status=503, count=1, paths="/inventory/source-items")
+    with pytest.raises(MagentoUnavailableError):
+        env.run(flow, path, file_id=file_id)
+    assert env.ledger.db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    env.faults()
+    env.forget()
+    result = env.run(flow, path, file_id=file_id)
+    assert (result.applied, result.unchanged, result.rejected) == (6, 0, [])
+    sent = [i["sku"] for c in _msi_calls(env) for i in c["body"]["sourceItems"]]
+    assert sorted(sent) == ["O-0", "O-1"]
+    assert env.source_qty("O-5") == (6.0, 1)
+    assert env.ledger.db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]

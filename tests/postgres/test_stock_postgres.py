@@ -14,6 +14,10 @@ from bridge.ledger import Ledger
 from bridge.magento import MagentoClient
 from bridge.sandbox._seed import seed_products
 from tests.flows._catalog_env import MTIME, CatalogEnv, _settings
+from tests.ledger._stock_staging_checks import (
+    check_forced_delta_and_release,
+    check_ranks_settles_and_pages,
+)
 
 
 @pytest.fixture
@@ -70,3 +74,17 @@ def test_snapshot_delta_repeats_and_stale_files_on_postgres(
     stale = pg_env.run(pg_env.stock_flow(), between, mtime=MTIME + timedelta(hours=1))
     assert (stale.applied, stale.unchanged, stale.stale) == (0, 0, 300)
     assert pg_env.requests() == []
+
+
+def test_stock_staging_ranks_settles_and_pages_on_postgres(
+    fresh_postgres_url: str,
+) -> None:
+    """The TEMP-table staging ranks, settles and pages the delta as on SQLite."""
+    check_ranks_settles_and_pages(fresh_postgres_url)
+
+
+def test_stock_staging_forced_and_released_on_postgres(
+    fresh_postgres_url: str,
+) -> None:
+    """A forced apply pages every winner; closing gives the connection back."""
+    check_forced_delta_and_release(fresh_postgres_url)
