@@ -122,12 +122,18 @@ class ApplyProductsFlow:
         staging = self._ledger.staging
         staging.clear(ctx.file_id, LANE)
         self._stock.start(ctx)
-        staging.stage(ctx.file_id, LANE, self._stage_rows(ctx, records))
-        staging.mark_superseded(ctx.file_id, LANE)
-        self._stock.discard_beaten(ctx, LANE)
-        self._note_duplicates(ctx, result)
-        self._apply_winners(ctx, result)
-        stock = self._stock.apply(ctx, note_duplicates=False)
+        try:
+            staging.stage(ctx.file_id, LANE, self._stage_rows(ctx, records))
+            staging.mark_superseded(ctx.file_id, LANE)
+            self._stock.discard_beaten(ctx, LANE)
+            self._note_duplicates(ctx, result)
+            self._apply_winners(ctx, result)
+            stock = self._stock.apply(ctx, note_duplicates=False)
+        except BaseException:
+            # A stop or an outage mid-file: the stock values are staged again on
+            # retry, and the connection holding them goes back to the pool now.
+            self._stock.release()
+            raise
         # The product records are this file's records: its qty values add their
         # stale records and refusals, not counts of their own.
         result.stale += stock.stale

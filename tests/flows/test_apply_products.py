@@ -302,6 +302,28 @@ def test_qty_in_a_product_file_goes_through_the_stock_path(env: CatalogEnv) -> N
     }
 
 
+def test_outage_before_the_stock_phase_gives_the_staging_connection_back(
+    env: CatalogEnv,
+) -> None:
+    """A 503 on the product writes leaves no ledger connection held for staged stock."""
+    rows = [
+        {"sku": f"R-{i}", "name": f"Item {i}", "price": "1", "qty": "2"}
+        for i in range(3)
+    ]
+    path = env.write("r.xml", products_xml(rows))
+    env.configure(concurrency=1)
+    flow = env.products_flow()
+    file_id = env.start(path, "products")
+    env.faults(status=503, count=1, paths="/V1/products$")
+    with pytest.raises(MagentoUnavailableError):
+        env.run(flow, path, file_id=file_id)
+    assert env.ledger.db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    env.faults()
+    result = env.run(flow, path, file_id=file_id)
+    assert (result.applied, result.rejected) == (3, [])
+    assert env.source_qty("R-2") == (2.0, 1)
+
+
 def test_outage_midway_resumes_without_resending(env: CatalogEnv) -> None:
     """A 503 mid-file leaves the file pending; the retry sends only what is left."""
     rows = [
