@@ -121,10 +121,13 @@ class StockWriter:
         self._file_as_of = (-1, 0)
         #: Records standing in for rows staged without theirs, by index.
         self._stand_ins: dict[int, ParsedRecord] = {}
+        #: Rows staged since ``start`` (at least; a one-row file has no repeats).
+        self._staged = 2
 
     def start(self, ctx: FileContext) -> None:
         """Start (or restart, after a crash) the file from an empty staging lane."""
         self.calls = 0
+        self._staged = 0
         self._ledger.staging.clear(ctx.file_id, LANE)
 
     def finish(self, ctx: FileContext) -> None:
@@ -162,7 +165,9 @@ class StockWriter:
 
     def stage(self, ctx: FileContext, rows: Iterable[StagedRow]) -> int:
         """Stage stock rows (from :meth:`row`); return how many were staged."""
-        return self._ledger.staging.stage(ctx.file_id, LANE, rows)
+        count = self._ledger.staging.stage(ctx.file_id, LANE, rows)
+        self._staged += count
+        return count
 
     def discard(self, ctx: FileContext, skus: Iterable[str]) -> None:
         """Drop the staged values of SKUs that must not get any (rejected products)."""
@@ -186,8 +191,9 @@ class StockWriter:
         report = StockReport()
         self._stand_ins.clear()
         self._in_flight = []
-        self._ledger.staging.mark_superseded(ctx.file_id, LANE)
-        self._note_superseded(ctx, report, note_duplicates)
+        if self._staged > 1:  # one row supersedes nothing (many small files)
+            self._ledger.staging.mark_superseded(ctx.file_id, LANE)
+            self._note_superseded(ctx, report, note_duplicates)
         tolerance = self._settings.runtime.future_tolerance_seconds
         horizon = as_of_micros(ctx.now()) + int(tolerance * 1_000_000)
         # What Magento already has is counted (and its as-of moved on) in SQL; only
@@ -210,6 +216,8 @@ class StockWriter:
                 ready = len(pending) - len(pending) % unit
                 self._send(ctx, report, pending[:ready], pool)
                 del pending[:ready]
+                if len(page) < PAGE:
+                    break  # a short page is the last one
             self._send(ctx, report, pending, pool, wait=True)
         self._resolve(ctx, report)
         return report
