@@ -16,7 +16,7 @@ The calls themselves (and the split of a refused MSI batch) are in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -25,7 +25,7 @@ from bridge.errors import BridgeError
 from bridge.flows._attempts import RecordAttempts
 from bridge.flows._staged import encode_payload, record_of
 from bridge.flows._stock_calls import Sent, StockCalls
-from bridge.flows.base import FileContext, RecordNote, gather
+from bridge.flows.base import FileContext, InlineExecutor, RecordNote, gather
 from bridge.ledger import Ledger
 from bridge.ledger.staging import StagedRow
 from bridge.ledger.stock import AppliedStock, Deduction, StockCandidate
@@ -207,7 +207,13 @@ class StockWriter:
         # Full MSI batches only: the few changed rows of each page are carried over,
         # so a snapshot costs ceil(changed / batch_size) calls, not one per page.
         unit = self._settings.magento.batch_size if self._msi else 1
-        with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
+        # A single unit to send (a small file) goes from this thread: no pool.
+        pool: Executor = (
+            ThreadPoolExecutor(self._settings.magento.concurrency)
+            if self._staged > unit
+            else InlineExecutor()
+        )
+        with pool:
             while page := self._ledger.stock.candidates(
                 ctx.file_id, LANE, after_idx=last, limit=PAGE, settled_before=settled
             ):
@@ -350,7 +356,7 @@ class StockWriter:
         ctx: FileContext,
         report: StockReport,
         rows: Sequence[StockCandidate],
-        pool: ThreadPoolExecutor,
+        pool: Executor,
         *,
         wait: bool = False,
     ) -> None:
