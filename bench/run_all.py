@@ -26,6 +26,7 @@ BENCHES = [
     ("products_bench.py", []),
     ("orders_bench.py", []),
     ("latency_bench.py", ["--rounds", "10"]),
+    ("smallfiles_bench.py", []),
 ]
 
 

@@ -10,11 +10,11 @@ ledger state makes a re-run skip what was already applied).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, wait
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, ParamSpec, Protocol, TypeVar
 
 from bridge.errors import BridgeError, StopRequestedError
 from bridge.models.erp import Kind, ParsedRecord
@@ -24,6 +24,7 @@ __all__ = [
     "ApplyFlow",
     "FileContext",
     "FlowResult",
+    "InlineExecutor",
     "Outcome",
     "RecordNote",
     "gather",
@@ -32,6 +33,28 @@ __all__ = [
 #: The per-record outcomes (kept under this name for the flows' callers).
 Outcome = RecordOutcome
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class InlineExecutor(Executor):
+    """Runs each task at once in the calling thread and hands back its done future.
+
+    For a file with a single unit of work to send (one small file): the same
+    ``gather`` semantics as a thread pool, without starting a thread for it. A
+    bridge error goes into the future (``gather`` collects it); anything else is
+    raised at once, as it would be when its future's result is taken.
+    """
+
+    def submit(
+        self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Future[T]:
+        """Run ``fn`` now; its result or exception is in the returned future."""
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BridgeError as exc:
+            future.set_exception(exc)
+        return future
 
 
 def gather(futures: Sequence[Future[T]]) -> tuple[list[T], BridgeError | None]:

@@ -16,7 +16,7 @@ The calls themselves (and the split of a refused MSI batch) are in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -26,7 +26,7 @@ from bridge.flows._attempts import RecordAttempts
 from bridge.flows._staged import encode_payload, record_of
 from bridge.flows._stock_calls import Sent, StockCalls
 from bridge.flows._stock_rows import net_of_deliveries, staged_values, stock_tuples
-from bridge.flows.base import FileContext, RecordNote, gather
+from bridge.flows.base import FileContext, InlineExecutor, RecordNote, gather
 from bridge.ledger import Ledger
 from bridge.ledger.staging import StagedRow
 from bridge.ledger.stock import AppliedStock, StockCandidate
@@ -101,11 +101,14 @@ class StockWriter:
         self._stand_ins: dict[int, ParsedRecord] = {}
         #: The current file's staged values (between ``start`` and ``release``).
         self._area: StockStaging | None = None
+        #: Rows staged since ``start`` (a one-unit file sends from this thread).
+        self._count = 0
 
     def start(self, ctx: FileContext) -> None:
         """Start (or restart, after a crash) the file from an empty staging area."""
         self.calls = 0
         self.release()
+        self._count = 0
         # Values an older release staged in the shared table are not used any more.
         self._ledger.staging.clear(ctx.file_id, LANE)
         self._area = self._ledger.stock.open_staging()
@@ -158,7 +161,9 @@ class StockWriter:
 
     def stage(self, ctx: FileContext, rows: Iterable[StagedRow]) -> int:
         """Stage stock rows (from :meth:`row`); return how many were staged."""
-        return self._staged.add(staged_values(r) for r in rows)
+        count = self._staged.add(staged_values(r) for r in rows)
+        self._count += count
+        return count
 
     def stage_records(self, ctx: FileContext, records: Iterable[ParsedRecord]) -> int:
         """Stage the stock values of a stock file's records; return how many.
@@ -167,7 +172,7 @@ class StockWriter:
         each record (no staged-row object per record), which is what a
         million-row snapshot spends its per-row time on.
         """
-        return self._staged.add(
+        count = self._staged.add(
             stock_tuples(
                 ctx,
                 records,
@@ -175,6 +180,8 @@ class StockWriter:
                 other=lambda record: self.row(ctx, record),
             )
         )
+        self._count += count
+        return count
 
     def discard(self, ctx: FileContext, skus: Iterable[str]) -> None:
         """Drop the staged values of SKUs that must not get any (rejected products)."""
@@ -217,13 +224,21 @@ class StockWriter:
         # Full MSI batches only: the few changed rows of each page are carried over,
         # so a snapshot costs ceil(changed / batch_size) calls, not one per page.
         unit = self._settings.magento.batch_size if self._msi else 1
-        with ThreadPoolExecutor(self._settings.magento.concurrency) as pool:
+        # A single unit to send (a small file) goes from this thread: no pool.
+        pool: Executor = (
+            ThreadPoolExecutor(self._settings.magento.concurrency)
+            if self._count > unit
+            else InlineExecutor()
+        )
+        with pool:
             while page := staged.candidates(after_idx=last, limit=PAGE):
                 last = page[-1].staged.idx
                 pending.extend(self._changed(ctx, report, page, horizon))
                 ready = len(pending) - len(pending) % unit
                 self._send(ctx, report, pending[:ready], pool)
                 del pending[:ready]
+                if len(page) < PAGE:
+                    break  # a short page is the last one
             self._send(ctx, report, pending, pool, wait=True)
         self._resolve(ctx, report)
         return report
@@ -359,7 +374,7 @@ class StockWriter:
         ctx: FileContext,
         report: StockReport,
         rows: Sequence[StockCandidate],
-        pool: ThreadPoolExecutor,
+        pool: Executor,
         *,
         wait: bool = False,
     ) -> None:

@@ -54,9 +54,21 @@ def _taken(path: Path) -> bool:
     return path.is_symlink() or path.exists()
 
 
-def _folder_for(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _private_folders(path.parent)
+def _folder_for(path: Path, ready: set[Path] | None = None) -> Path:
+    """Create ``path``'s folder (0750 up to ``archive/`` or ``failed/``).
+
+    ``ready`` holds the folders this process made already: they are not looked at
+    again (a day's archive folder serves thousands of files).
+    """
+    folder = path.parent
+    if ready is not None and folder in ready:
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    _private_folders(folder)
+    if ready is not None:
+        if len(ready) > 1000:
+            ready.clear()
+        ready.add(folder)
     return path
 
 
@@ -71,6 +83,7 @@ class LocalCompletion:
         """Bind to ``root``; folders are created when first needed."""
         self.archive_dir = root / "archive"
         self.failed_dir = root / "failed"
+        self._ready: set[Path] = set()
 
     # -- names -----------------------------------------------------------------
     def archive_path(self, kind: str, received: datetime, name: str) -> Path:
@@ -162,7 +175,12 @@ class LocalCompletion:
         """Move a claimed file (and its done file) to ``dest``; never overwrite."""
         if not (claimed.path.exists() or claimed.path.is_symlink()):
             return dest  # moved by an earlier run that died before telling anyone
-        final = move_unique(claimed.path, _folder_for(dest))
+        try:
+            final = move_unique(claimed.path, _folder_for(dest, self._ready))
+        except FileNotFoundError:
+            # The folder went away since it was made (removed by hand): once more.
+            self._ready.discard(dest.parent)
+            final = move_unique(claimed.path, _folder_for(dest, self._ready))
         private_mode(final)
         if claimed.done_path is not None and claimed.done_path.exists():
             done = final.with_name(final.name + claimed.done_path.suffix)

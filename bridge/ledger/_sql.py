@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,19 @@ def upsert(
     """
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
+    stmt = _upsert(conn.dialect.name, table, tuple(keys), tuple(rows[0]))
+    conn.execute(stmt, rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert(
+    dialect: str, table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]
+) -> Any:
+    """The upsert statement for these columns, built once.
+
+    Building a statement costs more than running it (many small files, issue 17).
+    """
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         stmt: Any = pg_insert(table)
@@ -38,10 +51,8 @@ def upsert(
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         stmt = sqlite_insert(table)
-    update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-    conn.execute(
-        stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows
-    )
+    update = {c: stmt.excluded[c] for c in columns if c not in keys}
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=update)
 
 
 def put_value(conn: Connection, name: str, value: str, now: datetime) -> None:

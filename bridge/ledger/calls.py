@@ -27,6 +27,12 @@ from bridge.support.clock import as_utc
 
 __all__ = ["CALLS_PER_FILE", "CallPage", "CallStore", "CallSummary"]
 
+# Built once: every file with calls runs these (issue 17's many small files).
+_COUNTS = sa.select(file_call_counts.c.recorded, file_call_counts.c.dropped).where(
+    file_call_counts.c.file_id == sa.bindparam("b_file_id")
+)
+_INSERT_CALLS = file_calls.insert()
+
 
 @dataclass(frozen=True)
 class CallPage:
@@ -95,7 +101,7 @@ class CallStore:
             kept = list(calls[:room])
             if kept:
                 conn.execute(
-                    file_calls.insert(),
+                    _INSERT_CALLS,
                     [_row(file_id, stored + i, c) for i, c in enumerate(kept)],
                 )
             counts = {
@@ -146,11 +152,7 @@ class CallStore:
     @staticmethod
     def _counts(conn: Connection, file_id: int) -> tuple[int, int]:
         """(stored, dropped) for one file; (0, 0) before its first call."""
-        row = conn.execute(
-            sa.select(file_call_counts.c.recorded, file_call_counts.c.dropped).where(
-                file_call_counts.c.file_id == file_id
-            )
-        ).first()
+        row = conn.execute(_COUNTS, {"b_file_id": file_id}).first()
         return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
 

@@ -86,6 +86,15 @@ class Ledger:
         with self.db.begin() as conn:
             yield conn
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group the store calls of this thread inside the block in one transaction.
+
+        For short runs of ledger-only work; see ``Database.transaction``.
+        """
+        with self.db.transaction():
+            yield
+
     def close(self) -> None:
         """Release pooled connections."""
         self.db.close()

@@ -5,12 +5,17 @@ database is translated once, here, into ``LedgerBusyError`` (S4.2). Stores take 
 ``Database``, never the ``Ledger`` that composes them, so no store depends on another
 and the schema (``bridge.ledger.tables``) is complete as soon as the package is
 imported.
+
+``Database.transaction()`` groups the store calls a thread makes inside it into one
+transaction: each store's ``begin()`` joins it instead of opening its own. It is for
+short runs of ledger-only work (a file's bookkeeping), never around a Magento call.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -99,6 +104,8 @@ class Database:
         self.url = url
         self.now = now
         self.engine: Engine = create_engine(url)
+        # The transaction this thread opened with ``transaction()``, if any.
+        self._open = threading.local()
 
     @property
     def dialect(self) -> str:
@@ -118,9 +125,34 @@ class Database:
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Connection]:
-        """Open a transaction; commits on success, rolls back on error."""
+        """Open a transaction; commits on success, rolls back on error.
+
+        Inside ``transaction()`` (same thread) it joins that one instead.
+        """
+        joined: Connection | None = getattr(self._open, "conn", None)
+        if joined is not None:
+            yield joined
+            return
         with self.translate(), self.engine.begin() as conn:
             yield conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction for every ``begin()`` of this thread inside the block.
+
+        Commits when the block ends, rolls everything back on an error. Nested
+        calls join the outer block. Other threads are not affected.
+        """
+        if getattr(self._open, "conn", None) is not None:
+            with self.begin() as conn:
+                yield conn
+            return
+        with self.begin() as conn:
+            self._open.conn = conn
+            try:
+                yield conn
+            finally:
+                self._open.conn = None
 
     def close(self) -> None:
         """Release pooled connections."""

@@ -27,6 +27,35 @@ __all__ = ["FileRow", "FileStore", "RecordRow"]
 
 FINISHED = FileStatus.finished()
 
+# The statements every file runs, built once: building a SQLAlchemy statement costs
+# more than running it (many small files, issue 17). Values come as bound parameters.
+_FILE_ID: sa.BindParameter[int] = sa.bindparam("b_file_id")
+_INSERT_FILE = files.insert()
+_GET_FILE = files.select().where(files.c.id == _FILE_ID)
+_BY_WORK_PATH = (
+    files.select()
+    .where(files.c.work_path == sa.bindparam("b_work_path"))
+    .order_by(files.c.id.desc())
+)
+_SAME_CONTENT = (
+    files.select()
+    .where(
+        files.c.kind == sa.bindparam("b_kind"),
+        files.c.sha256 == sa.bindparam("b_sha256"),
+    )
+    .where(files.c.status.in_(FileStatus.applied()))
+)
+_FIRST_APPLIED = _SAME_CONTENT.order_by(files.c.id)
+_LAST_APPLIED = _SAME_CONTENT.order_by(files.c.id.desc())
+_UPDATE_FILE = files.update().where(files.c.id == _FILE_ID)
+_INSERT_RECORDS = records.insert()
+_INSERT_EVENT = events.insert()
+_APPLIED_COUNT = sa.select(sa.func.count(sa.distinct(records.c.idx))).where(
+    records.c.file_id == _FILE_ID,
+    records.c.kind == sa.bindparam("b_kind"),
+    records.c.outcome == RecordOutcome.APPLIED,
+)
+
 
 @dataclass(frozen=True)
 class RecordRow:
@@ -110,39 +139,26 @@ class FileStore:
 
     def _insert(self, **values: Any) -> int:
         with self._db.begin() as conn:
-            return _new_id(conn.execute(files.insert().values(**values)))
+            return _new_id(conn.execute(_INSERT_FILE, values))
 
     def get(self, file_id: int) -> FileRow | None:
         """Return one file row."""
         with self._db.begin() as conn:
-            row = (
-                conn.execute(files.select().where(files.c.id == file_id))
-                .mappings()
-                .first()
-            )
+            row = conn.execute(_GET_FILE, {"b_file_id": file_id}).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
     def by_work_path(self, work_path: str) -> FileRow | None:
         """Return the newest row for a file lying at ``work_path``."""
-        query = (
-            files.select()
-            .where(files.c.work_path == work_path)
-            .order_by(files.c.id.desc())
-        )
         with self._db.begin() as conn:
-            row = conn.execute(query).mappings().first()
+            found = conn.execute(_BY_WORK_PATH, {"b_work_path": work_path})
+            row = found.mappings().first()
         return FileRow.from_mapping(row) if row else None
 
     def find_applied(self, kind: str, sha256: str) -> FileRow | None:
         """Return an earlier file of ``kind`` with the same content that was applied."""
-        query = (
-            files.select()
-            .where(files.c.kind == kind, files.c.sha256 == sha256)
-            .where(files.c.status.in_(FileStatus.applied()))
-            .order_by(files.c.id)
-        )
+        params = {"b_kind": kind, "b_sha256": sha256}
         with self._db.begin() as conn:
-            row = conn.execute(query).mappings().first()
+            row = conn.execute(_FIRST_APPLIED, params).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
     def last_applied(self, kind: str, sha256: str) -> FileRow | None:
@@ -150,14 +166,9 @@ class FileStore:
 
         Its rejected records are what a re-drop of that content retries (SPEC §2).
         """
-        query = (
-            files.select()
-            .where(files.c.kind == kind, files.c.sha256 == sha256)
-            .where(files.c.status.in_(FileStatus.applied()))
-            .order_by(files.c.id.desc())
-        )
+        params = {"b_kind": kind, "b_sha256": sha256}
         with self._db.begin() as conn:
-            row = conn.execute(query).mappings().first()
+            row = conn.execute(_LAST_APPLIED, params).mappings().first()
         return FileRow.from_mapping(row) if row else None
 
     def processing(self) -> list[FileRow]:
@@ -195,8 +206,22 @@ class FileStore:
         error: str | None = None,
         notes: Iterable[RecordRow] = (),
         kind: str = "",
+        event: tuple[str, str, str, str] | None = None,
     ) -> None:
-        """Mark a file finished and store its per-record outcomes, in one transaction."""
+        """Mark a file finished and store its per-record outcomes, in one transaction.
+
+        Args:
+            file_id: The file.
+            status: Its final status (``done``, ``partial``, ``failed`` ...).
+            final_path: Where it goes.
+            report_path: Its report, if any.
+            counts: Record counts (``total``, ``applied`` ...).
+            error: The first problem, for a failed file.
+            notes: Per-record outcomes to keep.
+            kind: The file's kind (stored with each note).
+            event: A service event (level, flow, event, message) kept in the same
+                transaction (see ``log_event``).
+        """
         assert status in FINISHED, status
         values: dict[str, Any] = {
             "status": status,
@@ -222,9 +247,11 @@ class FileStore:
             for n in notes
         ]
         with self._db.begin() as conn:
-            conn.execute(files.update().where(files.c.id == file_id).values(**values))
+            conn.execute(_UPDATE_FILE, {"b_file_id": file_id, **values})
             if rows:
-                conn.execute(records.insert(), rows)
+                conn.execute(_INSERT_RECORDS, rows)
+            if event is not None:
+                conn.execute(_INSERT_EVENT, self._event(*event))
 
     def record_duplicate(
         self,
@@ -297,13 +324,9 @@ class FileStore:
         A file resumed after an outage finds what its first attempt applied
         unchanged; this count is how its flow still reports those as applied.
         """
-        stmt = sa.select(sa.func.count(sa.distinct(records.c.idx))).where(
-            records.c.file_id == file_id,
-            records.c.kind == kind,
-            records.c.outcome == RecordOutcome.APPLIED,
-        )
+        params = {"b_file_id": file_id, "b_kind": kind}
         with self._db.begin() as conn:
-            return int(conn.execute(stmt).scalar_one())
+            return int(conn.execute(_APPLIED_COUNT, params).scalar_one())
 
     def history(self, key: str, kinds: Sequence[str]) -> list[dict[str, Any]]:
         """Everything recorded for a business key, with the file it came from."""
@@ -334,15 +357,18 @@ class FileStore:
     def log_event(self, level: str, flow: str, event: str, message: str = "") -> None:
         """Keep a service event for ``bridge status``."""
         with self._db.begin() as conn:
-            conn.execute(
-                events.insert().values(
-                    at=self._db.now(),
-                    level=level,
-                    flow=flow,
-                    event=event,
-                    message=message[:4000],
-                )
-            )
+            conn.execute(_INSERT_EVENT, self._event(level, flow, event, message))
+
+    def _event(
+        self, level: str, flow: str, event: str, message: str = ""
+    ) -> dict[str, Any]:
+        return {
+            "at": self._db.now(),
+            "level": level,
+            "flow": flow,
+            "event": event,
+            "message": message[:4000],
+        }
 
     def recent_events(
         self, limit: int = 10, level: str | None = None

@@ -6,9 +6,10 @@ owner renews it while it works; another process may take it over only once it ha
 expired (the owner died or stopped renewing). Acquiring is two single statements, each
 atomic on SQLite and PostgreSQL alike:
 
-1. ``UPDATE leases SET owner=… WHERE name=… AND (owner=… OR expires_at < now)``:
-   take over an expired lease, or extend one's own;
-2. if no row changed, ``INSERT … ON CONFLICT DO NOTHING``: take a free name.
+1. ``INSERT … ON CONFLICT DO NOTHING``: take a free name (one statement for the
+   usual case, a file just claimed under a new name);
+2. if the name was taken, ``UPDATE leases SET owner=… WHERE name=… AND (owner=… OR
+   expires_at < now)``: take over an expired lease, or extend one's own.
 
 Exactly one of several racing processes changes a row; the others see none changed
 and are told the lease is held. Times come from the ledger's clock; on several hosts
@@ -17,6 +18,7 @@ the clocks must agree to well within ``runtime.lease_seconds`` (NTP).
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import socket
@@ -47,14 +49,29 @@ class Lease:
     expires_at: datetime
 
 
+@functools.cache
 def _insert_ignore(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING name``, built once per dialect."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(leases).on_conflict_do_nothing(index_elements=["name"])
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        stmt: Any = pg_insert(leases)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(leases).on_conflict_do_nothing(index_elements=["name"])
+        stmt = sqlite_insert(leases)
+    return stmt.on_conflict_do_nothing(index_elements=["name"]).returning(leases.c.name)
+
+
+# Built once (a file takes and lets go of its lease: issue 17's many small files).
+_NAME = leases.c.name == sa.bindparam("b_name")
+_OWNER = leases.c.owner == sa.bindparam("b_owner")
+_TAKE = (
+    leases.update()
+    .where(_NAME)
+    .where(sa.or_(_OWNER, leases.c.expires_at < sa.bindparam("b_now")))
+)
+_RELEASE = leases.delete().where(_NAME, _OWNER)
 
 
 class LeaseStore:
@@ -86,21 +103,18 @@ class LeaseStore:
         now = self.db.now()
         expires = now + timedelta(seconds=ttl)
         with self.db.begin() as conn:
-            taken = conn.execute(
-                leases.update()
-                .where(leases.c.name == name)
-                .where(sa.or_(leases.c.owner == owner, leases.c.expires_at < now))
-                .values(owner=owner, acquired_at=now, expires_at=expires)
-            ).rowcount
-            if taken == 1:
-                return True
-            # RETURNING, not rowcount: psycopg reports -1 for INSERT … DO NOTHING.
+            # A free name first: the usual case (a file just claimed under a new
+            # name) is one statement. RETURNING, not rowcount: psycopg reports -1
+            # for INSERT … DO NOTHING.
+            row = {"owner": owner, "acquired_at": now, "expires_at": expires}
             inserted = conn.execute(
-                _insert_ignore(self.db.dialect)
-                .values(name=name, owner=owner, acquired_at=now, expires_at=expires)
-                .returning(leases.c.name)
+                _insert_ignore(self.db.dialect), {"name": name, **row}
             ).first()
-            return inserted is not None
+            if inserted is not None:
+                return True
+            params = {"b_name": name, "b_owner": owner, "b_now": now, **row}
+            taken = conn.execute(_TAKE, params).rowcount
+            return bool(taken == 1)
 
     def take_over(self, name: str, dead: str, owner: str, ttl: float) -> bool:
         """Take ``name`` from the owner ``dead`` (known to be gone), if it still holds it."""
@@ -147,9 +161,7 @@ class LeaseStore:
     def release(self, name: str, owner: str) -> None:
         """Give the lease up (only if ``owner`` still holds it)."""
         with self.db.begin() as conn:
-            conn.execute(
-                leases.delete().where(leases.c.name == name, leases.c.owner == owner)
-            )
+            conn.execute(_RELEASE, {"b_name": name, "b_owner": owner})
 
     def holder(self, name: str) -> Lease | None:
         """The current lease on ``name`` (expired or not), or None."""

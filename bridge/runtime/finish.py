@@ -9,15 +9,16 @@ ledger *before* the file moves, so a crash in between is finished on restart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import structlog
 
 from bridge.config import Settings
-from bridge.errors import FileIssue
+from bridge.errors import BridgeError, FileIssue
 from bridge.flows.base import FlowResult, RecordNote
 from bridge.folders.base import (
     ClaimedFile,
@@ -30,6 +31,7 @@ from bridge.formats import write_rejects
 from bridge.ledger import Ledger
 from bridge.ledger.files import RecordRow
 from bridge.runtime.report import render_report
+from bridge.support.calls import CallLog
 
 __all__ = ["FileOutcome", "Finisher"]
 
@@ -51,6 +53,8 @@ class FileOutcome:
     error: str | None = None
     retry_after: float | None = None
     """A pending file's server hint (``Retry-After``) for the next attempt."""
+    counts: Mapping[str, int] | None = None
+    """The record counts stored with the file (``total``, ``applied`` ...), if known."""
 
 
 class Finisher:
@@ -98,8 +102,14 @@ class Finisher:
         sha256: str,
         total: int,
         res: FlowResult,
+        calls: CallLog | None = None,
     ) -> FileOutcome:
-        """Archive an applied file; its rejects and report go to ``failed/``."""
+        """Archive an applied file; its rejects and report go to ``failed/``.
+
+        The Magento calls made for it (``calls``), its finished row, its per-record
+        outcomes and its event are written in one ledger transaction, before the
+        file moves.
+        """
         kind, name = claimed.kind, claimed.name
         status = "partial" if res.rejected else "done"
         report: Callable[[Placement], str] | None = None
@@ -132,9 +142,17 @@ class Finisher:
             "skipped": res.stale,
         }
         notes = [_row(n) for n in [*res.notes, *res.rejected]]
+        event = (
+            "warning" if res.rejected else "info",
+            kind,
+            "file_archived",
+            f"{name}: {status}, {res.applied} applied, "
+            f"{len(res.rejected)} rejected, {res.unchanged} unchanged, {res.stale} stale",
+        )
 
         def record(placed: Placement) -> None:
-            self.ledger.files.finish(
+            finish = partial(
+                self.ledger.files.finish,
                 file_id,
                 status=status,
                 final_path=str(placed.final_path),
@@ -142,17 +160,11 @@ class Finisher:
                 counts=counts,
                 notes=notes,
                 kind=kind,
+                event=event,
             )
+            self._finish_with_calls(claimed, file_id, calls, finish)
 
         placed = self.endpoint.complete(claimed, outcome, record=record)
-        level = "warning" if res.rejected else "info"
-        self.ledger.files.log_event(
-            level,
-            kind,
-            "file_archived",
-            f"{name}: {status}, {res.applied} applied, "
-            f"{len(res.rejected)} rejected, {res.unchanged} unchanged, {res.stale} stale",
-        )
         log.info("file_archived", flow=kind, file=name, sha256=sha256, status=status)
         return FileOutcome(
             name,
@@ -162,7 +174,37 @@ class Finisher:
             placed.final_path,
             placed.report_path,
             placed.rejects_path,
+            counts=counts,
         )
+
+    def _finish_with_calls(
+        self,
+        claimed: ClaimedFile,
+        file_id: int,
+        calls: CallLog | None,
+        finish: Callable[[], None],
+    ) -> None:
+        """Store the file's Magento calls and finish its row in one transaction.
+
+        The calls are a record of what happened, not state: when the ledger cannot
+        take them, the file is finished without them (and a warning says so).
+        """
+        made, dropped = calls.take() if calls is not None else ([], 0)
+        if made or dropped:
+            try:
+                with self.ledger.transaction():
+                    self.ledger.calls.record(file_id, made, dropped)
+                    finish()
+            except BridgeError as exc:
+                log.warning(
+                    "file_calls_not_recorded",
+                    flow=claimed.kind,
+                    file=claimed.name,
+                    status=type(exc).__name__,
+                )
+            else:
+                return
+        finish()
 
     def _rejects_writer(
         self, claimed: ClaimedFile, res: FlowResult
@@ -263,7 +305,12 @@ class Finisher:
         )
         log.info("file_duplicate", flow=claimed.kind, file=claimed.name, sha256=sha256)
         return FileOutcome(
-            claimed.name, claimed.kind, "duplicate", file_ids[0], placed.final_path
+            claimed.name,
+            claimed.kind,
+            "duplicate",
+            file_ids[0],
+            placed.final_path,
+            counts={},
         )
 
     def decided(

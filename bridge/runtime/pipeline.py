@@ -230,23 +230,26 @@ class Pipeline:
         except OSError as exc:
             return self._fail_unreadable(claimed, f"cannot read: {exc.strerror or exc}")
         forced = force or (row is not None and row.forced)
-        retry = None if forced else self._rejected_before(claimed.kind, sha256, row)
-        if row is None:
-            if retry is not None and not retry:
+        original: FileRow | None = None
+        # The content's history and the new row: one ledger transaction.
+        with self.ledger.transaction():
+            retry = None if forced else self._rejected_before(claimed.kind, sha256, row)
+            if row is None and retry is not None and not retry:
                 original = self.ledger.files.find_applied(claimed.kind, sha256)
-                if original is not None:
-                    return self.finish.duplicate(claimed, sha256, st.st_size, original)
-            file_id = self.ledger.files.start(
-                kind=claimed.kind,
-                name=claimed.name,
-                sha256=sha256,
-                size=st.st_size,
-                source="local",
-                received_at=claimed.received,
-                work_path=str(claimed.path),
-                forced=force,
-            )
-        else:
+            if row is None and original is None:
+                file_id = self.ledger.files.start(
+                    kind=claimed.kind,
+                    name=claimed.name,
+                    sha256=sha256,
+                    size=st.st_size,
+                    source="local",
+                    received_at=claimed.received,
+                    work_path=str(claimed.path),
+                    forced=force,
+                )
+        if original is not None:
+            return self.finish.duplicate(claimed, sha256, st.st_size, original)
+        if row is not None:
             file_id, force = row.id, row.forced or force
         try:
             return self._validate_and_apply(claimed, file_id, sha256, force, retry)
@@ -339,7 +342,7 @@ class Pipeline:
             reader = bar(f"applying {name}", reader, total)
         log.info("file_applying", flow=kind, file=name, sha256=sha256)
         try:
-            flow_result = self._run_flow(flow, ctx, reader)
+            flow_result, calls = self._run_flow(flow, ctx, reader)
         except StopRequestedError:
             raise
         except TransientError as exc:
@@ -377,22 +380,24 @@ class Pipeline:
                 result.record_count,
                 applied_some=True,
             )
-        return self.finish.applied(claimed, file_id, sha256, total, flow_result)
+        return self.finish.applied(claimed, file_id, sha256, total, flow_result, calls)
 
     def _run_flow(
         self, flow: ApplyFlow, ctx: FileContext, records: Iterable[ParsedRecord]
-    ) -> FlowResult:
+    ) -> tuple[FlowResult, CallLog]:
         """Apply the records, recording the Magento calls made for the file.
 
-        The calls are stored whatever the flow ends with (applied, rejected, left
-        pending by an outage), before the file is finished.
+        The calls are stored whatever the flow ends with, before the file is
+        finished: here when it raised (rejected, left pending by an outage), by the
+        finisher with the finished row when it returned (one transaction).
         """
         calls = CallLog()
         try:
             with recording(calls):
-                return flow.apply(ctx, records)
-        finally:
+                return flow.apply(ctx, records), calls
+        except BaseException:
             self._keep_calls(ctx, calls)
+            raise
 
     def _keep_calls(self, ctx: FileContext, calls: CallLog) -> None:
         """Store the Magento calls this attempt made for the file (best effort).

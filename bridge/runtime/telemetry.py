@@ -51,6 +51,13 @@ __all__ = ["Component", "Telemetry"]
 log = structlog.get_logger("bridge.telemetry")
 
 _ALERTED = ("failed", "partial")
+# Metric name of each record count, and its key in ``FileOutcome.counts``.
+_RECORD_COUNTS = (
+    ("applied", "applied"),
+    ("unchanged", "unchanged"),
+    ("rejected", "rejected"),
+    ("stale", "skipped"),
+)
 
 
 @dataclass(frozen=True)
@@ -102,20 +109,26 @@ class Telemetry:
         if outcome.status in ("pending", "gone", "taken"):
             return
         self.metrics.observe_file(outcome.kind, outcome.status)
-        row = self.ledger.files.get(outcome.file_id) if outcome.file_id else None
-        if row is not None:
-            for name, count in (
-                ("applied", row.records_applied),
-                ("unchanged", row.records_unchanged),
-                ("rejected", row.records_rejected),
-                ("stale", row.records_skipped),
-            ):
-                if count:
-                    self.metrics.observe_records(row.kind, name, count)
-        if outcome.status in _ALERTED:
+        # An applied file brings its counts along: no ledger read per file.
+        alerted = outcome.status in _ALERTED
+        row = None
+        if outcome.file_id and (alerted or outcome.counts is None):
+            row = self.ledger.files.get(outcome.file_id)
+        counts = outcome.counts
+        if counts is None and row is not None:
+            counts = {
+                "applied": row.records_applied,
+                "unchanged": row.records_unchanged,
+                "rejected": row.records_rejected,
+                "skipped": row.records_skipped,
+            }
+        for name, key in _RECORD_COUNTS:
+            if counts and counts.get(key):
+                self.metrics.observe_records(outcome.kind, name, counts[key])
+        if alerted:
             self._alert_file(outcome, row)
-        if row is not None and row.kind == "shipments":
-            self._invoices(row.id)
+        if outcome.file_id and outcome.kind == "shipments":
+            self._invoices(outcome.file_id)
 
     def _invoices(self, file_id: int) -> None:
         """Count the invoices this file captured; alert amounts that differ."""
