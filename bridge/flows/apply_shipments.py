@@ -36,8 +36,7 @@ dropping the file (or its rejects file) again invoices it too.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -45,11 +44,12 @@ import structlog
 from bridge.config import Settings
 from bridge.errors import LedgerBusyError, MagentoUnavailableError, RecordRejectedError
 from bridge.flows._delivery_guard import DeliveryGuard
+from bridge.flows._invoice_read_back import read_back_invoice
 from bridge.flows._shipment_refusals import conflict_with, record_conflict, reject
 from bridge.flows.base import FileContext, FlowResult
 from bridge.flows.stock_guard import ShipmentStockGuard
 from bridge.ledger import Ledger
-from bridge.ledger.ownership import Ownership
+from bridge.ledger.ownership import Ownership, holding
 from bridge.ledger.shipments import ShipmentStep
 from bridge.magento import FulfilmentAdapter, OrdersAdapter
 from bridge.mapping.invoice_total import expected_invoice_total
@@ -58,7 +58,6 @@ from bridge.mapping.shipments import (
     find_invoice,
     find_shipment,
     lines_text,
-    reconcile_invoice,
     ship_items_from_shipment,
     shipment_comment,
     to_magento_invoice_items,
@@ -132,30 +131,17 @@ class ApplyShipmentsFlow:
         for record in records:
             if not isinstance(record.model, ErpShipment):
                 raise TypeError(f"shipments flow got a {type(record.model).__name__}")
-            with for_record(record.key), self._lease(record.model.shipment_id):
+            sid = record.model.shipment_id
+            with (
+                for_record(record.key),
+                holding(self._ownership, f"shipment:{sid}") as mine,
+            ):
+                if not mine:  # another process's invoice retry: resume on a later tick
+                    raise LedgerBusyError(
+                        f"shipment {sid} is being invoiced by another process"
+                    )
                 self._apply_record(ctx, record, record.model, result)
         return result
-
-    @contextmanager
-    def _lease(self, shipment_id: str) -> Iterator[None]:
-        """Hold ``shipment:<id>`` while the delivery is applied.
-
-        Raises:
-            LedgerBusyError: Another process holds it (its invoice retry is
-                running): the file stays pending and resumes on a later tick.
-        """
-        owner, name = self._ownership, f"shipment:{shipment_id}"
-        if owner is None:
-            yield
-            return
-        if not owner.try_hold(name):
-            raise LedgerBusyError(
-                f"shipment {shipment_id} is being invoiced by another process"
-            )
-        try:
-            yield
-        finally:
-            owner.let_go(name)
 
     def _apply_record(
         self,
@@ -455,43 +441,13 @@ class ApplyShipmentsFlow:
         message = f"Magento shipment #{shipment_no} from the ledger is not in the order"
         raise RecordRejectedError(message, magento_message=message)
 
-    # --- read back, reconcile, report --------------------------------------------
-
     def _read_back(
         self, shipment: ErpShipment, order: Mapping[str, Any], invoice_no: int
     ) -> list[str]:
         """Read the invoice back, record its amounts, return reconciliation warnings."""
-        invoice = self._fulfilment.get_invoice(invoice_no)
-        earlier = [
-            i
-            for i in self._fulfilment.invoices_for_order(int(order["entity_id"]))
-            if int(i.get("entity_id") or 0) < invoice_no
-        ]
-        amounts, problems = reconcile_invoice(
-            shipment,
-            order,
-            invoice,
-            earlier,
-            tolerance=self._settings.shipments.amount_tolerance,
-            fee_mode=self._settings.orders.invoice_fee,
+        return read_back_invoice(
+            self._settings, self._ledger, self._fulfilment, shipment, order, invoice_no
         )
-        self._ledger.shipments.record_amounts(
-            shipment.shipment_id,
-            grand_total=amounts.grand_total,
-            shipping_amount=amounts.shipping_amount,
-            fee=amounts.fee,
-            mismatch_reason="; ".join(problems) or None,
-        )
-        prefix = f"shipment {shipment.shipment_id} (order {shipment.order_number})"
-        for problem in problems:
-            log.warning(
-                "invoice_mismatch",
-                flow=self.kind,
-                record_key=shipment.shipment_id,
-                order=shipment.order_number,
-                status=problem,
-            )
-        return [f"{prefix}: {p}" for p in problems]
 
     def _already_done(
         self,

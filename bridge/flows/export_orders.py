@@ -58,7 +58,7 @@ from bridge.errors import (
 from bridge.folders.outbox import LocalOutbox
 from bridge.formats.orders import Partners, order_file_name, render_order
 from bridge.ledger.core import Ledger, utcnow
-from bridge.ledger.ownership import Ownership
+from bridge.ledger.ownership import Ownership, holding
 from bridge.magento import Filter, OrdersAdapter, search_params
 from bridge.mapping.orders import parse_order, to_export_order
 
@@ -161,15 +161,11 @@ class ExportOrdersFlow:
                 is recorded, and the next poll continues from there.
             MagentoAuthError: Magento refused the credentials.
         """
-        owner = self._ownership
-        if owner is not None and not owner.try_hold(EXPORT_LEASE):
-            log.info("export_held", flow=_FLOW, status="another process exports")
-            return ExportResult(held=True)
-        try:
-            return self._run()
-        finally:
-            if owner is not None:
-                owner.let_go(EXPORT_LEASE)
+        with holding(self._ownership, EXPORT_LEASE) as mine:
+            if mine:
+                return self._run()
+        log.info("export_held", flow=_FLOW, status="another process exports")
+        return ExportResult(held=True)
 
     def _run(self) -> ExportResult:
         result = ExportResult()
@@ -262,14 +258,10 @@ class ExportOrdersFlow:
     def _export_one(self, raw: dict[str, Any], result: ExportResult) -> None:
         entity_id = int(raw["entity_id"])
         self._tried.add(entity_id)
-        lease = f"order:{entity_id}"
-        if self._ownership is not None and not self._ownership.try_hold(lease):
-            return  # another exporter is writing it (its export lease had expired)
-        try:
-            self._export_claimed(raw, entity_id, result)
-        finally:
-            if self._ownership is not None:
-                self._ownership.let_go(lease)
+        # Held by another: that exporter is writing it (its export lease had expired).
+        with holding(self._ownership, f"order:{entity_id}") as mine:
+            if mine:
+                self._export_claimed(raw, entity_id, result)
 
     def _export_claimed(
         self, raw: dict[str, Any], entity_id: int, result: ExportResult

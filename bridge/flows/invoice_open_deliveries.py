@@ -34,7 +34,7 @@ from bridge.errors import RecordRejectedError, TransientError
 from bridge.flows.apply_shipments import ApplyShipmentsFlow
 from bridge.flows.base import FileContext
 from bridge.ledger import Ledger
-from bridge.ledger.ownership import Ownership
+from bridge.ledger.ownership import Ownership, holding
 from bridge.ledger.shipments import ShipmentRow
 from bridge.models.erp import ErpShipment, ErpShipmentLine
 from bridge.models.status import StepState
@@ -158,15 +158,9 @@ class InvoiceOpenDeliveriesFlow:
         for row in self.open_deliveries():
             if next_invoice_try(self._ledger, row, self._settings) > now:
                 continue
-            lease = f"shipment:{row.shipment_id}"
-            owner = self._ownership
-            if owner is not None and not owner.try_hold(lease):
-                continue
-            try:
-                done.append(self._try(row, now))
-            finally:
-                if owner is not None:
-                    owner.let_go(lease)
+            with holding(self._ownership, f"shipment:{row.shipment_id}") as mine:
+                if mine:
+                    done.append(self._try(row, now))
         return done
 
     def _try(self, row: ShipmentRow, now: datetime) -> InvoiceRetry:

@@ -8,13 +8,11 @@ over. Renewal that finds a lease taken over (this process was stalled past its l
 drops it from the held set and logs ``lease_lost``; :meth:`holds` then answers False,
 so the worker can check it between records or batches.
 
-For ERP shipments and other units, flows use::
+For ERP shipments and other units, flows use :func:`holding`::
 
-    if ownership.try_hold(f"shipment:{shipment_id}"):
-        try:
+    with holding(ownership, f"shipment:{shipment_id}") as mine:
+        if mine:
             ...  # probe Magento, post, record
-        finally:
-            ownership.let_go(f"shipment:{shipment_id}")
 """
 
 from __future__ import annotations
@@ -22,13 +20,15 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import structlog
 
 from bridge.errors import LedgerBusyError
 from bridge.ledger.leases import LeaseStore, owner_id
 
-__all__ = ["Ownership"]
+__all__ = ["Ownership", "holding"]
 
 log = structlog.get_logger("bridge.leases")
 
@@ -134,3 +134,23 @@ class Ownership:
                 self.renew()
             except Exception:  # the next round tries again; expiry is the backstop
                 log.warning("lease_renewal_failed", exc_info=True)
+
+
+@contextmanager
+def holding(owner: Ownership | None, name: str) -> Iterator[bool]:
+    """Hold the lease ``name`` for the block, and let it go after.
+
+    Yields:
+        False when another live owner holds it (nothing is held then); True when
+        this process holds it, or when ``owner`` is None (one process, no leases).
+    """
+    if owner is None:
+        yield True
+        return
+    if not owner.try_hold(name):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        owner.let_go(name)
