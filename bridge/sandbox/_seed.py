@@ -99,6 +99,10 @@ def _product(
     shop.data["source_items"][sku] = {
         "default": {"sku": sku, "source_code": "default", "quantity": 100, "status": 1}
     }
+    # Seeded orders never run the demo catalogue dry: like a SKU without stock data
+    # (``_msi.reserve_for_order``) its stock is topped up for the orders placed,
+    # until a stock call writes its quantity.
+    shop.data.setdefault("auto_stock", {})[sku] = True
 
 
 def ensure_catalogue(shop: Shop) -> None:
@@ -165,7 +169,12 @@ def seed_orders(shop: Shop, count: int, *, seed: Any = None) -> list[str]:
     """
     ensure_catalogue(shop)
     rng = random.Random(seed if seed is not None else 2024)  # noqa: S311 - demo data, not crypto
-    return [build_order(shop, _spec(rng))["increment_id"] for _ in range(count)]
+    # No salable-quantity check per seeded order: it reads every open order, which
+    # makes seeding thousands quadratic; the seed catalogue's stock follows orders.
+    return [
+        build_order(shop, _spec(rng), reserve=False)["increment_id"]
+        for _ in range(count)
+    ]
 
 
 def seed_products(

@@ -38,6 +38,38 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         second.stop()
 
 
+def test_thousands_of_seeded_orders_do_not_run_the_catalogue_dry() -> None:
+    """`seed_orders` (and `/sandbox/seed`) places 3,000 orders: the seed stock follows them."""
+    server = SandboxServer(port=0, token="t", seed_orders=3000)
+    server.start()
+    try:
+        params = {"searchCriteria[pageSize]": "1"}
+        orders = httpx.get(
+            f"{server.url}/rest/V1/orders", params=params, headers=AUTH
+        ).json()
+        assert orders["total_count"] == 3000
+        # A stock call still sets the figure, and from then on orders are checked.
+        item = {
+            "sku": "SEED-1001",
+            "source_code": "default",
+            "quantity": 0,
+            "status": 0,
+        }
+        httpx.post(
+            f"{server.url}/rest/V1/inventory/source-items",
+            json={"sourceItems": [item]},
+            headers=AUTH,
+        ).raise_for_status()
+        refused = httpx.post(
+            f"{server.url}/sandbox/orders",
+            json={"items": [{"sku": "SEED-1001", "qty": 1, "price": 10}]},
+        )
+        assert refused.status_code == 400
+        assert "requested qty is not available" in refused.text
+    finally:
+        server.stop()
+
+
 def test_seed_orders_are_varied_and_use_catalogue_products() -> None:
     """Seeded orders mix guests, customers, configurables, fees, real products."""
     server = SandboxServer(port=0, token="t", seed_orders=12)
